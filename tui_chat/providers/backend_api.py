@@ -1,0 +1,283 @@
+"""BackendApi: streams answers from a g4f backend server (`g4f gui`, `g4f api`).
+
+A template: configure a subclass with the server's `url` (see `configured`). The server
+answers `POST /backend-api/v2/conversation` with one JSON event per line, either bare
+(older servers) or framed as server-sent events (`event:`/`data:`/blank line).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, ClassVar
+
+from . import http
+from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
+from .errors import AuthenticationRequiredError, BadResponseError, ProviderError, UpstreamError
+from .events import (
+    ConversationState,
+    Event,
+    FinishReason,
+    MediaResponse,
+    Notice,
+    Preview,
+    ProviderInfo,
+    RawEvent,
+    Reasoning,
+    Suggestions,
+    Title,
+    Usage,
+)
+from .helpers import MediaItem, to_data_uri
+
+
+class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
+    _is_protocol = True
+    url = "http://127.0.0.1:8080"
+    working = True
+    #: The backend-side provider to ask ("" lets the server choose), e.g. "PollinationsAI".
+    backend_provider: ClassVar[str] = ""
+
+    @classmethod
+    async def create_async_generator(  # type: ignore[override]
+        cls,
+        model: str,
+        messages: Messages,
+        media: Sequence[MediaItem] | None = None,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str | Event]:
+        timeouts = cls.request_timeouts(kwargs)
+        body: dict[str, Any] = {"model": model or "", "messages": list(messages)}
+        if media:
+            # A new list: the caller's media is never modified.
+            body["media"] = [[to_data_uri(data, name), name] for data, name in media]
+        if api_key:
+            body["api_key"] = api_key
+        if cls.backend_provider and "provider" not in kwargs:
+            body["provider"] = cls.backend_provider
+        body.update({key: value for key, value in kwargs.items() if value is not None})
+
+        url = f"{cls.url.rstrip('/')}/backend-api/v2/conversation"
+        headers = {"Accept": "text/event-stream", **cls.headers}
+        async with (
+            http.session(headers, timeouts) as client,
+            http.request(
+                client,
+                "POST",
+                url,
+                json=body,
+                proxy=proxy,
+                ssl=cls.ssl,
+                timeouts=timeouts,
+                secrets=[api_key],
+            ) as response,
+        ):
+            if "html" in (response.content_type or ""):
+                raise BadResponseError(
+                    f"The server at {http.host_of(url)} answered with a web page, not a chat "
+                    "stream. Is the URL a g4f backend?"
+                )
+            received = False
+            async for item in http.iter_response(response):
+                received = True
+                for output in cls.parse_event(item.data):
+                    yield output
+            if not received:
+                raise BadResponseError(
+                    f"The server at {http.host_of(url)} ended the stream without sending anything."
+                )
+
+    @classmethod
+    def parse_event(cls, data: str) -> list[str | Event]:
+        """What one line of the stream means: answer text, events, or a raised error."""
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            return [Notice(f"Skipped a line that is not JSON: {_clip(data)!r}")]
+        if not isinstance(obj, dict):
+            return [Notice(f"Skipped a line that is not a JSON object: {_clip(data)!r}")]
+        kind = obj.get("type")
+        if not isinstance(kind, str) or not kind:
+            return [RawEvent("", obj)]
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            return [RawEvent(kind, obj)]
+        return handler(obj)
+
+    @classmethod
+    async def fetch_models(
+        cls, *, proxy: str | None = None, timeouts: http.Timeouts | None = None
+    ) -> list[ModelInfo]:
+        """Every (backend provider, model) the server offers; also fills `models`.
+
+        Uses `/backend-api/v2/models` for the ids and `/backend-api/v2/providers` for the
+        labels and vision flags. Providers with no models are left out.
+        """
+        base = cls.url.rstrip("/")
+        timeouts = timeouts or cls.timeouts
+        async with http.session(dict(cls.headers), timeouts) as client:
+            async with http.request(
+                client,
+                "GET",
+                f"{base}/backend-api/v2/models",
+                proxy=proxy,
+                ssl=cls.ssl,
+                timeouts=timeouts,
+            ) as response:
+                listing = await http.read_json(response, "model list")
+            providers: dict[str, dict[str, Any]] = {}
+            try:
+                async with http.request(
+                    client,
+                    "GET",
+                    f"{base}/backend-api/v2/providers",
+                    proxy=proxy,
+                    ssl=cls.ssl,
+                    timeouts=timeouts,
+                ) as response:
+                    for entry in await http.read_json(response, "provider list"):
+                        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                            providers[entry["name"]] = entry
+            except (ProviderError, TypeError):
+                pass  # labels and vision flags are a nicety; the model list is what matters
+        if not isinstance(listing, dict):
+            raise BadResponseError("The server's model list is not a JSON object.")
+        found: list[ModelInfo] = []
+        for provider, ids in listing.items():
+            if not isinstance(ids, list):
+                continue
+            info = providers.get(provider, {})
+            for model_id in ids:
+                if not isinstance(model_id, str) or not model_id:
+                    continue
+                found.append(
+                    ModelInfo(
+                        id=model_id,
+                        label=str(info.get("label") or provider),
+                        provider=str(provider),
+                        vision=bool(info.get("vision")),
+                    )
+                )
+        cls.models = sorted({model.id for model in found})
+        cls.vision_models = sorted({model.id for model in found if model.vision})
+        return found
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _content(obj: dict[str, Any]) -> list[str | Event]:
+    content = obj.get("content")
+    out: list[str | Event] = []
+    if isinstance(content, str):
+        if content:
+            out.append(content)
+    elif isinstance(content, (int, float)) and not isinstance(content, bool):
+        out.append(str(content))
+    elif content is not None:
+        out.append(Notice(f"Skipped content that is not text: {_clip(json.dumps(content))}"))
+    urls = obj.get("urls")
+    if urls:
+        urls = [urls] if isinstance(urls, str) else [str(url) for url in urls]
+        out.append(MediaResponse(tuple(urls), _text(obj.get("alt"))))
+    return out
+
+
+def _reasoning(obj: dict[str, Any]) -> list[str | Event]:
+    thinking = obj.get("is_thinking")
+    event = Reasoning(
+        token=_text(obj.get("token")),
+        label=_text(obj.get("label")),
+        status=_text(obj.get("status")),
+        is_thinking=thinking if isinstance(thinking, bool) else None,
+    )
+    return [event] if (event.token or event.label or event.status) else []
+
+
+def _provider(obj: dict[str, Any]) -> list[str | Event]:
+    info = obj.get("provider")
+    if not isinstance(info, dict):
+        return [RawEvent("provider", obj)]
+    return [
+        ProviderInfo(
+            name=_text(info.get("name")),
+            url=_text(info.get("url")),
+            label=_text(info.get("label")),
+            model=_text(info.get("model")),
+        )
+    ]
+
+
+def _finish(obj: dict[str, Any]) -> list[str | Event]:
+    finish = obj.get("finish")
+    reason = finish.get("reason") if isinstance(finish, dict) else finish
+    return [FinishReason(_text(reason))] if reason else []
+
+
+def _usage(obj: dict[str, Any]) -> list[str | Event]:
+    usage = obj.get("usage")
+    if not isinstance(usage, dict):
+        return [RawEvent("usage", obj)]
+    return [
+        Usage(
+            prompt_tokens=_int(usage.get("prompt_tokens")),
+            completion_tokens=_int(usage.get("completion_tokens")),
+            total_tokens=_int(usage.get("total_tokens")),
+            model=_text(obj.get("model")),
+            provider=_text(obj.get("provider")),
+        )
+    ]
+
+
+def _error(obj: dict[str, Any]) -> list[str | Event]:
+    raise UpstreamError(_text(obj.get("message")), kind=_text(obj.get("error")))
+
+
+def _auth(obj: dict[str, Any]) -> list[str | Event]:
+    raise AuthenticationRequiredError(_text(obj.get("message")) or _text(obj.get("auth")))
+
+
+def _message(obj: dict[str, Any]) -> list[str | Event]:
+    text = _text(obj.get("message")) or _text(obj.get("error"))
+    return [Notice(text)] if text else []
+
+
+def _suggestions(obj: dict[str, Any]) -> list[str | Event]:
+    items = obj.get("suggestions")
+    if not isinstance(items, list):
+        return [RawEvent("suggestions", obj)]
+    return [Suggestions(tuple(str(item) for item in items))]
+
+
+def _conversation(obj: dict[str, Any]) -> list[str | Event]:
+    state = obj.get("conversation")
+    return (
+        [ConversationState(state)] if isinstance(state, dict) else [RawEvent("conversation", obj)]
+    )
+
+
+_HANDLERS = {
+    "content": _content,
+    "reasoning": _reasoning,
+    "provider": _provider,
+    "finish": _finish,
+    "usage": _usage,
+    "error": _error,
+    "auth": _auth,
+    "message": _message,
+    "title": lambda obj: [Title(_text(obj.get("title")))] if obj.get("title") else [],
+    "preview": lambda obj: [Preview(_text(obj.get("preview")))] if obj.get("preview") else [],
+    "suggestions": _suggestions,
+    "conversation": _conversation,
+}

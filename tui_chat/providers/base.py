@@ -1,0 +1,138 @@
+"""The provider contract: class attributes that describe a provider, and its generator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from .errors import ModelNotSupportedError
+from .events import Event
+from .helpers import MediaItem
+from .http import SSLSetting, Timeouts
+
+Messages = Sequence[Mapping[str, Any]]
+AsyncResult = AsyncIterator["str | Event"]
+
+P = TypeVar("P", bound="AsyncGeneratorProvider")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model as a live listing describes it."""
+
+    id: str
+    label: str = ""
+    #: The backend-side provider that serves it (BackendApi only), "" otherwise.
+    provider: str = ""
+    vision: bool = False
+    default: bool = False
+
+
+class AsyncGeneratorProvider:
+    """A provider: `create_async_generator` yields answer text (`str`) and typed events.
+
+    Configured providers (a backend at some URL, an endpoint named "ollama") are
+    subclasses made with `configured(...)`, so the contract stays classmethod-based.
+    """
+
+    url: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    working: ClassVar[bool] = True
+    needs_auth: ClassVar[bool] = False
+    supports_stream: ClassVar[bool] = True
+    supports_system_message: ClassVar[bool] = True
+    supports_message_history: ClassVar[bool] = True
+    #: Environment variable holding this provider's API key, if it takes one.
+    api_key_env: ClassVar[str] = ""
+    headers: ClassVar[dict[str, str]] = {}
+    ssl: ClassVar[SSLSetting] = None
+    timeouts: ClassVar[Timeouts] = Timeouts()
+
+    @classmethod
+    def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        media: Sequence[MediaItem] | None = None,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
+        raise NotImplementedError
+
+    @classmethod
+    def kind(cls) -> str:
+        """The protocol class's name ("BackendApi"), even for a configured subclass."""
+        for klass in cls.__mro__:
+            if klass.__dict__.get("_is_protocol"):
+                return klass.__name__
+        return cls.__name__
+
+    @classmethod
+    def name(cls) -> str:
+        """The name users see: the configured label, else the class name."""
+        return cls.label or cls.__name__
+
+    @classmethod
+    def configured(cls: type[P], name: str, **attributes: Any) -> type[P]:
+        """A subclass with some class attributes set, e.g. a backend at a given URL."""
+        attributes.setdefault("label", name)
+        return type(f"{cls.kind()}[{name}]", (cls,), attributes)
+
+    @classmethod
+    def request_timeouts(cls, kwargs: dict[str, Any]) -> Timeouts:
+        """Timeouts for one call: `connect_timeout`/`read_timeout` kwargs override the class's."""
+        connect = kwargs.pop("connect_timeout", None)
+        read = kwargs.pop("read_timeout", None)
+        return Timeouts(
+            connect=float(connect) if connect else cls.timeouts.connect,
+            read=float(read) if read else cls.timeouts.read,
+        )
+
+
+class ProviderModelMixin:
+    default_model: ClassVar[str] = ""
+    default_vision_model: ClassVar[str] = ""
+    models: ClassVar[list[str]] = []
+    vision_models: ClassVar[list[str]] = []
+    model_aliases: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def get_models(cls) -> list[str]:
+        """The models offered: `models`, or just the default model when the list is empty."""
+        if cls.models:
+            return list(cls.models)
+        return [cls.default_model] if cls.default_model else []
+
+    @classmethod
+    def get_model(cls, model: str | None) -> str:
+        """The model to send for a requested name.
+
+        Empty or "auto" gives the default model, an alias gives its target, a known
+        model passes; anything else is `ModelNotSupportedError` naming the valid ones.
+        A provider whose list is not known yet (nothing fetched) passes the name through.
+        """
+        if not model or model == "auto":
+            if cls.default_model:
+                return cls.default_model
+            known = cls.get_models()
+            if known:
+                return known[0]
+            raise ModelNotSupportedError(_name(cls), model or "auto", [])
+        if model in cls.model_aliases:
+            return cls.model_aliases[model]
+        known = cls.get_models()
+        if not known or model in known:
+            return model
+        raise ModelNotSupportedError(_name(cls), model, known)
+
+    @classmethod
+    def is_vision_model(cls, model: str) -> bool:
+        return model in cls.vision_models or (
+            bool(cls.default_vision_model) and model == cls.default_vision_model
+        )
+
+
+def _name(cls: type) -> str:
+    return getattr(cls, "label", "") or cls.__name__

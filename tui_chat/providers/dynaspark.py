@@ -1,0 +1,115 @@
+"""Dynaspark: a form-post service that answers with the whole text at once.
+
+The public host has gone away; `api_endpoint` is configurable so the provider can point at
+any compatible server, and an unreachable host fails with one clear sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, ClassVar
+
+import aiohttp
+
+from . import http
+from .base import AsyncGeneratorProvider, Messages, ProviderModelMixin
+from .errors import BadResponseError, ConnectionFailedError, ProviderError
+from .events import Event
+from .helpers import MediaItem, format_prompt, image_type, to_bytes
+
+_MODELS = ["gemini-1.5-flash", "gemini-1.5-flash-8b", "gemini-2.0-flash", "gemini-2.0-flash-lite"]
+
+
+class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
+    _is_protocol = True
+    url = "https://dynaspark.onrender.com"
+    login_url: ClassVar[str | None] = None
+    api_endpoint: ClassVar[str] = "https://dynaspark.onrender.com/api/generate_response"
+    working = True
+    needs_auth = False
+    use_nodriver: ClassVar[bool] = True
+    supports_stream = True
+    supports_system_message = False
+    supports_message_history = False
+    default_model = "gemini-1.5-flash"
+    default_vision_model = default_model
+    vision_models: ClassVar[list[str]] = list(_MODELS)
+    models: ClassVar[list[str]] = list(_MODELS)
+    model_aliases: ClassVar[dict[str, str]] = {
+        "gemini-1.5-flash": "gemini-1.5-flash-8b",
+        "gemini-2.0-flash": "gemini-2.0-flash-lite",
+    }
+
+    @classmethod
+    async def create_async_generator(  # type: ignore[override]
+        cls,
+        model: str,
+        messages: Messages,
+        media: Sequence[MediaItem] | None = None,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str | Event]:
+        timeouts = cls.request_timeouts(kwargs)
+        model = cls.get_model(model)
+        origin = cls.url.rstrip("/")
+        headers = {
+            "accept": "*/*",
+            "accept-language": "en-US,en;q=0.9",
+            "origin": origin,
+            "referer": f"{origin}/",
+            "user-agent": (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/131.0.0.0 Safari/537.36"
+            ),
+            "x-requested-with": "XMLHttpRequest",
+            **cls.headers,
+        }
+        form = aiohttp.FormData()
+        form.add_field("user_input", format_prompt(list(messages)))
+        form.add_field("ai_model", model)
+        if media:
+            # The service takes one image: the first media item.
+            data, filename = media[0]
+            raw = to_bytes(data)
+            content_type = image_type(raw)
+            if content_type is None:
+                raise ProviderError(
+                    f"Dynaspark only accepts jpeg, png, gif or webp images; "
+                    f"{filename or 'the attachment'} is none of these."
+                )
+            form.add_field("file", raw, filename=filename or "image", content_type=content_type)
+
+        async with http.session(headers, timeouts) as client:
+            try:
+                async with http.request(
+                    client,
+                    "POST",
+                    cls.api_endpoint,
+                    data=form,
+                    proxy=proxy,
+                    ssl=cls.ssl,
+                    timeouts=timeouts,
+                    secrets=[api_key],
+                ) as response:
+                    payload = await http.read_json(response, "answer")
+            except ConnectionFailedError as error:
+                # One sentence that names the service, since it is known to have gone away.
+                raise ConnectionFailedError(
+                    f"Dynaspark at {http.host_of(cls.api_endpoint)} cannot be reached: "
+                    f"{_reason(error)}",
+                    hint="The public service has closed; set another endpoint in settings.",
+                ) from error
+        if not isinstance(payload, dict) or not isinstance(payload.get("response"), str):
+            raise BadResponseError(
+                "Dynaspark's answer has no text in it (expected a JSON object with a "
+                "'response' string)."
+            )
+        yield payload["response"]
+
+
+def _reason(error: ConnectionFailedError) -> str:
+    text = str(error)
+    # "Could not connect to host: Connection refused." -> "Connection refused."
+    _, colon, rest = text.partition(": ")
+    return rest if colon else text

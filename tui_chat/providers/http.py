@@ -1,0 +1,373 @@
+"""The one place providers talk HTTP: sessions, error mapping and stream parsing.
+
+Every aiohttp failure is turned into a typed `ProviderError` here, so providers and their
+callers never see a raw aiohttp exception and every message reads as a sentence.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import ssl as ssl_module
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .errors import (
+    AuthenticationRequiredError,
+    BadResponseError,
+    ConnectionFailedError,
+    HTTPStatusError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitedError,
+)
+
+#: A single stream line longer than this is refused rather than eating all memory.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+#: How much of an error body is read to find the server's message.
+MAX_ERROR_BODY = 256 * 1024
+
+SSLSetting = bool | ssl_module.SSLContext | None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait for a connection, and for each read (the longest silence allowed)."""
+
+    connect: float = 10.0
+    read: float = 120.0
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        # No total limit: a long answer may stream for minutes; only silence is an error.
+        return aiohttp.ClientTimeout(
+            total=None, connect=self.connect, sock_connect=self.connect, sock_read=self.read
+        )
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every secret (API key) in `text` with a mask."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def host_of(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.port:
+        return f"{parts.hostname}:{parts.port}"
+    return parts.hostname or url
+
+
+def session(
+    headers: dict[str, str] | None = None, timeouts: Timeouts | None = None
+) -> aiohttp.ClientSession:
+    """A client session with our timeouts. Use as `async with session(...) as s:`."""
+    return aiohttp.ClientSession(
+        headers=headers or {},
+        timeout=(timeouts or Timeouts()).client_timeout(),
+        # Proxies come from settings, never silently from the environment.
+        trust_env=False,
+    )
+
+
+# --- error messages ---------------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message_from_json(value: Any) -> str | None:
+    """The human message inside the usual error shapes: {"error": {"message"}}, {"detail"}..."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value:
+        return _message_from_json(value[0])
+    if isinstance(value, dict):
+        for key in ("message", "error", "detail", "msg", "error_description", "response"):
+            if key in value:
+                found = _message_from_json(value[key])
+                if found:
+                    return found
+    return None
+
+
+def server_message(body: bytes, content_type: str = "") -> str:
+    """The server's own words from an error body: JSON (even pretty-printed), HTML or text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return ""
+    if text[:1] in "{[":
+        try:
+            found = _message_from_json(json.loads(text))
+        except ValueError:
+            found = None
+        if found:
+            return _shorten(found)
+    if "html" in content_type.lower() or text[:1] == "<":
+        title = _TITLE.search(text)
+        if title and title.group(1).strip():
+            return _shorten(html.unescape(title.group(1)))
+        return _shorten(html.unescape(_TAG.sub(" ", text)))
+    return _shorten(text)
+
+
+def status_error(
+    status: int, body: bytes, content_type: str = "", reason: str = "", url: str = ""
+) -> ProviderError:
+    """The typed error for an HTTP error status, carrying the server's message."""
+    message = server_message(body, content_type) or reason
+    if status in (401, 403):
+        return AuthenticationRequiredError(message, status=status, url=url)
+    if status == 429:
+        return RateLimitedError(message, status=status, url=url)
+    hint = None
+    if status == 404:
+        hint = "Check the URL and the model name."
+    elif status >= 500:
+        hint = "The server had a problem; retry in a moment."
+    return HTTPStatusError(status, message, url=url, hint=hint)
+
+
+def connection_error(
+    error: BaseException,
+    url: str,
+    *,
+    proxy: str | None = None,
+    timeouts: Timeouts | None = None,
+    streaming: bool = False,
+) -> ProviderError:
+    """Translate an aiohttp/OS failure into a sentence naming the host and what happened."""
+    host = host_of(url)
+    timeouts = timeouts or Timeouts()
+    if isinstance(error, aiohttp.ClientProxyConnectionError):
+        return ConnectionFailedError(
+            f"Could not connect through the proxy {host_of(proxy or '')}: {_os_reason(error)}.",
+            hint="Check the proxy setting.",
+        )
+    if isinstance(error, aiohttp.ClientHttpProxyError):
+        return ConnectionFailedError(
+            f"The proxy {host_of(proxy or '')} refused the connection to {host} "
+            f"(HTTP {error.status}: {error.message}).",
+            hint="Check the proxy setting.",
+        )
+    if isinstance(error, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return ConnectionFailedError(
+            f"The secure (TLS) connection to {host} failed: {_os_reason(error)}.",
+            hint="Check the URL's scheme (http or https) and the server's certificate.",
+        )
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", None)
+    if dns_error is not None and isinstance(error, dns_error):
+        return ConnectionFailedError(
+            f"Could not find the server {host_of(url).split(':')[0]}: the name does not resolve.",
+            hint="Check the host name in the URL.",
+        )
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return ConnectionFailedError(f"Could not connect to {host}: {_os_reason(error)}.")
+    if isinstance(error, (TimeoutError, aiohttp.ServerTimeoutError)):
+        if isinstance(error, aiohttp.ConnectionTimeoutError):
+            return ProviderTimeoutError(
+                f"Could not connect to {host} within {timeouts.connect:g} seconds."
+            )
+        if streaming:
+            return ProviderTimeoutError(
+                f"The answer from {host} stalled: nothing arrived for {timeouts.read:g} seconds."
+            )
+        return ProviderTimeoutError(
+            f"The server at {host} did not answer within {timeouts.read:g} seconds."
+        )
+    if isinstance(
+        error,
+        (
+            aiohttp.ServerDisconnectedError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ClientOSError,
+            ConnectionError,
+        ),
+    ):
+        if streaming:
+            return ConnectionFailedError(
+                f"The connection to {host} was cut before the answer finished.",
+                hint="Retry, or continue the answer.",
+            )
+        return ConnectionFailedError(f"The connection to {host} was closed: {_os_reason(error)}.")
+    if isinstance(error, aiohttp.InvalidURL):
+        return ConnectionFailedError(f"The URL {url!r} is not valid.", hint="Fix it in settings.")
+    return ConnectionFailedError(f"Request to {host} failed: {_os_reason(error)}.")
+
+
+def _os_reason(error: BaseException) -> str:
+    os_error = getattr(error, "os_error", None)
+    if not isinstance(os_error, OSError) and isinstance(error, OSError):
+        os_error = error
+    if isinstance(os_error, OSError) and os_error.errno:
+        # asyncio's strerror ("Connect call failed (...)") says less than the errno does.
+        return os.strerror(os_error.errno).lower()
+    text = str(error) or type(error).__name__
+    return text.rstrip(".")
+
+
+# --- requests ---------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def request(
+    client: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    timeouts: Timeouts | None = None,
+    proxy: str | None = None,
+    ssl: SSLSetting = None,
+    secrets: Iterable[str | None] = (),
+    **kwargs: Any,
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """Send a request; yield the response once it is known to be a success.
+
+    Error statuses raise the typed error with the server's message; network failures
+    before or during the body raise `ConnectionFailedError`/`ProviderTimeoutError`.
+    Secrets are masked out of any message.
+    """
+    secrets = tuple(secrets)
+    started = False
+    try:
+        async with client.request(
+            method, url, proxy=proxy or None, ssl=True if ssl is None else ssl, **kwargs
+        ) as response:
+            if response.status >= 400:
+                body = await response.content.read(MAX_ERROR_BODY)
+                error = status_error(
+                    response.status,
+                    body,
+                    response.content_type or "",
+                    response.reason or "",
+                    url,
+                )
+                raise _redacted(error, secrets)
+            started = True
+            yield response
+    except ProviderError as error:
+        raise _redacted(error, secrets) from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        mapped = connection_error(error, url, proxy=proxy, timeouts=timeouts, streaming=started)
+        raise _redacted(mapped, secrets) from error
+
+
+def _redacted(error: ProviderError, secrets: tuple[str | None, ...]) -> ProviderError:
+    if secrets and error.args:
+        error.args = tuple(redact(str(arg), secrets) for arg in error.args)
+    return error
+
+
+async def read_json(response: aiohttp.ClientResponse, what: str = "response") -> Any:
+    """The body as JSON, or a `BadResponseError` saying what came instead."""
+    body = await response.read()
+    try:
+        return json.loads(body)
+    except ValueError:
+        kind = "an HTML page" if body.lstrip()[:1] == b"<" else "text that is not JSON"
+        raise BadResponseError(
+            f"The server sent {kind} instead of a JSON {what}"
+            f" ({_shorten(body.decode('utf-8', 'replace'), 80)!r})."
+        ) from None
+
+
+# --- stream parsing ---------------------------------------------------------------------
+
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+
+
+async def iter_lines(
+    chunks: AsyncIterable[bytes], max_line: int = MAX_LINE_BYTES
+) -> AsyncIterator[str]:
+    """Split a byte stream into text lines, whatever the line ends (\\n, \\r\\n, \\r).
+
+    Lines may be split anywhere across reads (even inside a \\r\\n pair or a multi-byte
+    character) and may be megabytes long: each read is scanned once, so the cost stays
+    linear in the size of the stream.
+    """
+    buffer = bytearray()
+    skip_lf = False  # the last read ended in \r: a \n starting the next one belongs to it
+    async for chunk in chunks:
+        if not chunk:
+            continue
+        if skip_lf and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        skip_lf = False
+        scan_from = len(buffer)
+        buffer += chunk
+        start = 0
+        for match in _NEWLINE.finditer(buffer, scan_from):
+            yield buffer[start : match.start()].decode("utf-8", errors="replace")
+            start = match.end()
+        if start:
+            skip_lf = buffer[start - 1 : start] == b"\r" and start == len(buffer)
+            del buffer[:start]
+        if len(buffer) > max_line:
+            raise BadResponseError(
+                f"The server sent a single line longer than {max_line // (1024 * 1024)} MB."
+            )
+    if buffer:
+        yield buffer.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamItem:
+    """One payload of a stream: an SSE event's data, or a bare line (NDJSON framing)."""
+
+    data: str
+    event: str = ""
+
+
+async def iter_stream(lines: AsyncIterable[str]) -> AsyncIterator[StreamItem]:
+    """Server-sent events and bare JSON lines, from one stream.
+
+    `data:` lines gather until a blank line ends the event (the SSE rule, so one event's
+    data may span lines); `event:` names it; `id:`, `retry:` and `:` comments are ignored.
+    Any other non-blank line is a payload on its own (the older newline-delimited framing).
+    """
+    event = ""
+    data: list[str] = []
+    async for line in lines:
+        if not line:
+            if data:
+                yield StreamItem("\n".join(data), event)
+            event, data = "", []
+            continue
+        if line[0] == ":":
+            continue
+        name, colon, value = line.partition(":")
+        if colon and name in ("data", "event", "id", "retry"):
+            if value[:1] == " ":
+                value = value[1:]
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value
+            continue
+        if data:
+            # A bare line while an event is open: the server forgot the blank line.
+            yield StreamItem("\n".join(data), event)
+            event, data = "", []
+        yield StreamItem(line)
+    if data:
+        yield StreamItem("\n".join(data), event)
+
+
+async def iter_response(response: aiohttp.ClientResponse) -> AsyncIterator[StreamItem]:
+    """The payloads of a streaming response body."""
+    async for item in iter_stream(iter_lines(response.content.iter_any())):
+        yield item

@@ -1,0 +1,228 @@
+"""OpenAI-compatible chat completions: Ollama, llama.cpp, vLLM, LM Studio, `g4f api`, OpenAI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from . import http
+from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
+from .errors import BadResponseError, UpstreamError
+from .events import Event, FinishReason, Notice, Reasoning, Usage
+from .helpers import MediaItem, message_text, to_data_uri
+
+
+class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
+    _is_protocol = True
+    url = "http://127.0.0.1:11434/v1"
+    api_key_env = "OPENAI_API_KEY"
+
+    @classmethod
+    async def create_async_generator(  # type: ignore[override]
+        cls,
+        model: str,
+        messages: Messages,
+        media: Sequence[MediaItem] | None = None,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str | Event]:
+        timeouts = cls.request_timeouts(kwargs)
+        model = cls.get_model(model)
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": _with_media(messages, media),
+            "stream": True,
+            # Ask for token counts in the last chunk; servers that do not know it ignore it.
+            "stream_options": {"include_usage": True},
+        }
+        body.update({key: value for key, value in kwargs.items() if value is not None})
+        headers = {"Accept": "text/event-stream", **cls.headers}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        url = f"{cls.url.rstrip('/')}/chat/completions"
+        splitter = ThinkSplitter()
+        async with (
+            http.session(headers, timeouts) as client,
+            http.request(
+                client,
+                "POST",
+                url,
+                json=body,
+                proxy=proxy,
+                ssl=cls.ssl,
+                timeouts=timeouts,
+                secrets=[api_key],
+            ) as response,
+        ):
+            if "html" in (response.content_type or ""):
+                raise BadResponseError(
+                    f"The server at {http.host_of(url)} answered with a web page, not a chat "
+                    "stream. Is the base URL right (it usually ends in /v1)?"
+                )
+            received = False
+            async for item in http.iter_response(response):
+                received = True
+                if item.data.strip() == "[DONE]":
+                    break
+                for output in _parse_chunk(item.data, splitter):
+                    yield output
+            for output in splitter.flush():
+                yield output
+            if not received:
+                raise BadResponseError(
+                    f"The server at {http.host_of(url)} ended the stream without sending anything."
+                )
+
+    @classmethod
+    async def fetch_models(
+        cls,
+        *,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        timeouts: http.Timeouts | None = None,
+    ) -> list[ModelInfo]:
+        """The server's models (`GET {base_url}/models`); also fills `models`."""
+        headers = dict(cls.headers)
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        timeouts = timeouts or cls.timeouts
+        async with (
+            http.session(headers, timeouts) as client,
+            http.request(
+                client,
+                "GET",
+                f"{cls.url.rstrip('/')}/models",
+                proxy=proxy,
+                ssl=cls.ssl,
+                timeouts=timeouts,
+                secrets=[api_key],
+            ) as response,
+        ):
+            listing = await http.read_json(response, "model list")
+        entries = listing.get("data") if isinstance(listing, dict) else listing
+        if not isinstance(entries, list):
+            raise BadResponseError("The server's model list has no 'data' array.")
+        found = [
+            ModelInfo(id=entry["id"], label=entry["id"])
+            for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]
+        ]
+        cls.models = [model.id for model in found]
+        return found
+
+
+def _with_media(messages: Messages, media: Sequence[MediaItem] | None) -> list[dict[str, Any]]:
+    """Messages to send: images go as `image_url` parts of the last user message."""
+    result = [dict(message) for message in messages]
+    if not media:
+        return result
+    parts: list[dict[str, Any]] = [
+        {"type": "image_url", "image_url": {"url": to_data_uri(data, name)}} for data, name in media
+    ]
+    for message in reversed(result):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):
+                message["content"] = [*content, *parts]
+            else:
+                message["content"] = [{"type": "text", "text": message_text(content)}, *parts]
+            break
+    else:
+        result.append({"role": "user", "content": parts})
+    return result
+
+
+def _parse_chunk(data: str, splitter: ThinkSplitter) -> list[str | Event]:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        return [Notice(f"Skipped a line that is not JSON: {data[:60]!r}")]
+    if not isinstance(chunk, dict):
+        return [Notice(f"Skipped a line that is not a JSON object: {data[:60]!r}")]
+    if "error" in chunk and not chunk.get("choices"):
+        # Some servers report a failure mid-stream as a chunk with an "error" member.
+        message = http.server_message(data.encode()) or "unknown error"
+        raise UpstreamError(message)
+    out: list[str | Event] = []
+    choices = chunk.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        choice = choices[0]
+        delta = choice.get("delta") or choice.get("message") or {}
+        if isinstance(delta, dict):
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                out.append(Reasoning(token=reasoning))
+            content = delta.get("content")
+            if isinstance(content, str) and content:
+                out.extend(splitter.feed(content))
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason:
+            out.extend(splitter.flush())
+            out.append(FinishReason(reason))
+    usage = chunk.get("usage")
+    if isinstance(usage, dict):
+        out.append(
+            Usage(
+                prompt_tokens=_int(usage.get("prompt_tokens")),
+                completion_tokens=_int(usage.get("completion_tokens")),
+                total_tokens=_int(usage.get("total_tokens")),
+                model=str(chunk.get("model") or ""),
+            )
+        )
+    return out
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class ThinkSplitter:
+    """Moves `<think>...</think>` spans in content into reasoning events.
+
+    Tags may be split across chunks ("<thi" + "nk>"), so a possible tag prefix at the end
+    of a chunk is held back until the next chunk decides it.
+    """
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self.thinking = False
+        self.pending = ""
+
+    def feed(self, text: str) -> list[str | Event]:
+        out: list[str | Event] = []
+        text = self.pending + text
+        self.pending = ""
+        while text:
+            tag = self.CLOSE if self.thinking else self.OPEN
+            index = text.find(tag)
+            if index >= 0:
+                self._emit(out, text[:index])
+                text = text[index + len(tag) :]
+                self.thinking = not self.thinking
+                continue
+            keep = _partial_suffix(text, tag)
+            self._emit(out, text[: len(text) - keep])
+            self.pending = text[len(text) - keep :]
+            break
+        return out
+
+    def flush(self) -> list[str | Event]:
+        out: list[str | Event] = []
+        self._emit(out, self.pending)
+        self.pending = ""
+        return out
+
+    def _emit(self, out: list[str | Event], text: str) -> None:
+        if text:
+            out.append(Reasoning(token=text) if self.thinking else text)
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest end of `text` that is a start of `tag`."""
+    for size in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-size:]):
+            return size
+    return 0
