@@ -209,10 +209,19 @@ def connection_error(
     return ConnectionFailedError(f"Request to {host} failed: {_os_reason(error)}.")
 
 
+_SSL_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
+_SSL_SUFFIX = re.compile(r"\s*\(_ssl\.c:\d+\)$")
+
+
 def _os_reason(error: BaseException) -> str:
     os_error = getattr(error, "os_error", None)
     if not isinstance(os_error, OSError) and isinstance(error, OSError):
         os_error = error
+    if isinstance(os_error, ssl_module.SSLError):
+        # An SSL error's errno is an OpenSSL code, not an OS errno: strerror(1) would
+        # say "operation not permitted". Its own text says what went wrong.
+        text = os_error.strerror or str(os_error)
+        return _SSL_SUFFIX.sub("", _SSL_PREFIX.sub("", text)).rstrip(".") or "TLS error"
     if isinstance(os_error, OSError) and os_error.errno:
         # asyncio's strerror ("Connect call failed (...)") says less than the errno does.
         return os.strerror(os_error.errno).lower()
