@@ -257,7 +257,7 @@ async def request(
             method, url, proxy=proxy or None, ssl=True if ssl is None else ssl, **kwargs
         ) as response:
             if response.status >= 400:
-                body = await response.content.read(MAX_ERROR_BODY)
+                body = await _read_capped(response, MAX_ERROR_BODY)
                 error = status_error(
                     response.status,
                     body,
@@ -273,6 +273,21 @@ async def request(
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         mapped = connection_error(error, url, proxy=proxy, timeouts=timeouts, streaming=started)
         raise _redacted(mapped, secrets) from error
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Up to `limit` bytes of the body, however many reads it takes.
+
+    `StreamReader.read(n)` returns whatever has arrived, so one call may give only the
+    first chunk of an error body written in pieces.
+    """
+    body = bytearray()
+    while len(body) < limit:
+        chunk = await response.content.read(limit - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
 
 
 def _redacted(error: ProviderError, secrets: tuple[str | None, ...]) -> ProviderError:
