@@ -291,8 +291,16 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 
 def _redacted(error: ProviderError, secrets: tuple[str | None, ...]) -> ProviderError:
-    if secrets and error.args:
+    if not any(secrets):
+        return error
+    if error.args:
         error.args = tuple(redact(str(arg), secrets) for arg in error.args)
+    # The server's own words are kept on the error too (shown or logged apart from the
+    # message); a server that echoes the key back must not leak it through them.
+    for attribute in ("server_message", "url"):
+        value = getattr(error, attribute, None)
+        if isinstance(value, str):
+            setattr(error, attribute, redact(value, secrets))
     return error
 
 
