@@ -94,6 +94,13 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
                 ) as response:
                     payload = await http.read_json(response, "answer")
             except ConnectionFailedError as error:
+                cause = error.__cause__
+                if not isinstance(cause, aiohttp.ClientConnectorError) or isinstance(
+                    cause, aiohttp.ClientProxyConnectionError
+                ):
+                    # The service was reached (the answer was cut), or the proxy is at
+                    # fault: the general message says so and names the proxy.
+                    raise
                 # One sentence that names the service, since it is known to have gone away.
                 raise ConnectionFailedError(
                     f"Dynaspark at {http.host_of(cls.api_endpoint)} cannot be reached: "
