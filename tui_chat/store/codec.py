@@ -1,0 +1,319 @@
+"""Conversation <-> TOML, header-only reads, and upgrades from older schemas.
+
+File layout (schema 1), header keys first so a reader can stop at the first
+`[[messages]]` line and still know the title, times and message count:
+
+    schema = 1
+    id = "…"
+    title = "…"
+    created = 2026-01-01T10:00:00.123456+00:00
+    updated = …
+    provider = "…"
+    model = "…"
+    system_prompt = "…"
+    message_count = 2
+    parameters = { temperature = 0.7 }
+    backend_state = { … }
+
+    [[messages]]
+    id = "…"
+    role = "user"
+    created = …
+    status = "complete"
+    content = "…"
+    # only when set: provider, model, reasoning, usage = { … }, finish_reason,
+    # error, attachments = [{ path = "…", mime_type = "…", size = 1, sha256 = "…" }]
+
+Schema 0 (files from before versioning) had no `schema` key, no message
+ids, no message status, and a message time as `time` (epoch seconds or a
+datetime) instead of `created`; upgrade() turns it into schema 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from tui_chat.store import validate as v
+from tui_chat.store.conversations import (
+    ROLES,
+    SCHEMA_VERSION,
+    STATUSES,
+    Attachment,
+    Conversation,
+    Message,
+)
+from tui_chat.store.tomlread import SchemaError, decode_utf8, find_line, parse_toml
+from tui_chat.store.tomlwrite import sanitize_surrogates, toml_datetime, toml_string, toml_value
+
+# A line that opens the messages array; our writer puts nothing but this on it.
+MESSAGES_HEADER = re.compile(rb"^[ \t]*\[\[[ \t]*messages[ \t]*\]\]", re.MULTILINE)
+
+
+class NewerSchema(Exception):
+    """The file was written by a newer tui-chat; it is fine, we just cannot read it."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _drop_none(value: Any) -> Any:
+    """TOML has no null; backends may send them, and absence means the same thing."""
+    if isinstance(value, dict):
+        return {str(k): _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(item) for item in value if item is not None]
+    return value
+
+
+def _message_lines(m: Message, out: list[str]) -> None:
+    out.append("\n[[messages]]")
+    out.append(f"id = {toml_string(m.id)}")
+    out.append(f"role = {toml_string(m.role)}")
+    out.append(f"created = {toml_datetime(m.created)}")
+    out.append(f"status = {toml_string(m.status)}")
+    out.append(f"content = {toml_string(m.content)}")
+    # Empty optional fields are left out: smaller files, faster saves, same meaning.
+    if m.provider:
+        out.append(f"provider = {toml_string(m.provider)}")
+    if m.model:
+        out.append(f"model = {toml_string(m.model)}")
+    if m.reasoning:
+        out.append(f"reasoning = {toml_string(m.reasoning)}")
+    if m.usage:
+        out.append(f"usage = {toml_value(m.usage)}")
+    if m.finish_reason:
+        out.append(f"finish_reason = {toml_string(m.finish_reason)}")
+    if m.error:
+        out.append(f"error = {toml_string(m.error)}")
+    if m.attachments:
+        items = ", ".join(
+            toml_value({"path": a.path, "mime_type": a.mime_type, "size": a.size,
+                        "sha256": a.sha256})
+            for a in m.attachments
+        )
+        out.append(f"attachments = [{items}]")
+
+
+def encode(c: Conversation) -> bytes:
+    """The TOML bytes for a conversation (always single-line strings; see tomlwrite)."""
+    out = [
+        f"schema = {SCHEMA_VERSION}",
+        f"id = {toml_string(c.id)}",
+        f"title = {toml_string(c.title)}",
+        f"created = {toml_datetime(c.created)}",
+        f"updated = {toml_datetime(c.updated)}",
+        f"provider = {toml_string(c.provider)}",
+        f"model = {toml_string(c.model)}",
+        f"system_prompt = {toml_string(c.system_prompt)}",
+        f"message_count = {len(c.messages)}",
+        f"parameters = {toml_value(_drop_none(c.parameters))}",
+        f"backend_state = {toml_value(_drop_none(c.backend_state))}",
+    ]
+    for m in c.messages:
+        _message_lines(m, out)
+    text = "\n".join(out) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (undecodable bytes smuggled into a str) have no UTF-8 or
+        # TOML form; U+FFFD keeps the rest of the text rather than failing the save.
+        return sanitize_surrogates(text).encode("utf-8")
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def stable_message_id(conversation_id: str, position: int, role: str) -> str:
+    """An id for a message from a file that had none; the same in every instance."""
+    return hashlib.sha1(f"{conversation_id}:{position}:{role}".encode()).hexdigest()[:32]
+
+
+def schema_of(data: dict[str, Any]) -> int:
+    version = data.get("schema", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise v.fail(("schema",), "a schema version number", version)
+    return version
+
+
+def upgrade(data: dict[str, Any], conversation_id: str) -> dict[str, Any]:
+    """Bring parsed TOML of any older schema up to SCHEMA_VERSION (in place, returned)."""
+    version = schema_of(data)
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(version)
+    if version == 0:
+        messages = data.get("messages", [])
+        if isinstance(messages, list):
+            for position, m in enumerate(messages):
+                if not isinstance(m, dict):
+                    continue  # decode() reports it with its position
+                if "created" not in m and "time" in m:
+                    when = m.pop("time")
+                    if isinstance(when, int | float) and not isinstance(when, bool):
+                        when = datetime.fromtimestamp(when, UTC)
+                    m["created"] = when
+                if "id" not in m:
+                    m["id"] = stable_message_id(conversation_id, position, str(m.get("role")))
+                if "status" not in m:
+                    m["status"] = "failed" if m.get("error") else "complete"
+        data["schema"] = 1
+    return data
+
+
+def _scalar_table(data: dict[str, Any], key: str, where: v.Where) -> dict[str, Any]:
+    table = v.table(data, key, where)
+    for name, value in table.items():
+        if not isinstance(value, str | int | float):
+            raise v.fail((*where, key, name), "a number or a string", value)
+    return dict(table)
+
+
+def _message(m: Any, position: int, conversation: Conversation) -> Message:
+    where: v.Where = ("messages", position)
+    if not isinstance(m, dict):
+        raise v.fail(where, "a [[messages]] table", m)
+    role = v.string(m, "role", where)
+    if role not in ROLES:
+        raise v.fail((*where, "role"), "one of " + ", ".join(ROLES), role)
+    if "content" not in m:
+        raise SchemaError((*where, "content"), f"messages[{position}] has no content")
+    status = v.string(m, "status", where, "complete")
+    if status not in STATUSES:
+        raise v.fail((*where, "status"), "one of " + ", ".join(STATUSES), status)
+    usage = v.table(m, "usage", where)
+    for name, count in usage.items():
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise v.fail((*where, "usage", name), "a whole number", count)
+    raw_attachments = v.table_list(m, "attachments", where) or []
+    attachments = []
+    for i, a in enumerate(raw_attachments):
+        aw: v.Where = (*where, "attachments", i)
+        attachments.append(Attachment(
+            path=v.string(a, "path", aw),
+            mime_type=v.string(a, "mime_type", aw),
+            size=v.integer(a, "size", aw, 0) or 0,
+            sha256=v.string(a, "sha256", aw),
+        ))
+    message_id = v.string(m, "id", where, "") or stable_message_id(conversation.id, position, role)
+    return Message(
+        role=role,
+        content=v.string(m, "content", where),
+        id=message_id,
+        created=v.timestamp(m, "created", where, conversation.created),
+        provider=v.string(m, "provider", where),
+        model=v.string(m, "model", where),
+        reasoning=v.string(m, "reasoning", where),
+        usage=dict(usage),
+        finish_reason=v.string(m, "finish_reason", where),
+        status=status,
+        error=v.string(m, "error", where),
+        attachments=attachments,
+    )
+
+
+def header_fields(data: dict[str, Any], conversation_id: str) -> Conversation:
+    """The header part of a file as a Conversation without messages; raises SchemaError."""
+    now = datetime.now(UTC)
+    v.string(data, "id", (), conversation_id)  # type-checked, but the file name is the id
+    created = v.timestamp(data, "created", (), now)
+    return Conversation(
+        id=conversation_id,
+        title=v.string(data, "title", ()),
+        created=created,
+        updated=v.timestamp(data, "updated", (), created),
+        provider=v.string(data, "provider", ()),
+        model=v.string(data, "model", ()),
+        system_prompt=v.string(data, "system_prompt", ()),
+        parameters=_scalar_table(data, "parameters", ()),
+        backend_state=dict(v.table(data, "backend_state", ())),
+    )
+
+
+def decode(data: dict[str, Any], conversation_id: str, settle_streaming: bool) -> Conversation:
+    """Parsed TOML -> Conversation; raises SchemaError or NewerSchema.
+
+    With `settle_streaming`, an answer saved mid-stream becomes "stopped": whoever
+    was streaming it is gone (a merge reads with it off, since the other instance
+    may still be streaming).
+    """
+    data = upgrade(data, conversation_id)
+    conversation = header_fields(data, conversation_id)
+    if "messages" in data and not isinstance(data["messages"], list):
+        raise v.fail(("messages",), "an array of [[messages]] tables", data["messages"])
+    conversation.messages = [
+        _message(m, i, conversation) for i, m in enumerate(data.get("messages", []))
+    ]
+    if settle_streaming:
+        for m in conversation.messages:
+            if m.status == "streaming":
+                m.status = "stopped"
+    return conversation
+
+
+def split_header(raw: bytes) -> tuple[bytes, bool]:
+    """(the bytes before the first [[messages]] line, whether such a line was found)."""
+    found = MESSAGES_HEADER.search(raw)
+    return (raw[: found.start()], True) if found else (raw, False)
+
+
+def count_messages(raw: bytes) -> int:
+    return len(MESSAGES_HEADER.findall(raw))
+
+
+class Unreadable(Exception):
+    """A conversation file that is corrupt: `reason` is a phrase, `line` where (if known)."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def _parse_bytes(raw: bytes) -> tuple[dict[str, Any], str]:
+    if not raw.strip():
+        raise Unreadable("the file is empty")
+    text, reason, line = decode_utf8(raw)
+    if text is None:
+        raise Unreadable(reason, line)
+    data, reason, line = parse_toml(text)
+    if data is None:
+        raise Unreadable(reason, line)
+    return data, text
+
+
+def parse_conversation(raw: bytes, conversation_id: str, settle_streaming: bool) -> Conversation:
+    """File bytes -> Conversation; raises Unreadable (corrupt) or NewerSchema (not corrupt)."""
+    data, text = _parse_bytes(raw)
+    try:
+        return decode(data, conversation_id, settle_streaming)
+    except SchemaError as exc:
+        raise Unreadable(str(exc), find_line(text, exc.where)) from exc
+
+
+def parse_header(raw: bytes, conversation_id: str) -> tuple[Conversation, int]:
+    """(header as a message-less Conversation, message count) reading only the header part.
+
+    `raw` may be just the start of the file as long as it reaches the first
+    `[[messages]]` line or the end. Files without a `message_count` key (hand
+    edits, schema 0) fall back to counting the table headers.
+    """
+    head, _found = split_header(raw)
+    try:
+        data, _text = _parse_bytes(head)
+        schema_of(data)
+        conversation = header_fields(data, conversation_id)
+    except (Unreadable, SchemaError):
+        # The cut may have landed inside a hand-written multi-line string: judge
+        # the whole file instead, which raises Unreadable if it really is corrupt.
+        full = parse_conversation(raw, conversation_id, settle_streaming=False)
+        return full, len(full.messages)
+    count = data.get("message_count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        count = count_messages(raw)
+    return conversation, count

@@ -1,0 +1,350 @@
+"""Reading, saving, listing, searching and deleting conversation files.
+
+One file per conversation, `conversations/<id>.toml`. Every write is atomic
+(atomic.py). A file that cannot be read is moved aside, never overwritten.
+Two instances may share the folder: each remembers the stamp of the file
+version it last read or wrote, and a save that finds a different stamp on
+disk merges with that version first (merge.py), under a folder lock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui_chat.store import merge
+from tui_chat.store.atomic import (
+    atomic_write,
+    fsync_dir,
+    is_tmp_name,
+    move_aside,
+    remove_stale_tmp_files,
+)
+from tui_chat.store.codec import (
+    MESSAGES_HEADER,
+    NewerSchema,
+    Unreadable,
+    encode,
+    parse_conversation,
+    parse_header,
+)
+from tui_chat.store.conversations import Conversation, ConversationSummary
+from tui_chat.store.errors import (
+    ConversationCorrupt,
+    ConversationNotFound,
+    StoreError,
+    StoreProblem,
+    os_reason,
+)
+from tui_chat.store.index import INDEX_NAME, IndexEntry, Stamp, load_index, save_index
+from tui_chat.store.locking import folder_lock
+from tui_chat.store.paths import Paths
+
+# Ids become file names, so they must not be able to name anything outside the folder.
+_VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_FILE_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.toml")
+SUFFIX = ".toml"
+# Enough for any ordinary header; longer ones (huge system prompts) read the whole file.
+_HEADER_PROBE = 64 * 1024
+
+
+def validate_id(conversation_id: str) -> str:
+    if not isinstance(conversation_id, str) or not _VALID_ID.fullmatch(conversation_id):
+        raise ValueError(f"invalid conversation id {conversation_id!r}")
+    return conversation_id
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _label(conversation: Conversation) -> str:
+    return repr(conversation.title) if conversation.title else conversation.id
+
+
+@dataclass
+class _Seen:
+    """What this store last read or wrote for one conversation."""
+
+    stamp: Stamp
+    message_ids: frozenset[str]
+
+
+class ConversationStore:
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self.folder = paths.conversations_dir
+        self._seen: dict[str, _Seen] = {}
+        self._index: dict[str, IndexEntry] | None = None
+        self._index_dirty = False
+        # Problems met during save() (a corrupt file replaced by our version after
+        # being moved aside); the app may show them. save() itself cannot return them.
+        self.problems: list[StoreProblem] = []
+
+    @property
+    def index_file(self) -> Path:
+        return self.folder / INDEX_NAME
+
+    def path_for(self, conversation_id: str) -> Path:
+        return self.folder / f"{validate_id(conversation_id)}{SUFFIX}"
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _corrupt(self, path: Path, reason: str, line: int | None) -> StoreProblem:
+        moved = move_aside(path)
+        where = f"{path.name} line {line}" if line else path.name
+        if moved is not None:
+            tail = f"It was moved aside to {moved.name}."
+        else:
+            tail = "It could not be moved aside and was left as it is."
+        return StoreProblem(path, f"Conversation file {where}: {reason}. {tail}", line, moved)
+
+    def load(self, conversation_id: str) -> Conversation:
+        """Read one conversation; raises ConversationNotFound, ConversationCorrupt, StoreError."""
+        path = self.path_for(conversation_id)
+        try:
+            with open(path, "rb") as f:
+                # fstat of the open file: the stamp of exactly the bytes we read.
+                stamp = _stamp(os.fstat(f.fileno()))
+                raw = f.read()
+        except FileNotFoundError as exc:
+            raise ConversationNotFound(f"There is no saved conversation {path}.", path) from exc
+        except OSError as exc:
+            raise StoreError(f"Could not read {path}: {os_reason(exc)}.", path) from exc
+        try:
+            conversation = parse_conversation(raw, conversation_id, settle_streaming=True)
+        except Unreadable as exc:
+            problem = self._corrupt(path, exc.reason, exc.line)
+            self._forget(conversation_id)
+            raise ConversationCorrupt(problem) from exc
+        except NewerSchema as exc:
+            raise StoreError(
+                f"{path} was written by a newer tui-chat (schema {exc.version}); "
+                "update tui-chat to open it.",
+                path,
+            ) from exc
+        self._seen[conversation_id] = _Seen(stamp, frozenset(m.id for m in conversation.messages))
+        return conversation
+
+    def _read_summary(self, conversation_id: str, path: Path) -> IndexEntry:
+        """Header fields of one file; raises Unreadable, OSError."""
+        with open(path, "rb") as f:
+            stamp = _stamp(os.fstat(f.fileno()))
+            raw = f.read(_HEADER_PROBE)
+            partial = len(raw) < stamp[2]
+            if partial and not MESSAGES_HEADER.search(raw):
+                raw += f.read()
+                partial = False
+        try:
+            header, count = parse_header(raw, conversation_id)
+        except Unreadable:
+            if not partial:
+                raise
+            # The probe may have cut the file where only the whole can be judged.
+            header, count = parse_header(path.read_bytes(), conversation_id)
+        return IndexEntry(stamp, header.title, header.created, header.updated,
+                          header.provider, header.model, count)
+
+    def list(self) -> tuple[list[ConversationSummary], list[StoreProblem]]:
+        """All conversations, newest `updated` first, from the index (re-reading only
+        files that changed). Corrupt files are moved aside and reported, not raised."""
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            return [], []
+        except OSError as exc:
+            return [], [StoreProblem(self.folder,
+                                     f"Could not list {self.folder}: {os_reason(exc)}.")]
+        if self._index is None:
+            self._index = load_index(self.index_file)
+            self._index_dirty = False
+        index = self._index
+        problems: list[StoreProblem] = []
+        present: set[str] = set()
+        stale_tmp = False
+        for entry in entries:
+            if is_tmp_name(entry.name):
+                stale_tmp = True
+                continue
+            found = _FILE_NAME.fullmatch(entry.name)
+            if not found:
+                continue
+            cid = found.group(1)
+            try:
+                stamp = _stamp(entry.stat(follow_symlinks=False))
+            except OSError:
+                continue  # vanished meanwhile (deleted by another instance)
+            cached = index.get(cid)
+            if cached is not None and cached.stamp == stamp:
+                present.add(cid)
+                continue
+            path = Path(entry.path)
+            try:
+                index[cid] = self._read_summary(cid, path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                problems.append(StoreProblem(path, f"Could not read {path}: {os_reason(exc)}."))
+                continue
+            except Unreadable as exc:
+                problems.append(self._corrupt(path, exc.reason, exc.line))
+                continue
+            present.add(cid)
+            self._index_dirty = True
+        for cid in set(index) - present:
+            del index[cid]
+            self._index_dirty = True
+        if self._index_dirty:
+            save_index(self.index_file, index)
+            self._index_dirty = False
+        if stale_tmp:
+            remove_stale_tmp_files(self.folder)
+        summaries = [e.summary(cid, self.folder / f"{cid}{SUFFIX}") for cid, e in index.items()]
+        summaries.sort(key=lambda s: s.updated, reverse=True)
+        return summaries, problems
+
+    def search(self, query: str) -> list[ConversationSummary]:
+        """Conversations whose title or any message contains `query` (case-insensitive)."""
+        summaries, _problems = self.list()
+        needle = query.casefold()
+        if not needle:
+            return summaries
+        # The raw file has quotes, backslashes and control characters escaped, so it
+        # can rule files out cheaply only when the query contains none of those.
+        prefilter = all(ch >= " " and ch not in '"\\\x7f' for ch in needle)
+        found = []
+        for summary in summaries:
+            if needle in summary.title.casefold():
+                found.append(summary)
+                continue
+            try:
+                raw = summary.path.read_bytes()
+                if prefilter and needle not in raw.decode("utf-8", "replace").casefold():
+                    continue
+                conversation = parse_conversation(raw, summary.id, settle_streaming=False)
+            except (OSError, Unreadable, NewerSchema):
+                continue  # list() reports broken files; search just skips them
+            if any(needle in m.content.casefold() for m in conversation.messages):
+                found.append(summary)
+        return found
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _disk_version(self, path: Path, conversation_id: str) -> tuple[Stamp, Conversation] | None:
+        """The file's current contents if it changed since we last saw it, else None."""
+        try:
+            with open(path, "rb") as f:
+                stamp = _stamp(os.fstat(f.fileno()))
+                seen = self._seen.get(conversation_id)
+                if seen is not None and seen.stamp == stamp:
+                    return None
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        try:
+            return stamp, parse_conversation(raw, conversation_id, settle_streaming=False)
+        except Unreadable as exc:
+            # Ours replaces it, but only after the broken file is safe under another name.
+            problem = self._corrupt(path, exc.reason, exc.line)
+            self.problems.append(problem)
+            if problem.moved_to is None:
+                raise StoreError(problem.message, path) from exc
+            return None
+
+    def save(self, conversation: Conversation) -> None:
+        """Write atomically, merging first with any version another instance saved.
+
+        On success `conversation` holds the merged messages. On failure it is
+        unchanged and StoreError says why; nothing on disk was damaged.
+        """
+        path = self.path_for(conversation.id)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._save_error(conversation, path, exc) from exc
+        try:
+            with folder_lock(self.folder):
+                try:
+                    disk = self._disk_version(path, conversation.id)
+                except NewerSchema as exc:
+                    raise StoreError(
+                        f"Could not save conversation {_label(conversation)}: {path} was "
+                        f"written by a newer tui-chat (schema {exc.version}) and is left alone.",
+                        path,
+                    ) from exc
+                messages = conversation.messages
+                title = conversation.title
+                if disk is not None:
+                    _stamp_on_disk, theirs = disk
+                    seen = self._seen.get(conversation.id)
+                    known = seen.message_ids if seen else frozenset()
+                    messages = merge.merge_messages(conversation.messages, theirs.messages, known)
+                    title = merge.merge_header(conversation, theirs)
+                updated = max([conversation.updated, *(m.created for m in messages)],
+                              key=lambda t: t if t.tzinfo else t.replace(tzinfo=UTC))
+                # A copy to encode, so a failed write leaves the caller's object untouched.
+                snapshot = replace(conversation, title=title, updated=updated, messages=messages)
+                atomic_write(path, encode(snapshot))
+                stamp = _stamp(os.stat(path))
+        except StoreError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, OSError):
+                raise self._save_error(conversation, path, cause) from cause
+            raise
+        except OSError as exc:
+            raise self._save_error(conversation, path, exc) from exc
+        if messages is not conversation.messages:
+            merge.adopt(conversation, messages)
+        conversation.title = title
+        conversation.updated = updated
+        self._seen[conversation.id] = _Seen(stamp, frozenset(m.id for m in messages))
+        if self._index is not None:
+            # Keeps the next list() from re-reading the file we just wrote.
+            self._index[conversation.id] = IndexEntry(
+                stamp, title, conversation.created, updated, conversation.provider,
+                conversation.model, len(messages),
+            )
+            self._index_dirty = True
+
+    def _save_error(self, conversation: Conversation, path: Path, exc: OSError) -> StoreError:
+        return StoreError(
+            f"Could not save conversation {_label(conversation)} to {path}: {os_reason(exc)}. "
+            "It is kept in memory; try again.",
+            path,
+        )
+
+    def delete(self, conversation_id: str) -> Path:
+        """Move the file into the trash folder (never destroyed); returns where it went."""
+        path = self.path_for(conversation_id)
+        trash = self.paths.trash_dir
+        try:
+            trash.mkdir(parents=True, exist_ok=True)
+            with folder_lock(self.folder):
+                target = trash / path.name
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                counter = 1
+                while target.exists():
+                    counter += 1
+                    target = trash / f"{conversation_id}-{stamp}-{counter}{SUFFIX}"
+                os.rename(path, target)
+        except FileNotFoundError as exc:
+            if not path.exists():
+                raise ConversationNotFound(
+                    f"There is no saved conversation {path} to delete.", path) from exc
+            raise StoreError(f"Could not move {path} to the trash: {os_reason(exc)}.",
+                             path) from exc
+        except OSError as exc:
+            raise StoreError(f"Could not move {path} to the trash: {os_reason(exc)}.",
+                             path) from exc
+        fsync_dir(self.folder)
+        fsync_dir(trash)
+        self._forget(conversation_id)
+        return target
+
+    def _forget(self, conversation_id: str) -> None:
+        self._seen.pop(conversation_id, None)
+        if self._index is not None and self._index.pop(conversation_id, None) is not None:
+            self._index_dirty = True

@@ -1,0 +1,83 @@
+"""The conversation data model, as the rest of the app sees it.
+
+Files are handled elsewhere: codec.py turns these into TOML and back,
+conversation_store.py reads, writes, lists and merges them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+# Bump when the file layout changes, and teach codec.upgrade() the old shape.
+SCHEMA_VERSION = 1
+
+ROLES = ("user", "assistant", "system")
+# "streaming" marks an answer saved while it was still arriving.
+STATUSES = ("complete", "stopped", "failed", "streaming")
+
+
+def _new_id() -> str:
+    return uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Attachment:
+    """A file sent with a message: described, never copied (the bytes stay where they were)."""
+
+    path: str
+    mime_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Message:
+    role: str
+    content: str
+    id: str = field(default_factory=_new_id)  # stable: two instances merge by it
+    created: datetime = field(default_factory=_now)
+    provider: str = ""  # who answered (assistant messages)
+    model: str = ""
+    reasoning: str = ""
+    usage: dict[str, int] = field(default_factory=dict)
+    finish_reason: str = ""
+    status: str = "complete"
+    error: str = ""  # why it failed, when status == "failed"
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    id: str = field(default_factory=_new_id)
+    title: str = ""
+    created: datetime = field(default_factory=_now)
+    updated: datetime = field(default_factory=_now)
+    provider: str = ""
+    model: str = ""
+    system_prompt: str = ""
+    parameters: dict[str, float | int | str] = field(default_factory=dict)
+    # Opaque state a backend asks to have sent back (g4f's "conversation" event).
+    backend_state: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class ConversationSummary:
+    """What the conversation list shows, read without parsing any message."""
+
+    id: str
+    title: str
+    created: datetime
+    updated: datetime
+    provider: str
+    model: str
+    message_count: int
+    path: Path

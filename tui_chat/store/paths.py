@@ -1,0 +1,71 @@
+"""Where tui-chat keeps its files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from tui_chat.store.errors import StoreError, os_reason
+
+APP_NAME = "tui-chat"
+ENV_VAR = "TUI_CHAT_CONFIG_DIR"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders and files in use; `tui-chat paths` prints these."""
+
+    config_dir: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.toml"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.config_dir / "secrets.toml"
+
+    @property
+    def conversations_dir(self) -> Path:
+        return self.config_dir / "conversations"
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.config_dir / "themes"
+
+    @property
+    def trash_dir(self) -> Path:
+        return self.config_dir / "trash"
+
+    @classmethod
+    def resolve(
+        cls,
+        override: str | Path | None = None,
+        environ: os._Environ[str] | dict[str, str] | None = None,
+    ) -> Paths:
+        """`--config-dir` wins, then $TUI_CHAT_CONFIG_DIR, then the platform's config folder."""
+        env = os.environ if environ is None else environ
+        if override is not None and str(override) != "":
+            chosen = Path(override)
+        elif env.get(ENV_VAR):
+            chosen = Path(env[ENV_VAR])
+        else:
+            chosen = Path(platformdirs.user_config_dir(APP_NAME))
+        # Absolute so that a later chdir (or a message naming the file) stays correct.
+        return cls(chosen.expanduser().absolute())
+
+    def ensure(self) -> None:
+        """Create the config and conversations folders; the config folder is private (0700)."""
+        try:
+            if not self.config_dir.exists():
+                # Conversations and keys live here, so other users should not list it.
+                self.config_dir.mkdir(parents=True, mode=0o700)
+            self.conversations_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            target = Path(exc.filename) if exc.filename else self.config_dir
+            raise StoreError(
+                f"Could not create the folder {target}: {os_reason(exc)}.", target
+            ) from exc
