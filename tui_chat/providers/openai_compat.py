@@ -8,7 +8,7 @@ from typing import Any
 
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
-from .errors import BadResponseError, UpstreamError
+from .errors import BadResponseError, ConnectionFailedError, UpstreamError
 from .events import Event, FinishReason, Notice, Reasoning, Usage
 from .helpers import MediaItem, message_text, to_data_uri
 
@@ -61,18 +61,27 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                     f"The server at {http.host_of(url)} answered with a web page, not a chat "
                     "stream. Is the base URL right (it usually ends in /v1)?"
                 )
-            received = False
+            received = finished = False
             async for item in http.iter_response(response):
                 received = True
                 if item.data.strip() == "[DONE]":
+                    finished = True
                     break
                 for output in _parse_chunk(item.data, splitter):
+                    finished = finished or isinstance(output, FinishReason)
                     yield output
             for output in splitter.flush():
                 yield output
             if not received:
                 raise BadResponseError(
                     f"The server at {http.host_of(url)} ended the stream without sending anything."
+                )
+            if not finished:
+                # A body that simply ends (no length, connection closed) looks complete to
+                # HTTP; neither [DONE] nor a finish reason means the answer was cut short.
+                raise ConnectionFailedError(
+                    f"The connection to {http.host_of(url)} was cut before the answer finished.",
+                    hint="Retry, or continue the answer.",
                 )
 
     @classmethod
