@@ -5,7 +5,7 @@ Messages carry stable ids, so the merge is a union by id. Rules:
   deleted it on purpose, e.g. "regenerate", and it must not come back);
 - a message on both sides keeps the version with more text, then the later
   status (a "streaming" save is superseded by the "complete" one);
-- the result is ordered by creation time;
+- their additions are placed by creation time; our order is kept as it is;
 - header fields are ours, except an empty title, which takes theirs.
 Their deletions are not honoured: without tombstones a message missing on
 disk could as well be one they never had, and losing a message is worse
@@ -42,9 +42,15 @@ def merge_messages(
     for m in ours:
         other = their_by_id.get(m.id)
         merged.append(other if other is not None and _weight(other) > _weight(m) else m)
-    merged += [m for m in theirs if m.id not in our_ids and m.id not in known]
-    # Stable sort: equal times keep our order, then theirs.
-    merged.sort(key=_when)
+    for m in theirs:
+        if m.id in our_ids or m.id in known:
+            continue
+        # Slot it in by time after the last message not newer than it. Our own
+        # order is never rearranged, even where it does not follow the clock.
+        at = len(merged)
+        while at > 0 and _when(merged[at - 1]) > _when(m):
+            at -= 1
+        merged.insert(at, m)
     return merged
 
 

@@ -20,6 +20,11 @@ class Paths:
 
     config_dir: Path
 
+    def __post_init__(self) -> None:
+        # Accept a str too (Paths("~/x") from a script); everything below needs a Path.
+        if not isinstance(self.config_dir, Path):
+            object.__setattr__(self, "config_dir", Path(self.config_dir))
+
     @property
     def settings_file(self) -> Path:
         return self.config_dir / "settings.toml"

@@ -93,7 +93,8 @@ def find_line(text: str, where: tuple[str | int, ...]) -> int | None:
             return number
         if fallback is None:
             fallback = number
-    if fallback is None and table:
-        # The table itself may be the problem, e.g. `request = 5` at the top level.
-        return find_line(text, (names[0],)) if len(names) > 1 else None
+    if fallback is None and len(where) > 1:
+        # Inside an inline table (`usage = { ... }`) or a table written as a value:
+        # point at the line of the key that holds it.
+        return find_line(text, where[:-1])
     return fallback
