@@ -1,0 +1,222 @@
+"""The providers a user has configured, built from settings and API keys.
+
+Each entry is a configured provider class (a backend at its URL, an endpoint named
+"ollama"), its API key if any, and how to list its models. The UI and the command line
+both start here; nothing in this module knows about Textual.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .providers import (
+    AsyncGeneratorProvider,
+    BackendApi,
+    Dynaspark,
+    ModelInfo,
+    OpenAICompatible,
+    Timeouts,
+)
+from .providers.events import Event
+from .providers.helpers import MediaItem
+from .store import Settings, api_key_for
+
+READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """A model to talk to: the provider's name, the model id, and for a g4f backend the
+    backend-side provider to ask (`via`, "" lets the server choose)."""
+
+    provider: str
+    model: str
+    via: str = ""
+
+    def key(self) -> str:
+        """The string kept in settings' `recent_models`: "provider/model[ via X]"."""
+        return f"{self.provider}/{self.model}" + (f" via {self.via}" if self.via else "")
+
+    @classmethod
+    def parse(cls, text: str) -> ModelChoice | None:
+        head, _, via = text.partition(" via ")
+        provider, slash, model = head.partition("/")
+        if not slash or not provider:
+            return None
+        return cls(provider, model, via.strip())
+
+    def describe(self) -> str:
+        """For people: "g4f › PollinationsAI › gpt-4o"."""
+        parts = [self.provider, self.via, self.model or "default model"]
+        return " › ".join(part for part in parts if part)
+
+
+@dataclass
+class ProviderEntry:
+    name: str
+    provider: type[AsyncGeneratorProvider]
+    api_key: str | None = None
+    key_env: str = ""
+    #: The g4f backend's configured backend-side provider ("" = server chooses).
+    default_via: str = ""
+    state: str = LOADING
+    problem: str = ""
+    models: list[ModelInfo] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.provider.kind()
+
+    @property
+    def url(self) -> str:
+        return getattr(self.provider, "api_endpoint", "") or self.provider.url
+
+    def static_models(self) -> list[ModelInfo]:
+        """Models known without asking the server (Dynaspark's fixed list)."""
+        if self.provider is Dynaspark or issubclass(self.provider, Dynaspark):
+            vision = set(Dynaspark.vision_models)
+            return [
+                ModelInfo(
+                    model, model, vision=model in vision, default=model == Dynaspark.default_model
+                )
+                for model in Dynaspark.models
+            ]
+        return []
+
+    async def fetch_models(self, proxy: str | None, timeouts: Timeouts) -> list[ModelInfo]:
+        """The live model list; raises `ProviderError` when the server cannot be asked."""
+        provider: Any = self.provider
+        if issubclass(self.provider, BackendApi):
+            return await provider.fetch_models(proxy=proxy, timeouts=timeouts)
+        if issubclass(self.provider, OpenAICompatible):
+            return await provider.fetch_models(api_key=self.api_key, proxy=proxy, timeouts=timeouts)
+        return self.static_models()
+
+    def default_model(self) -> str:
+        if issubclass(self.provider, BackendApi):
+            return ""  # a g4f server picks its own default when asked for no model
+        models = self.models or self.static_models()
+        for model in models:
+            if model.default:
+                return model.id
+        if getattr(self.provider, "default_model", ""):
+            return self.provider.default_model  # type: ignore[attr-defined]
+        return models[0].id if models else ""
+
+    def supports_vision(self, model: str) -> bool | None:
+        """Whether the model accepts images: True/False when known, None when unknown."""
+        for info in self.models or self.static_models():
+            if info.id == model:
+                return info.vision or None
+        return None
+
+    def stream(
+        self,
+        choice: ModelChoice,
+        messages: Sequence[Mapping[str, Any]],
+        media: Sequence[MediaItem] | None,
+        *,
+        proxy: str | None,
+        timeouts: Timeouts,
+        params: Mapping[str, Any],
+    ) -> AsyncIterator[str | Event]:
+        """Start the provider's generator for one answer."""
+        kwargs: dict[str, Any] = {
+            key: value for key, value in params.items() if value not in (None, "")
+        }
+        kwargs["connect_timeout"] = timeouts.connect
+        kwargs["read_timeout"] = timeouts.read
+        if issubclass(self.provider, BackendApi):
+            via = choice.via or self.default_via
+            if via:
+                kwargs["provider"] = via
+        return self.provider.create_async_generator(
+            choice.model,
+            list(messages),
+            media=list(media) if media else None,
+            api_key=self.api_key,
+            proxy=proxy or None,
+            **kwargs,
+        )
+
+
+class Catalog:
+    """The configured providers, by the names the sidebar shows, in settings order."""
+
+    def __init__(self, entries: list[ProviderEntry]) -> None:
+        self.entries: dict[str, ProviderEntry] = {entry.name: entry for entry in entries}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        secrets: Mapping[str, str],
+        environ: Mapping[str, str] = os.environ,
+    ) -> Catalog:
+        timeouts = Timeouts(settings.request.connect_timeout, settings.request.read_timeout)
+        entries: list[ProviderEntry] = []
+        for backend in settings.backends:
+            provider = BackendApi.configured(
+                backend.name, url=backend.url, headers=dict(backend.headers), timeouts=timeouts
+            )
+            entries.append(
+                ProviderEntry(
+                    backend.name,
+                    provider,
+                    api_key=api_key_for(backend.name, dict(secrets), environ=environ),
+                    default_via=backend.provider,
+                )
+            )
+        if settings.dynaspark.enabled:
+            provider = Dynaspark.configured(
+                "Dynaspark", api_endpoint=settings.dynaspark.endpoint, timeouts=timeouts
+            )
+            entries.append(ProviderEntry("Dynaspark", provider))
+        for endpoint in settings.openai:
+            provider = OpenAICompatible.configured(
+                endpoint.name,
+                url=endpoint.base_url,
+                headers=dict(endpoint.headers),
+                timeouts=timeouts,
+                api_key_env=endpoint.api_key_env,
+            )
+            entries.append(
+                ProviderEntry(
+                    endpoint.name,
+                    provider,
+                    api_key=api_key_for(
+                        endpoint.name, dict(secrets), endpoint.api_key_env, environ=environ
+                    ),
+                    key_env=endpoint.api_key_env,
+                )
+            )
+        return cls(entries)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries.values())
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, name: str) -> ProviderEntry | None:
+        return self.entries.get(name)
+
+    def names(self) -> list[str]:
+        return list(self.entries)
+
+    def default_choice(self, settings: Settings) -> ModelChoice:
+        """The model to start with: settings' default, else the first provider's default."""
+        if settings.default_provider in self.entries:
+            entry = self.entries[settings.default_provider]
+            return ModelChoice(entry.name, settings.default_model or entry.default_model())
+        for recent in settings.recent_models:
+            choice = ModelChoice.parse(recent)
+            if choice and choice.provider in self.entries:
+                return choice
+        first = next(iter(self.entries.values()), None)
+        if first is None:
+            return ModelChoice("", "")
+        return ModelChoice(first.name, first.default_model())

@@ -1,0 +1,89 @@
+"""The `tui-chat` command: the full-screen app, and a few subcommands for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+DESCRIPTION = """\
+A full-screen terminal chat client for language-model providers: g4f backends
+(BackendApi), Dynaspark and OpenAI-compatible servers (Ollama, llama.cpp, vLLM...).
+Run without a command to open the chat screen."""
+
+EPILOG = """\
+configuration:
+  settings, API keys, conversations and themes live in the config folder
+  (see `tui-chat paths`); override it with --config-dir or $TUI_CHAT_CONFIG_DIR.
+  API keys also come from environment variables such as OPENAI_API_KEY or
+  <NAME>_API_KEY for a provider named NAME.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tui-chat",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
+    parser.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="folder for settings, keys and conversations (default: the user config dir)",
+    )
+    parser.add_argument("--paths", action="store_true", help="print the folders in use and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("paths", help="print the folders in use")
+    try:
+        from .commands import add_commands
+    except ImportError:  # the one-shot commands are optional while they are being built
+        pass
+    else:
+        add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .store import Paths
+
+    paths = Paths.resolve(args.config_dir)
+    if args.paths or args.command == "paths":
+        print_paths(paths)
+        return 0
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args, paths) or 0)
+    return run_app(paths)
+
+
+def print_paths(paths: object) -> None:
+    for label, attribute in (
+        ("config", "config_dir"),
+        ("settings", "settings_file"),
+        ("secrets", "secrets_file"),
+        ("conversations", "conversations_dir"),
+        ("themes", "themes_dir"),
+        ("trash", "trash_dir"),
+    ):
+        print(f"{label + ':':15}{getattr(paths, attribute)}")
+
+
+def run_app(paths: object) -> int:
+    if not sys.stdout.isatty() and not os.environ.get("TUI_CHAT_FORCE_APP"):
+        print(
+            "tui-chat: the chat screen needs a terminal; for scripts use `tui-chat ask`.",
+            file=sys.stderr,
+        )
+        return 2
+    from .ui.app import ChatApp
+
+    app = ChatApp.from_paths(paths)  # type: ignore[arg-type]
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,81 @@
+"""Theme files: one TOML file per theme, shipped in `themes/` and read from the user's folder.
+
+This module only reads and checks the files; the UI turns the result into Textual `Theme`
+objects. A bad file is reported by name with its problem and never stops the others.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+COLOR_KEYS = (
+    "primary", "secondary", "accent", "warning", "error", "success",
+    "foreground", "background", "surface", "panel", "boost",
+)  # fmt: skip
+
+
+@dataclass
+class ThemeSpec:
+    name: str
+    dark: bool
+    colors: dict[str, str]
+    variables: dict[str, str] = field(default_factory=dict)
+    ansi: bool = False
+    path: Path | None = None
+
+
+def builtin_dir() -> Path:
+    """The shipped themes: inside the installed package, or the repository's `themes/`."""
+    packaged = Path(__file__).parent / "themes"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "themes"
+
+
+def parse_theme(path: Path) -> ThemeSpec:
+    """Read one theme file; raises ValueError with a sentence naming the problem."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("it is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"it is not valid TOML ({error})") from None
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("'name' must be a non-empty string")
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ValueError("'dark' must be true or false")
+    colors = data.get("colors", {})
+    if not isinstance(colors, dict):
+        raise ValueError("[colors] must be a table")
+    unknown = sorted(set(colors) - set(COLOR_KEYS))
+    if unknown:
+        raise ValueError(f"unknown colour {unknown[0]!r} (known: {', '.join(COLOR_KEYS)})")
+    if "primary" not in colors:
+        raise ValueError("[colors] needs at least 'primary'")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ValueError("[variables] must be a table")
+    for table, values in (("colors", colors), ("variables", variables)):
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise ValueError(f'{table}.{key} must be a string such as "#1e90ff"')
+    ansi = data.get("ansi", False)
+    return ThemeSpec(name.strip(), dark, dict(colors), dict(variables), bool(ansi), path)
+
+
+def load_theme_files(*folders: Path) -> tuple[list[ThemeSpec], list[str]]:
+    """Every `*.toml` theme in the folders, in order; problems as user sentences."""
+    specs: list[ThemeSpec] = []
+    problems: list[str] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                specs.append(parse_theme(path))
+            except (ValueError, OSError) as error:
+                problems.append(f"Theme file {path} was not loaded: {error}.")
+    return specs, problems

@@ -1,0 +1,757 @@
+"""The chat screen: sidebar, message log, prompt, and the workers that stream answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer, Label, Static
+from textual.worker import Worker
+
+from ..catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ..chat import (
+    AnswerRecorder,
+    describe_error,
+    last_index,
+    request_messages,
+    request_params,
+    title_from,
+)
+from ..providers import AuthenticationRequiredError, BackendApi, ProviderError, Timeouts
+from ..store import (
+    Conversation,
+    ConversationStore,
+    Message,
+    Paths,
+    Settings,
+    StoreError,
+    load_secrets,
+    load_settings,
+    save_settings,
+)
+from ..themes import ThemeSpec, builtin_dir, load_theme_files
+from .commands import COMMANDS, ChatCommands
+from .messages import MessageLog, MessageView, usage_summary
+from .prompt import PromptArea
+from .safe import one_line
+from .screens import CopyPicker, HelpScreen, ModelCandidate, ModelPicker, code_blocks
+from .sidebar import ConversationList, ProviderTree, Sidebar
+
+#: Screen updates while streaming: at most this many per second.
+FRAME_RATE = 30
+#: Save a streaming answer this often, so a crash loses at most these seconds.
+SAVE_EVERY = 2.0
+#: Below this width the sidebar hides itself.
+NARROW = 90
+
+CONTINUE_PROMPT = (
+    "Continue your previous answer exactly where it stopped, without repeating anything."
+)
+
+
+class ChatApp(App[int]):
+    """tui-chat's application: one screen of chat."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-chat"
+    COMMANDS: ClassVar = App.COMMANDS | {ChatCommands}
+
+    BINDINGS: ClassVar = [
+        Binding("escape", "stop", "Stop", id="chat.stop"),
+        Binding("ctrl+n", "new_chat", "New", id="chat.new"),
+        Binding("ctrl+o", "pick_model", "Model", id="model.picker"),
+        Binding("ctrl+t", "next_model", "Next model", id="model.cycle"),
+        Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
+        Binding("ctrl+g", "edit_last", "Edit", id="chat.edit"),
+        Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
+        Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    ]
+
+    streaming: reactive[bool] = reactive(False, bindings=True)
+    choice: reactive[ModelChoice] = reactive(ModelChoice("", ""), always_update=True)
+
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        problems: list[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        fetch_models: bool = True,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.settings = settings
+        self.store = ConversationStore(paths)
+        self.catalog = Catalog.from_settings(settings, secrets or {}, environ or os.environ)
+        self.startup_problems = list(problems or [])
+        self.fetch_models_on_start = fetch_models
+        self.conversation = self._new_conversation()
+        self.answer_worker: Worker[None] | None = None
+        self.editing: Message | None = None
+        self.last_usage = ""
+        self._sidebar_auto = True
+
+    @classmethod
+    def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
+        """Load settings and keys from the config folder; problems become notifications."""
+        paths.ensure()
+        settings, settings_problems = load_settings(paths)
+        secrets, secret_problems = load_secrets(paths)
+        problems = [str(problem) for problem in [*settings_problems, *secret_problems]]
+        return cls(paths, settings, secrets=secrets, problems=problems, **kwargs)
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="status")
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield MessageLog(id="log")
+                yield Label("", id="prompt-note")
+                yield PromptArea(id="prompt")
+        yield Footer()
+
+    @property
+    def log_view(self) -> MessageLog:
+        return self.query_one("#log", MessageLog)
+
+    @property
+    def prompt(self) -> PromptArea:
+        return self.query_one("#prompt", PromptArea)
+
+    @property
+    def tree(self) -> ProviderTree:
+        return self.query_one("#providers", ProviderTree)
+
+    def on_mount(self) -> None:
+        self._register_themes()
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        for problem in self.startup_problems:
+            self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
+        self.log_view.dark = self.current_theme.dark
+        self.tree.set_catalog(self.catalog)
+        self.choice = self.catalog.default_choice(self.settings)
+        self.conversation.provider = self.choice.provider
+        self.conversation.model = self.choice.model
+        for entry in self.catalog:
+            if self.fetch_models_on_start:
+                self.load_models(entry)
+            else:
+                entry.state = READY
+                entry.models = entry.static_models()
+                self.tree.update_entry(entry)
+        self.refresh_conversations()
+        self._apply_width(self.size.width)
+        self.prompt.focus()
+        self._update_status()
+
+    def _register_themes(self) -> None:
+        specs, problems = load_theme_files(builtin_dir(), self.paths.themes_dir)
+        for spec in specs:
+            try:
+                self.register_theme(_to_theme(spec))
+            except ValueError as error:
+                problems.append(f"Theme file {spec.path} was not loaded: {error}.")
+        for problem in problems:
+            self.notify(problem, title="Themes", severity="warning", markup=False, timeout=12)
+        wanted = self.settings.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(
+                f"Theme {wanted!r} is not installed; using tui-chat-dark.",
+                severity="warning",
+                markup=False,
+            )
+            self.theme = (
+                "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
+            )
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_mounted and theme != self.settings.theme:
+            self.settings.theme = theme
+            self._save_settings()
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        if self._sidebar_auto:
+            self.query_one("#sidebar").display = width >= NARROW
+
+    def get_system_commands(self, screen: Screen) -> Any:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Switch model", "Pick a provider and model", self.action_pick_model)
+
+    # --- status --------------------------------------------------------------------------
+
+    def watch_choice(self, choice: ModelChoice) -> None:
+        if not self.is_mounted:
+            return
+        self.tree.mark_current(choice)
+        self._update_status()
+
+    def watch_streaming(self, streaming: bool) -> None:
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        parts: list[tuple[str, str] | str] = [("tui-chat ", "bold")]
+        parts.append(
+            (
+                one_line(self.choice.describe() if self.choice.provider else "no provider", 60),
+                "$accent",
+            )
+        )
+        entry = self.catalog.get(self.choice.provider)
+        if entry is not None and entry.state != READY:
+            parts.append((f" ({entry.state})", "dim"))
+        if self.streaming:
+            parts.append(("  ● streaming… Esc stops", "bold $success"))
+        elif self.editing is not None:
+            parts.append(("  ✎ editing your last message", "bold $warning"))
+        if self.last_usage:
+            parts.append((f"  last answer: {self.last_usage}", "dim"))
+        self.query_one("#status", Static).update(Content.assemble(*parts))
+        self.sub_title = self.choice.describe()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.streaming or self.editing is not None else None
+        if action in ("retry", "edit_last", "continue_answer"):
+            if self.streaming:
+                return None
+            if action == "continue_answer":
+                last = self.conversation.messages[-1] if self.conversation.messages else None
+                ok = last is not None and last.role == "assistant" and last.status != "complete"
+                return True if ok else None
+            return True if self.conversation.messages else None
+        return True
+
+    def keys_for(self, binding_id: str) -> str:
+        """The keys bound to a binding id now, after keymap overrides, for display."""
+        override = self.settings.keymap.get(binding_id)
+        if override:
+            return override
+        for cls in (type(self), PromptArea, MessageLog):
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding) and binding.id == binding_id:
+                    return binding.key
+        return ""
+
+    # --- models --------------------------------------------------------------------------
+
+    @work(group="models", exit_on_error=False)
+    async def load_models(self, entry: ProviderEntry) -> None:
+        """Ask a provider for its models in the background; start-up does not wait."""
+        entry.state = LOADING
+        self.tree.update_entry(entry)
+        request = self.settings.request
+        timeouts = Timeouts(connect=min(request.connect_timeout, 5.0), read=15.0)
+        try:
+            if entry.static_models():
+                entry.models = entry.static_models()
+                await _probe(entry, request.proxy, timeouts)
+            else:
+                entry.models = await entry.fetch_models(request.proxy or None, timeouts)
+        except AuthenticationRequiredError as error:
+            entry.state, entry.problem = NEEDS_KEY, str(error)
+        except ProviderError as error:
+            entry.state, entry.problem = UNREACHABLE, str(error)
+        except Exception as error:  # a model list is never worth a crash
+            entry.state, entry.problem = UNREACHABLE, describe_error(error)
+        else:
+            entry.state, entry.problem = READY, ""
+        self.tree.update_entry(entry)
+        if entry.name == self.choice.provider:
+            self._update_status()
+
+    def model_candidates(self) -> list[ModelCandidate]:
+        candidates: list[ModelCandidate] = []
+        seen: set[str] = set()
+
+        def add(choice: ModelChoice, detail: str) -> None:
+            if choice.key() not in seen:
+                seen.add(choice.key())
+                candidates.append(ModelCandidate(choice, choice.describe(), detail))
+
+        for key in self.settings.recent_models:
+            choice = ModelChoice.parse(key)
+            if choice and choice.provider in self.catalog.entries:
+                add(choice, "recent")
+        for entry in self.catalog:
+            if entry.state != READY:
+                add(ModelChoice(entry.name, entry.default_model()), entry.state)
+                continue
+            if isinstance(entry.provider, type) and issubclass(entry.provider, BackendApi):
+                add(ModelChoice(entry.name, ""), "the server's default")
+            for model in entry.models:
+                add(
+                    ModelChoice(entry.name, model.id, model.provider),
+                    "vision" if model.vision else "",
+                )
+        return candidates
+
+    def action_pick_model(self) -> None:
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is not None:
+                self.set_choice(choice)
+
+        loading = [entry.name for entry in self.catalog if entry.state == LOADING]
+        note = f"Still loading: {', '.join(loading)}" if loading else ""
+        self.push_screen(ModelPicker(self.model_candidates(), note), chosen)
+
+    def action_next_model(self) -> None:
+        recent = [
+            choice
+            for key in self.settings.recent_models
+            if (choice := ModelChoice.parse(key)) and choice.provider in self.catalog.entries
+        ]
+        if len(recent) < 2:
+            self.notify("No other recently used model yet: pick one with ctrl+o.", markup=False)
+            return
+        keys = [choice.key() for choice in recent]
+        index = keys.index(self.choice.key()) if self.choice.key() in keys else -1
+        # Cycle without reordering the list while cycling.
+        self.set_choice(recent[(index + 1) % len(recent)], reorder=False)
+
+    @on(ProviderTree.ModelChosen)
+    def _tree_choice(self, event: ProviderTree.ModelChosen) -> None:
+        self.set_choice(event.choice)
+        self.prompt.focus()
+
+    def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
+        """Use this model from now on, for this conversation and as the default."""
+        self.choice = choice
+        self.conversation.provider = choice.provider
+        self.conversation.model = choice.model
+        if choice.via:
+            self.conversation.parameters["via"] = choice.via
+        else:
+            self.conversation.parameters.pop("via", None)
+        self.settings.default_provider = choice.provider
+        self.settings.default_model = choice.model
+        key = choice.key()
+        recent = list(self.settings.recent_models)
+        if reorder or key not in recent:
+            recent = [key] + [item for item in recent if item != key]
+        self.settings.recent_models = recent[:10]
+        self._save_settings()
+        self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.paths, self.settings)
+        except StoreError as error:
+            self.notify(str(error), title="Settings not saved", severity="error", markup=False)
+
+    # --- conversations -------------------------------------------------------------------
+
+    def _new_conversation(self) -> Conversation:
+        conversation = Conversation(system_prompt=self.settings.request.system_prompt)
+        return conversation
+
+    @work(thread=True, group="list", exclusive=True, exit_on_error=False)
+    def refresh_conversations(self) -> None:
+        try:
+            summaries, problems = self.store.list()
+        except StoreError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
+
+    def _show_conversations(self, summaries: list[Any], problems: list[str]) -> None:
+        self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
+        for problem in problems:
+            self.notify(problem, title="Conversation", severity="warning", markup=False, timeout=12)
+
+    @on(ConversationList.Opened)
+    async def _open_from_list(self, event: ConversationList.Opened) -> None:
+        await self.open_conversation(event.conversation_id)
+
+    async def open_conversation(self, conversation_id: str) -> None:
+        if conversation_id == self.conversation.id:
+            self.prompt.focus()
+            return
+        await self._stop_streaming("Stopped the answer to open another conversation.")
+        try:
+            conversation = self.store.load(conversation_id)
+        except StoreError as error:
+            self.notify(str(error), title="Could not open", severity="error", markup=False)
+            self.refresh_conversations()
+            return
+        self.conversation = conversation
+        self.editing = None
+        await self.log_view.show(conversation.messages)
+        if conversation.provider in self.catalog.entries:
+            via = str(conversation.parameters.get("via", ""))
+            self.choice = ModelChoice(conversation.provider, conversation.model, via)
+        self.last_usage = ""
+        self._update_status()
+        self.prompt.focus()
+
+    async def action_new_chat(self) -> None:
+        if not self.conversation.messages:
+            self.prompt.focus()
+            return
+        await self._stop_streaming("Stopped the answer to start a new conversation.")
+        self.conversation = self._new_conversation()
+        self.conversation.provider = self.choice.provider
+        self.conversation.model = self.choice.model
+        if self.choice.via:
+            self.conversation.parameters["via"] = self.choice.via
+        self.editing = None
+        await self.log_view.show(self.conversation.messages)
+        self.last_usage = ""
+        self._update_status()
+        self.refresh_conversations()
+        self.prompt.focus()
+
+    def action_pick_conversation(self) -> None:
+        self.query_one("#sidebar").display = True
+        self._sidebar_auto = False
+        self.query_one(ConversationList).focus()
+
+    def save_conversation(
+        self, conversation: Conversation | None = None, *, quiet: bool = False
+    ) -> bool:
+        """Save atomically; on failure say so and keep everything in memory to retry."""
+        conversation = conversation or self.conversation
+        if not conversation.messages:
+            return True
+        conversation.updated = _now()
+        try:
+            self.store.save(conversation)
+        except StoreError as error:
+            if not quiet:
+                self.notify(
+                    str(error), title="Not saved", severity="error", markup=False, timeout=15
+                )
+            return False
+        return True
+
+    # --- sending -------------------------------------------------------------------------
+
+    @on(PromptArea.Submitted)
+    async def _submitted(self, event: PromptArea.Submitted) -> None:
+        await self.send(event.text)
+
+    async def send(self, text: str) -> None:
+        if not text.strip():
+            self.notify("Nothing to send: type a message first.", severity="warning", markup=False)
+            return
+        if self.streaming:
+            self.notify(
+                "An answer is still streaming. Press Esc to stop it, then send: "
+                "your message stays in the prompt.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not self.choice.provider:
+            self.notify(
+                "No provider is configured: add one in settings.toml.",
+                severity="error",
+                markup=False,
+            )
+            return
+        if self.editing is not None:
+            await self._truncate_from(self.editing)
+            self.editing = None
+            self.query_one("#prompt-note", Label).update("")
+        message = Message(role="user", content=text)
+        conversation = self.conversation
+        conversation.messages.append(message)
+        if not conversation.title:
+            conversation.title = title_from(text)
+        await self.log_view.add(message)
+        self.prompt.clear()
+        is_new = len(conversation.messages) == 1
+        self.save_conversation(conversation)
+        if is_new:
+            self.refresh_conversations()
+        await self.start_answer()
+
+    async def start_answer(self, *, continue_from: Message | None = None) -> None:
+        """Begin streaming an answer to the conversation as it stands."""
+        conversation = self.conversation
+        choice = self.choice
+        if continue_from is not None:
+            message = continue_from
+            upto = conversation.messages.index(message) + 1
+            view = self.log_view.view_for(message)
+            if view is not None:
+                await self.log_view.drop(message)
+            view = await self.log_view.add(message, streaming=True)
+        else:
+            message = Message(
+                role="assistant", content="", provider=_provider_label(choice), model=choice.model
+            )
+            message.status = "streaming"
+            conversation.messages.append(message)
+            upto = len(conversation.messages) - 1
+            view = await self.log_view.add(message, streaming=True)
+        self.streaming = True
+        self.answer_worker = self.stream_answer(
+            conversation, choice, message, view, upto, continue_from is not None
+        )
+
+    @work(exclusive=True, group="chat", exit_on_error=False)
+    async def stream_answer(
+        self,
+        conversation: Conversation,
+        choice: ModelChoice,
+        message: Message,
+        view: MessageView,
+        upto: int,
+        continuing: bool,
+    ) -> None:
+        """Run the provider's generator; the screen catches up once per frame."""
+        recorder = AnswerRecorder(message, conversation)
+        painter = self.set_interval(1 / FRAME_RATE, lambda: self._paint(view, recorder))
+        last_save = last_yield = time.monotonic()
+        try:
+            entry = self.catalog.get(choice.provider)
+            if entry is None:
+                raise ProviderError(f"No provider named {choice.provider!r} is configured.")
+            messages = request_messages(conversation, upto)
+            params = request_params(conversation, self.settings.request)
+            if continuing:
+                if issubclass(entry.provider, BackendApi):
+                    params["action"] = "continue"
+                else:
+                    messages.append({"role": "user", "content": CONTINUE_PROMPT})
+            request = self.settings.request
+            stream = entry.stream(
+                choice,
+                messages,
+                None,
+                proxy=request.proxy,
+                timeouts=Timeouts(request.connect_timeout, request.read_timeout),
+                params=params,
+            )
+            async for item in stream:
+                recorder.feed(item)
+                now = time.monotonic()
+                if now - last_save >= SAVE_EVERY:
+                    recorder.sync()
+                    self.save_conversation(conversation, quiet=True)
+                    last_save = now
+                if now - last_yield >= 0.01:
+                    # Data already buffered does not suspend; let keys and frames through.
+                    await asyncio.sleep(0)
+                    last_yield = now
+            recorder.finish()
+        except asyncio.CancelledError:
+            recorder.stop()
+            raise
+        except Exception as error:
+            recorder.fail(error)
+            self.notify(
+                message.error, title="Answer failed", severity="error", markup=False, timeout=10
+            )
+        finally:
+            painter.stop()
+            self._finish_answer(conversation, view, recorder)
+
+    def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
+        view.show_progress(recorder.text, recorder.reasoning)
+        self.log_view.follow()
+
+    def _finish_answer(
+        self, conversation: Conversation, view: MessageView, recorder: AnswerRecorder
+    ) -> None:
+        message = recorder.message
+        if view.is_attached:
+            view.finish(recorder.text, recorder.reasoning)
+            view.refresh_meta(recorder.notices)
+            self.log_view.follow()
+        self.streaming = False
+        if message.usage:
+            self.last_usage = usage_summary(message.usage)
+        self.save_conversation(conversation)
+        if recorder.title:
+            self.refresh_conversations()
+        self.refresh_bindings()
+        self._update_status()
+
+    async def _stop_streaming(self, note: str = "") -> None:
+        worker = self.answer_worker
+        if self.streaming and worker is not None and not worker.is_finished:
+            worker.cancel()
+            try:
+                await worker.wait()
+            except Exception:
+                pass
+            if note:
+                self.notify(note, markup=False, timeout=3)
+
+    async def action_stop(self) -> None:
+        if self.streaming:
+            await self._stop_streaming()
+        elif self.editing is not None:
+            self.editing = None
+            self.prompt.clear()
+            self.query_one("#prompt-note", Label).update("")
+            self._update_status()
+
+    async def action_retry(self) -> None:
+        if self.streaming or not self.conversation.messages:
+            return
+        last = self.conversation.messages[-1]
+        if last.role == "assistant":
+            self.conversation.messages.pop()
+            await self.log_view.drop(last)
+        if not self.conversation.messages or self.conversation.messages[-1].role != "user":
+            self.notify("There is no message of yours to answer.", markup=False)
+            return
+        await self.start_answer()
+
+    def action_edit_last(self) -> None:
+        index = last_index(self.conversation.messages, "user")
+        if self.streaming or index is None:
+            return
+        message = self.conversation.messages[index]
+        self.editing = message
+        self.prompt.text = message.content
+        self.prompt.move_cursor(self.prompt.document.end)
+        self.prompt.focus()
+        self.query_one("#prompt-note", Label).update(
+            "Editing your last message: Enter resends it (the answers after it are "
+            "replaced), Esc cancels."
+        )
+        self._update_status()
+
+    async def _truncate_from(self, message: Message) -> None:
+        messages = self.conversation.messages
+        if message not in messages:
+            return
+        index = messages.index(message)
+        for doomed in messages[index:]:
+            await self.log_view.drop(doomed)
+        del messages[index:]
+
+    async def action_continue_answer(self) -> None:
+        messages = self.conversation.messages
+        if self.streaming or not messages:
+            return
+        last = messages[-1]
+        if last.role != "assistant" or last.status == "complete":
+            self.notify("Only a stopped or failed answer can be continued.", markup=False)
+            return
+        await self.start_answer(continue_from=last)
+
+    def action_copy(self) -> None:
+        answers = [
+            m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
+        ]
+        if not answers:
+            self.notify("There is no answer to copy yet.", markup=False)
+            return
+        items = [("The whole last answer", answers[0].content)]
+        for number, answer in enumerate(answers[:10]):
+            for language, code in code_blocks(answer.content):
+                first = next((line for line in code.splitlines() if line.strip()), "")
+                where = "last answer" if number == 0 else f"answer −{number}"
+                items.append((f"Code ({language or 'text'}, {where}): {first}", code))
+
+        def copy(text: str | None) -> None:
+            if text is not None:
+                self.copy_to_clipboard(text)
+                self.notify(f"Copied {len(text):,} characters to the clipboard.", markup=False)
+
+        self.push_screen(CopyPicker(items[:40]), copy)
+
+    # --- the rest ------------------------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+        self._sidebar_auto = False
+        if sidebar.display:
+            self.tree.focus()
+        else:
+            self.prompt.focus()
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str, str]] = []
+        for binding in PromptArea.BINDINGS:
+            if isinstance(binding, Binding):
+                rows.append((self.keys_for(binding.id or ""), binding.description, "in the prompt"))
+        for title, help_text, _action, binding_id in COMMANDS:
+            keys = self.keys_for(binding_id) if binding_id else ""
+            rows.append((keys or "palette", f"{title.rstrip('…')}: {help_text}", ""))
+        rows.append(
+            ("End / Home", "Follow the newest text / jump to the first message", "in the log")
+        )
+        rows.append(("tab", "Move between sidebar, log and prompt", ""))
+        rows.append(("ctrl+p", "Command palette (themes, every action)", ""))
+        self.push_screen(HelpScreen(rows))
+
+    async def action_quit(self) -> None:
+        # A streaming answer is stopped and saved before leaving.
+        await self._stop_streaming()
+        self.save_conversation()
+        self.exit(0)
+
+
+async def _probe(entry: ProviderEntry, proxy: str, timeouts: Timeouts) -> None:
+    """For providers with a fixed model list: is the host there at all?"""
+    from ..providers import http
+
+    async with (
+        http.session({}, timeouts) as client,
+        http.request(client, "GET", entry.url, proxy=proxy or None, timeouts=timeouts),
+    ):
+        pass
+
+
+def _provider_label(choice: ModelChoice) -> str:
+    return f"{choice.provider} › {choice.via}" if choice.via else choice.provider
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def _to_theme(spec: ThemeSpec) -> Theme:
+    """A Textual theme from a theme file; ValueError names a colour that does not parse."""
+    for key, value in spec.colors.items():
+        try:
+            Color.parse(value)
+        except Exception:
+            raise ValueError(f"colors.{key} = {value!r} is not a colour") from None
+    return Theme(
+        name=spec.name,
+        dark=spec.dark,
+        variables=dict(spec.variables),
+        ansi=spec.ansi,
+        **spec.colors,
+    )
+
+
+__all__ = ["ChatApp", "Path"]

@@ -1,0 +1,431 @@
+"""The message log: one view per message, a streaming answer, and a window over history.
+
+Costs measured here shaped this module: a Textual `Markdown` widget costs ~60 ms to
+mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So finished
+answers are Statics, only a window of messages near the viewport is mounted, and a
+streaming answer commits finished Markdown blocks once and re-renders only its last one,
+at most once per frame.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import var
+from textual.widgets import Collapsible, Static
+
+from ..store import Message
+from .safe import markdown, one_line, plain
+
+#: Messages mounted when a conversation opens, and per step when scrolling past the ends.
+WINDOW = 12
+STEP = 16
+#: Widgets kept mounted at most; views far from the viewport are unmounted beyond this.
+MAX_MOUNTED = 120
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _time(value: datetime) -> str:
+    local = value.astimezone()
+    now = datetime.now().astimezone()
+    return local.strftime("%H:%M" if local.date() == now.date() else "%Y-%m-%d %H:%M")
+
+
+def header_text(message: Message) -> Content:
+    if message.role == "user":
+        who = "You"
+    elif message.role == "system":
+        who = "System"
+    else:
+        who = " › ".join(part for part in (message.provider, message.model) if part) or "Assistant"
+    return Content.assemble((one_line(who, 80), "bold"), (f"  {_time(message.created)}", "dim"))
+
+
+def usage_summary(usage: dict[str, int]) -> str:
+    """Token counts for people: "12 in / 40 out tokens"."""
+    if "prompt_tokens" in usage or "completion_tokens" in usage:
+        tokens_in = usage.get("prompt_tokens", "?")
+        tokens_out = usage.get("completion_tokens", "?")
+        return f"{tokens_in} in / {tokens_out} out tokens"
+    if "total_tokens" in usage:
+        return f"{usage['total_tokens']} tokens"
+    return ""
+
+
+def meta_text(message: Message, notices: list[str] | None = None) -> Content:
+    """The quiet line under an answer: finish reason, tokens, status, error."""
+    parts: list[str] = []
+    if message.status == "streaming":
+        parts.append("streaming…")
+    elif message.status == "stopped":
+        parts.append("stopped · ctrl+l continues, ctrl+r retries")
+    if message.finish_reason and message.finish_reason != "stop":
+        parts.append(f"finish: {message.finish_reason}")
+    if message.usage:
+        parts.append(usage_summary(message.usage))
+    for attachment in message.attachments:
+        parts.append(f"📎 {one_line(attachment.path, 60)} ({attachment.size:,} bytes)")
+    for notice in notices or []:
+        parts.append(f"note: {one_line(notice, 120)}")
+    line = Content(" · ".join(part for part in parts if part))
+    if message.status == "failed":
+        error = Content.assemble(
+            ("✗ ", "bold"),
+            (one_line(message.error or "The answer failed.", 400), ""),
+            ("  ctrl+r retries", "dim"),
+        )
+        return error if not line else Content.assemble(error, "\n", line)
+    return line
+
+
+class StreamingBody(Vertical):
+    """A Markdown answer that grows. Finished blocks (up to a blank line outside a code
+    fence) are rendered once each; only the open block at the end is re-rendered."""
+
+    DEFAULT_CSS = """
+    StreamingBody { height: auto; }
+    StreamingBody > Static { height: auto; margin-bottom: 1; }
+    StreamingBody > .tail { margin-bottom: 0; }
+    """
+
+    def __init__(self, dark: bool = True) -> None:
+        super().__init__(classes="body")
+        self.dark = dark
+        self.text = ""
+        self.committed = 0  # text[:committed] is in finished block widgets
+        self.scanned = 0  # text[:scanned] has been read line by line
+        self.in_fence = ""  # the fence marker of an open code block, or ""
+        self.split_at = 0  # the latest safe end of a block found so far
+        self.blocks: list[str] = []
+        self._tail = Static("", classes="tail")
+        self._tail_shown = ""
+
+    def compose(self) -> ComposeResult:
+        yield self._tail
+
+    def set_text(self, text: str) -> None:
+        """Show `text`, which extends what was shown before."""
+        if text == self.text:
+            return
+        self.text = text
+        self._scan()
+        if self.split_at > self.committed:
+            block = text[self.committed : self.split_at]
+            self.committed = self.split_at
+            if block.strip():
+                self.blocks.append(block)
+                self.mount(Static(markdown(block, self.dark)), before=self._tail)
+        tail = text[self.committed :]
+        if tail != self._tail_shown:
+            self._tail_shown = tail
+            self._tail.update(markdown(tail, self.dark) if tail.strip() else "")
+
+    def _scan(self) -> None:
+        text = self.text
+        while True:
+            end = text.find("\n", self.scanned)
+            if end < 0:
+                return
+            line = text[self.scanned : end]
+            self.scanned = end + 1
+            fence = _FENCE.match(line)
+            if fence:
+                marker = fence.group(1)
+                if not self.in_fence:
+                    self.in_fence = marker[0] * 3
+                elif marker.startswith(self.in_fence) and not line.strip()[len(marker) :]:
+                    self.in_fence = ""
+            elif not line.strip() and not self.in_fence:
+                self.split_at = self.scanned
+
+    def shown_text(self) -> str:
+        """Everything on screen, in order: the blocks and the tail."""
+        return "".join(self.blocks) + self.text[self.committed :] if self.blocks else self.text
+
+
+class MessageView(Vertical):
+    """One message: who and when, the reasoning (collapsed), the text, a quiet meta line."""
+
+    DEFAULT_CSS = """
+    MessageView { height: auto; }
+    """
+
+    def __init__(self, message: Message, *, streaming: bool = False, dark: bool = True) -> None:
+        classes = f"message -{message.role}"
+        super().__init__(classes=classes)
+        self.message = message
+        self.streaming = streaming
+        self.dark = dark
+        self.notices: list[str] = []
+        self._header = Static(header_text(message), classes="header")
+        self._meta = Static(meta_text(message), classes="meta")
+        self._reasoning: Static | None = None
+        self._collapsible: Collapsible | None = None
+        self._body: StreamingBody | Static
+        if streaming:
+            self._body = StreamingBody(dark)
+        elif message.role == "assistant":
+            self._body = Static(markdown(message.content, dark), classes="body")
+        else:
+            self._body = Static(plain(message.content), classes="body")
+        self.set_class(message.status == "failed", "-failed")
+        self.set_class(message.status == "stopped", "-stopped")
+
+    def compose(self) -> ComposeResult:
+        yield self._header
+        if self.message.reasoning:
+            yield self._make_reasoning(self.message.reasoning)
+        yield self._body
+        yield self._meta
+
+    def _make_reasoning(self, text: str) -> Collapsible:
+        self._reasoning = Static(plain(text), classes="reasoning")
+        self._collapsible = Collapsible(self._reasoning, title="Reasoning", collapsed=True)
+        return self._collapsible
+
+    # --- streaming ---------------------------------------------------------------------
+
+    def show_progress(self, text: str, reasoning: str) -> None:
+        """Bring the screen up to date with the answer so far (called once per frame)."""
+        if reasoning:
+            if self._reasoning is None:
+                self.mount(self._make_reasoning(reasoning), before=self._body)
+            else:
+                self._reasoning.update(plain(reasoning))
+        if isinstance(self._body, StreamingBody):
+            self._body.set_text(text)
+
+    def refresh_meta(self, notices: list[str] | None = None) -> None:
+        if notices is not None:
+            self.notices = notices
+        self._meta.update(meta_text(self.message, self.notices))
+        self._header.update(header_text(self.message))
+        self.set_class(self.message.status == "failed", "-failed")
+        self.set_class(self.message.status == "stopped", "-stopped")
+
+    def finish(self, text: str, reasoning: str) -> None:
+        """The answer ended (any way): everything received is on screen."""
+        self.show_progress(text, reasoning)
+        self.streaming = False
+        self.refresh_meta()
+
+    def shown_text(self) -> str:
+        if isinstance(self._body, StreamingBody):
+            return self._body.shown_text()
+        return self.message.content
+
+
+class MessageLog(VerticalScroll, can_focus=True):
+    """The conversation, following new text while the reader is at the bottom.
+
+    Only a window of the messages is mounted: the newest when a conversation opens; older
+    ones are added when the reader scrolls to the top, newer ones at the bottom.
+    """
+
+    BINDINGS = [
+        ("end", "follow", "Follow"),
+        ("home", "jump_top", "Top"),
+    ]
+
+    following: var[bool] = var(True)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.messages: list[Message] = []
+        self.start = 0  # window: messages[start:end] are mounted
+        self.end = 0
+        self.views: dict[str, MessageView] = {}
+        self.dark = True
+        self._loading = False
+        self._older = Static("", classes="older")
+        self._newer = Static("", classes="newer")
+
+    def compose(self) -> ComposeResult:
+        yield self._older
+        yield self._newer
+
+    # --- showing a conversation ----------------------------------------------------------
+
+    async def show(self, messages: list[Message]) -> None:
+        """Show a conversation: mount its newest messages and follow the bottom."""
+        await self.remove_children(MessageView)
+        self.views.clear()
+        self.messages = messages
+        self.end = len(messages)
+        self.start = max(0, self.end - WINDOW)
+        await self.mount_all(
+            [self._view(message) for message in messages[self.start : self.end]],
+            before=self._newer,
+        )
+        self._update_markers()
+        self.following = True
+        self.scroll_end(animate=False, immediate=True)
+
+    def _view(self, message: Message, streaming: bool = False) -> MessageView:
+        view = MessageView(message, streaming=streaming, dark=self.dark)
+        self.views[message.id] = view
+        return view
+
+    async def add(self, message: Message, *, streaming: bool = False) -> MessageView:
+        """Append a new message (already appended to the conversation's list)."""
+        if self.end < len(self.messages) - 1:
+            await self.jump_to_end()
+        view = self._view(message, streaming)
+        await self.mount(view, before=self._newer)
+        self.end = len(self.messages)
+        self._update_markers()
+        self.follow()
+        return view
+
+    async def replace(self, message: Message) -> None:
+        """Re-render a finished message (after an edit or a retry)."""
+        old = self.views.get(message.id)
+        if old is None:
+            return
+        view = self._view(message)
+        await self.mount(view, after=old)
+        await old.remove()
+
+    async def drop(self, message: Message) -> None:
+        view = self.views.pop(message.id, None)
+        if view is not None:
+            await view.remove()
+        self.end = min(self.end, len(self.messages))
+        self._update_markers()
+
+    def view_for(self, message: Message) -> MessageView | None:
+        return self.views.get(message.id)
+
+    # --- following the bottom ------------------------------------------------------------
+
+    def follow(self) -> None:
+        """Keep the newest text in sight, unless the reader has scrolled up."""
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._loading:
+            return
+        if new >= self.max_scroll_y - 1:
+            if self.end < len(self.messages):
+                self.call_after_refresh(self._load_newer)
+            else:
+                self.following = True
+        elif new < old:
+            self.following = False
+            if new <= 0 and self.start > 0:
+                self.call_after_refresh(self._load_older)
+
+    def action_follow(self) -> None:
+        self.following = True
+        if self.end < len(self.messages):
+            self.run_worker(self.jump_to_end(), exclusive=True, group="log-window")
+        else:
+            self.scroll_end(animate=False)
+
+    def action_jump_top(self) -> None:
+        self.following = False
+        if self.start > 0:
+            self.run_worker(self._jump_to_start(), exclusive=True, group="log-window")
+        else:
+            self.scroll_home(animate=False)
+
+    async def jump_to_end(self) -> None:
+        await self._rewindow(max(0, len(self.messages) - WINDOW), len(self.messages))
+        self.following = True
+        self.scroll_end(animate=False, immediate=True)
+
+    async def _jump_to_start(self) -> None:
+        await self._rewindow(0, min(len(self.messages), WINDOW))
+        self.scroll_home(animate=False, immediate=True)
+
+    async def _rewindow(self, start: int, end: int) -> None:
+        self._loading = True
+        try:
+            await self.remove_children(MessageView)
+            self.views.clear()
+            self.start, self.end = start, end
+            await self.mount_all(
+                [self._view(message) for message in self.messages[start:end]],
+                before=self._newer,
+            )
+            self._update_markers()
+        finally:
+            self._loading = False
+
+    async def _load_older(self) -> None:
+        if self._loading or self.start <= 0:
+            return
+        self._loading = True
+        try:
+            new_start = max(0, self.start - STEP)
+            views = [self._view(message) for message in self.messages[new_start : self.start]]
+            first = self.views.get(self.messages[self.start].id) if self.start < self.end else None
+            await self.mount_all(views, before=first or self._newer)
+            self.start = new_start
+            self._update_markers()
+            self._trim(keep_top=True)
+            await self._settle()
+            # Keep the message the reader was looking at in the same place.
+            if first is not None:
+                self.scroll_to(y=first.virtual_region.y - 1, animate=False, immediate=True)
+        finally:
+            self._loading = False
+
+    async def _load_newer(self) -> None:
+        if self._loading or self.end >= len(self.messages):
+            return
+        self._loading = True
+        try:
+            new_end = min(len(self.messages), self.end + STEP)
+            views = [self._view(message) for message in self.messages[self.end : new_end]]
+            await self.mount_all(views, before=self._newer)
+            self.end = new_end
+            self._update_markers()
+            self._trim(keep_top=False)
+        finally:
+            self._loading = False
+
+    def _trim(self, keep_top: bool) -> None:
+        """Unmount views far from the viewport so the widget count stays bounded."""
+        excess = (self.end - self.start) - MAX_MOUNTED
+        if excess <= 0:
+            return
+        if keep_top:
+            doomed = self.messages[self.end - excess : self.end]
+            self.end -= excess
+        else:
+            doomed = self.messages[self.start : self.start + excess]
+            self.start += excess
+        for message in doomed:
+            view = self.views.pop(message.id, None)
+            if view is not None:
+                view.remove()
+        self._update_markers()
+
+    async def _settle(self) -> None:
+        """Wait until new widgets have a size, so scroll offsets are right."""
+        import asyncio
+
+        done = asyncio.Event()
+        self.call_after_refresh(done.set)
+        await done.wait()
+
+    def _update_markers(self) -> None:
+        older, newer = self.start, len(self.messages) - self.end
+        self._older.update(
+            Content(f"↑ {older} earlier message{'s' * (older != 1)} · scroll up or press Home")
+            if older
+            else ""
+        )
+        self._older.display = bool(older)
+        self._newer.update(
+            Content(f"↓ {newer} later message{'s' * (newer != 1)} · press End") if newer else ""
+        )
+        self._newer.display = bool(newer)

@@ -1,0 +1,39 @@
+"""The prompt: a text area that grows a few lines; Enter sends, ctrl+j adds a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptArea(TextArea):
+    BINDINGS = [
+        # Enter sends; TextArea would insert a newline, so this binding must win.
+        Binding("enter", "submit", "Send", priority=True, id="prompt.send"),
+        # ctrl+j is a newline every terminal can send; shift+enter only where reported.
+        Binding("ctrl+j,shift+enter", "newline", "Newline", id="prompt.newline"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        prompt: PromptArea
+        text: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            placeholder="Type a message · Enter sends · ctrl+j new line",
+        )
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(self, self.text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")

@@ -1,0 +1,175 @@
+"""The sidebar: providers and their models as a tree, and the saved conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Label, OptionList, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from ..catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ..store import ConversationSummary
+from .safe import one_line, plain
+
+_STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑"}
+_STATE_STYLE = {READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow"}
+
+
+@dataclass(frozen=True)
+class ProviderNode:
+    name: str
+
+
+@dataclass(frozen=True)
+class GroupNode:
+    provider: str
+    via: str
+
+
+@dataclass(frozen=True)
+class ModelNode:
+    choice: ModelChoice
+
+
+NodeData = ProviderNode | GroupNode | ModelNode
+
+
+class ProviderTree(Tree[NodeData]):
+    """Providers, (for g4f backends) their backend-side providers, and models.
+
+    Labels are Rich `Text` objects built from plain strings: a model called "[bold]"
+    shows as typed.
+    """
+
+    @dataclass
+    class ModelChosen(Message):
+        choice: ModelChoice
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Providers", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.current: ModelChoice | None = None
+        self._providers: dict[str, TreeNode[NodeData]] = {}
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        self.clear()
+        self._providers.clear()
+        for entry in catalog:
+            node = self.root.add(self._provider_label(entry), data=ProviderNode(entry.name))
+            self._providers[entry.name] = node
+
+    def _provider_label(self, entry: ProviderEntry) -> Text:
+        label = Text(one_line(entry.name, 40), style="bold")
+        label.append(
+            f"  {_STATE_MARK.get(entry.state, '')} {entry.state}", _STATE_STYLE.get(entry.state, "")
+        )
+        return label
+
+    def update_entry(self, entry: ProviderEntry) -> None:
+        """Rebuild one provider's branch from its state and model list."""
+        node = self._providers.get(entry.name)
+        if node is None:
+            return
+        node.set_label(self._provider_label(entry))
+        node.remove_children()
+        if entry.state != READY:
+            if entry.problem:
+                node.add_leaf(Text(one_line(entry.problem, 200), style="dim italic"))
+            return
+        groups: dict[str, list] = {}
+        for model in entry.models:
+            groups.setdefault(model.provider, []).append(model)
+        nested = len(groups) > 1 or (len(groups) == 1 and "" not in groups)
+        for via, models in groups.items():
+            parent = node
+            if nested:
+                label = Text(one_line(models[0].label or via, 40))
+                label.append(f"  {len(models)}", "dim")
+                parent = node.add(label, data=GroupNode(entry.name, via))
+            for model in models:
+                choice = ModelChoice(entry.name, model.id, via)
+                parent.add_leaf(self._model_label(choice, model.vision), data=ModelNode(choice))
+        if not entry.models:
+            node.add_leaf(Text("no models listed", style="dim italic"))
+        self._expand_current()
+
+    def _model_label(self, choice: ModelChoice, vision: bool = False) -> Text:
+        current = self.current is not None and _same(choice, self.current)
+        label = Text("● " if current else "  ", style="bold green" if current else "")
+        label.append(one_line(choice.model or "default model", 60), "bold" if current else "")
+        if vision:
+            label.append("  👁", "dim")
+        return label
+
+    def mark_current(self, choice: ModelChoice) -> None:
+        self.current = choice
+
+        def walk(node: TreeNode[NodeData]) -> None:
+            for child in node.children:
+                if isinstance(child.data, ModelNode):
+                    child.set_label(self._model_label(child.data.choice))
+                walk(child)
+
+        walk(self.root)
+        self._expand_current()
+
+    def _expand_current(self) -> None:
+        if self.current is None:
+            return
+        node = self._providers.get(self.current.provider)
+        if node is not None:
+            node.expand()
+            for child in node.children:
+                if isinstance(child.data, GroupNode) and child.data.via == self.current.via:
+                    child.expand()
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
+        if isinstance(event.node.data, ModelNode):
+            event.stop()
+            self.post_message(self.ModelChosen(event.node.data.choice))
+
+
+def _same(a: ModelChoice, b: ModelChoice) -> bool:
+    return a.provider == b.provider and a.model == b.model and (a.via or "") == (b.via or "")
+
+
+class ConversationList(OptionList):
+    """Saved conversations, newest first."""
+
+    @dataclass
+    class Opened(Message):
+        conversation_id: str
+
+    def set_summaries(self, summaries: list[ConversationSummary], current: str | None) -> None:
+        highlighted = None
+        options = []
+        for index, summary in enumerate(summaries):
+            title = one_line(summary.title or "Untitled", 60)
+            when = summary.updated.astimezone().strftime("%b %d %H:%M")
+            prompt = plain(title).append(f"\n{when} · {summary.message_count} msgs")
+            options.append(Option(prompt, id=f"c-{summary.id}"))
+            if summary.id == current:
+                highlighted = index
+        self.set_options(options)
+        if highlighted is not None:
+            self.highlighted = highlighted
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        if option_id.startswith("c-"):
+            self.post_message(self.Opened(option_id[2:]))
+
+
+class Sidebar(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Label("Providers", classes="sidebar-title")
+        yield ProviderTree(id="providers")
+        yield Label("Conversations", classes="sidebar-title")
+        yield ConversationList(id="conversations")
