@@ -65,7 +65,8 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
             "x-requested-with": "XMLHttpRequest",
             **cls.headers,
         }
-        form = aiohttp.FormData()
+        # The service takes multipart/form-data; without a file aiohttp would urlencode.
+        form = aiohttp.FormData(default_to_multipart=True)
         form.add_field("user_input", format_prompt(list(messages)))
         form.add_field("ai_model", model)
         if media:
