@@ -49,12 +49,16 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes | str, mode: int | None = None, *, durable: bool = True
+) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a mix.
 
     `mode` sets the new file's permissions from the moment it exists (secrets use
-    0600); without it an existing file keeps its permissions. Raises StoreError on
-    any OS failure, after removing the temporary file.
+    0600); without it an existing file keeps its permissions. `durable=False`
+    skips both fsyncs: still atomic for readers and against a killed process, but a
+    power cut may lose the write — only for caches that are rebuilt when damaged.
+    Raises StoreError on any OS failure, after removing the temporary file.
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -78,7 +82,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
         os.close(fd)
         fd = -1
         os.replace(tmp, path)
@@ -89,7 +94,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int | None = None) -> None
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise StoreError(f"Could not write {path}: {os_reason(exc)}.", path) from exc
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def corrupt_name(path: Path, now: datetime | None = None) -> Path:

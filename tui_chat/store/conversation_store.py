@@ -48,7 +48,7 @@ _VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FILE_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.toml")
 SUFFIX = ".toml"
 # Enough for any ordinary header; longer ones (huge system prompts) read the whole file.
-_HEADER_PROBE = 64 * 1024
+_HEADER_PROBE = 16 * 1024
 
 
 def validate_id(conversation_id: str) -> str:
@@ -129,7 +129,7 @@ class ConversationStore:
         self._seen[conversation_id] = _Seen(stamp, frozenset(m.id for m in conversation.messages))
         return conversation
 
-    def _read_summary(self, conversation_id: str, path: Path) -> IndexEntry:
+    def _read_summary(self, conversation_id: str, path: str) -> IndexEntry:
         """Header fields of one file; raises Unreadable, OSError."""
         with open(path, "rb") as f:
             stamp = _stamp(os.fstat(f.fileno()))
@@ -144,7 +144,8 @@ class ConversationStore:
             if not partial:
                 raise
             # The probe may have cut the file where only the whole can be judged.
-            header, count = parse_header(path.read_bytes(), conversation_id)
+            with open(path, "rb") as f:
+                header, count = parse_header(f.read(), conversation_id)
         return IndexEntry(stamp, header.title, header.created, header.updated,
                           header.provider, header.model, count)
 
@@ -181,16 +182,16 @@ class ConversationStore:
             if cached is not None and cached.stamp == stamp:
                 present.add(cid)
                 continue
-            path = Path(entry.path)
             try:
-                index[cid] = self._read_summary(cid, path)
+                index[cid] = self._read_summary(cid, entry.path)
             except FileNotFoundError:
                 continue
             except OSError as exc:
+                path = Path(entry.path)
                 problems.append(StoreProblem(path, f"Could not read {path}: {os_reason(exc)}."))
                 continue
             except Unreadable as exc:
-                problems.append(self._corrupt(path, exc.reason, exc.line))
+                problems.append(self._corrupt(Path(entry.path), exc.reason, exc.line))
                 continue
             present.add(cid)
             self._index_dirty = True
@@ -202,7 +203,8 @@ class ConversationStore:
             self._index_dirty = False
         if stale_tmp:
             remove_stale_tmp_files(self.folder)
-        summaries = [e.summary(cid, self.folder / f"{cid}{SUFFIX}") for cid, e in index.items()]
+        folder = self.folder
+        summaries = [e.summary(cid, folder / (cid + SUFFIX)) for cid, e in index.items()]
         summaries.sort(key=lambda s: s.updated, reverse=True)
         return summaries, problems
 

@@ -83,4 +83,7 @@ def save_index(path: Path, entries: dict[str, IndexEntry]) -> None:
         },
     }
     with contextlib.suppress(StoreError):
-        atomic_write(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        # No fsync: a cache damaged by a power cut is detected and rebuilt, and the
+        # fsync was the larger part of a cold listing.
+        atomic_write(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                     durable=False)
