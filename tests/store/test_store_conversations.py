@@ -287,3 +287,64 @@ def test_search(store: ConversationStore) -> None:
     assert [s.id for s in store.search("ünïcode")] == [b.id]
     assert store.search("absent") == []
     assert len(store.search("")) == 2
+
+
+def test_list_reads_escaped_titles_from_the_fast_header(store: ConversationStore) -> None:
+    c = full_conversation(2)
+    store.save(c)
+    [summary], _ = ConversationStore(store.paths).list()
+    assert (summary.title, summary.created, summary.updated) == (c.title, c.created, c.updated)
+    assert (summary.provider, summary.model, summary.message_count) == ("ollama", "llama3:8b", 2)
+
+
+def test_hand_edited_header_is_listed(store: ConversationStore) -> None:
+    store.path_for("hand").write_text(
+        '# written by hand\nschema = 1\ntitle = """Multi\nline"""\n'
+        "created = 2025-05-05T10:00:00+02:00\n\n"
+        '[[messages]]\nrole = "user"\ncontent = \'\'\'raw \\ text\'\'\'\n'
+    )
+    [summary], problems = store.list()
+    assert problems == [] and summary.title == "Multi\nline" and summary.message_count == 1
+    assert store.load("hand").messages[0].content == "raw \\ text"
+
+
+def test_list_and_save_from_threads(store: ConversationStore) -> None:
+    import threading
+
+    conversations = [Conversation(title=f"t{i}") for i in range(20)]
+    errors: list[BaseException] = []
+
+    def saver() -> None:
+        try:
+            for c in conversations:
+                c.messages.append(Message("user", "x"))
+                store.save(c)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def lister() -> None:
+        try:
+            for _ in range(20):
+                store.list()
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=saver), threading.Thread(target=lister)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.list()[0]) == 20
+
+
+def test_store_imports_no_ui_or_providers() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tui_chat.store; "
+            "bad = [m for m in sys.modules if m.startswith(('textual', 'tui_chat.providers',"
+            " 'tui_chat.ui', 'aiohttp'))]; print(bad); sys.exit(bool(bad))")
+    repo = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

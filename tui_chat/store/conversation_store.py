@@ -9,11 +9,15 @@ disk merges with that version first (merge.py), under a folder lock.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from tui_chat.store import merge
 from tui_chat.store.atomic import (
@@ -43,6 +47,9 @@ from tui_chat.store.index import INDEX_NAME, IndexEntry, Stamp, load_index, save
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 # Ids become file names, so they must not be able to name anything outside the folder.
 _VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FILE_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.toml")
@@ -65,6 +72,18 @@ def _label(conversation: Conversation) -> str:
     return repr(conversation.title) if conversation.title else conversation.id
 
 
+def _serialized(method: Callable[P, R]) -> Callable[P, R]:
+    """Run under the store's mutex: the app calls list() and save() from worker
+    threads, and both touch the in-memory index and the seen-stamps."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._mutex:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 @dataclass
 class _Seen:
     """What this store last read or wrote for one conversation."""
@@ -77,6 +96,7 @@ class ConversationStore:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
         self.folder = paths.conversations_dir
+        self._mutex = threading.RLock()
         self._seen: dict[str, _Seen] = {}
         self._index: dict[str, IndexEntry] | None = None
         self._index_dirty = False
@@ -102,6 +122,7 @@ class ConversationStore:
             tail = "It could not be moved aside and was left as it is."
         return StoreProblem(path, f"Conversation file {where}: {reason}. {tail}", line, moved)
 
+    @_serialized
     def load(self, conversation_id: str) -> Conversation:
         """Read one conversation; raises ConversationNotFound, ConversationCorrupt, StoreError."""
         path = self.path_for(conversation_id)
@@ -149,6 +170,7 @@ class ConversationStore:
         return IndexEntry(stamp, header.title, header.created, header.updated,
                           header.provider, header.model, count)
 
+    @_serialized
     def list(self) -> tuple[list[ConversationSummary], list[StoreProblem]]:
         """All conversations, newest `updated` first, from the index (re-reading only
         files that changed). Corrupt files are moved aside and reported, not raised."""
@@ -256,6 +278,7 @@ class ConversationStore:
                 raise StoreError(problem.message, path) from exc
             return None
 
+    @_serialized
     def save(self, conversation: Conversation) -> None:
         """Write atomically, merging first with any version another instance saved.
 
@@ -318,6 +341,7 @@ class ConversationStore:
             path,
         )
 
+    @_serialized
     def delete(self, conversation_id: str) -> Path:
         """Move the file into the trash folder (never destroyed); returns where it went."""
         path = self.path_for(conversation_id)
