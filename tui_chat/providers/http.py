@@ -206,6 +206,14 @@ def connection_error(
         return ConnectionFailedError(f"The connection to {host} was closed: {_os_reason(error)}.")
     if isinstance(error, aiohttp.InvalidURL):
         return ConnectionFailedError(f"The URL {url!r} is not valid.", hint="Fix it in settings.")
+    if isinstance(error, aiohttp.TooManyRedirects):
+        return ConnectionFailedError(f"The server at {host} redirected too many times.")
+    if isinstance(error, aiohttp.ClientResponseError):
+        # Status errors never get here (they are read from the response); this is aiohttp's
+        # parser refusing what came back, e.g. a URL pointing at a port that is not HTTP.
+        detail = (error.message or "").strip().splitlines()
+        reason = detail[0].strip().rstrip(":").lower() if detail else "unreadable response"
+        return BadResponseError(f"The server at {host} did not answer in HTTP: {reason}.")
     return ConnectionFailedError(f"Request to {host} failed: {_os_reason(error)}.")
 
 
