@@ -60,9 +60,13 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
 
 
 def host_of(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.port:
-        return f"{parts.hostname}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "http://[::1", a port out of range: name the URL as it is
+        return url
+    if port:
+        return f"{parts.hostname}:{port}"
     return parts.hostname or url
 
 
@@ -205,7 +209,10 @@ def connection_error(
             )
         return ConnectionFailedError(f"The connection to {host} was closed: {_os_reason(error)}.")
     if isinstance(error, aiohttp.InvalidURL):
-        return ConnectionFailedError(f"The URL {url!r} is not valid.", hint="Fix it in settings.")
+        return invalid_url(url)
+    non_http = getattr(aiohttp, "NonHttpUrlClientError", None)
+    if non_http is not None and isinstance(error, non_http):
+        return invalid_url(url)
     if isinstance(error, aiohttp.TooManyRedirects):
         return ConnectionFailedError(f"The server at {host} redirected too many times.")
     if isinstance(error, aiohttp.ClientResponseError):
@@ -219,6 +226,13 @@ def connection_error(
 
 _SSL_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
 _SSL_SUFFIX = re.compile(r"\s*\(_ssl\.c:\d+\)$")
+
+
+def invalid_url(url: str) -> ProviderError:
+    return ConnectionFailedError(
+        f"The URL {url!r} is not a valid http:// or https:// address.",
+        hint="Fix it in settings.",
+    )
 
 
 def _os_reason(error: BaseException) -> str:
@@ -281,6 +295,11 @@ async def request(
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         mapped = connection_error(error, url, proxy=proxy, timeouts=timeouts, streaming=started)
         raise _redacted(mapped, secrets) from error
+    except ValueError as error:
+        if started:
+            raise  # the caller's own error while reading the body
+        # yarl refuses some URLs ("http://[::1", a port over 65535) with a bare ValueError.
+        raise _redacted(invalid_url(url), secrets) from error
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
