@@ -1,0 +1,1 @@
+"""Tests of the providers package (tui_chat.providers)."""
