@@ -1,0 +1,404 @@
+"""`tui-chat ask`: one question, the answer streamed to stdout, the exchange saved.
+
+The answer is recorded exactly as the app records one (`tui_chat.chat.AnswerRecorder`),
+so a conversation started here opens, and continues, the same way in the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry
+from tui_chat.chat import (
+    REASONING,
+    TEXT,
+    AnswerRecorder,
+    request_messages,
+    request_params,
+    title_from,
+)
+from tui_chat.providers import BackendApi, Timeouts
+from tui_chat.store import (
+    Conversation,
+    ConversationNotFound,
+    ConversationStore,
+    Message,
+    StoreError,
+)
+
+from .attach import (
+    AttachmentRefused,
+    Prepared,
+    compose_prompt,
+    media_items,
+    prepare_attachments,
+    prepare_data,
+)
+from .common import (
+    BROKEN_PIPE,
+    FAILED,
+    INTERRUPTED,
+    OK,
+    CommandError,
+    command,
+    explain,
+    load_context,
+    model_timeouts,
+    usage_error,
+)
+from .terminal import TextOut, say, silence_stdout
+
+#: SIGTERM ends an answer like Ctrl+C does (saved as stopped), with its own exit code.
+TERMINATED = 143
+
+
+@command
+def run_ask(args: Any, paths: Any) -> int:
+    context = load_context(paths)
+    settings, catalog = context.settings, context.catalog
+    if not len(catalog):
+        raise CommandError("No provider is configured: add one to settings.toml.")
+    store = ConversationStore(paths)
+    conversation = _existing_conversation(args, store)
+    choice = _choose(args, catalog, settings, conversation)
+    try:
+        prepared = prepare_attachments(args.attach or (), settings.attachments)
+    except AttachmentRefused as refused:
+        raise usage_error(f"{refused} Nothing was sent.") from None
+    piped, piped_media = _read_stdin(args, settings)
+    if piped_media is not None:
+        prepared.append(piped_media)
+    question = " ".join(args.prompt or ())
+    text = compose_prompt(question, prepared, piped)
+    if not text.strip() and not any(p.is_image for p in prepared):
+        raise usage_error(
+            "Nothing to ask: give a question, pipe text on stdin, or attach a file."
+        )
+    turn = Turn(
+        args=args,
+        store=None if args.no_save else store,
+        settings=settings,
+        catalog=catalog,
+        conversation=conversation,
+        choice=choice,
+        question=question,
+        text=text,
+        prepared=prepared,
+    )
+    return asyncio.run(turn.run())
+
+
+# --- choosing the conversation and the model -----------------------------------------------
+
+
+def _existing_conversation(args: Any, store: ConversationStore) -> Conversation | None:
+    conversation_id = args.conversation
+    if args.continue_last:
+        try:
+            summaries, _problems = store.list()
+        except StoreError as error:
+            raise CommandError(str(error)) from None
+        if not summaries:
+            raise usage_error("There is no saved conversation to continue.")
+        conversation_id = summaries[0].id
+    if not conversation_id:
+        return None
+    try:
+        return store.load(conversation_id)
+    except ValueError:
+        raise usage_error(f"{conversation_id!r} is not a conversation id.") from None
+    except ConversationNotFound:
+        raise usage_error(
+            f"There is no saved conversation {conversation_id!r} "
+            f"(in {store.folder})."
+        ) from None
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+
+
+def _choose(
+    args: Any, catalog: Catalog, settings: Any, conversation: Conversation | None
+) -> ModelChoice:
+    """The model to ask: -p/-m, else the continued conversation's, else the default."""
+    provider: str = args.provider or ""
+    model: str | None = args.model
+    via = ""
+    if provider and catalog.get(provider) is None:
+        raise usage_error(_unknown_provider(provider, catalog))
+    if model is not None:
+        model, _, via = model.partition(" via ")
+        model, via = model.strip(), via.strip()
+        head, slash, rest = model.partition("/")
+        if slash and catalog.get(head) is not None and (not provider or head == provider):
+            provider, model = head, rest
+    if not provider:
+        if conversation is not None and catalog.get(conversation.provider) is not None:
+            provider = conversation.provider
+            if model is None:
+                model = conversation.model
+                via = str(conversation.parameters.get("via", ""))
+        elif conversation is not None and conversation.provider and model is None:
+            raise usage_error(
+                f"The conversation was with {conversation.provider!r}, which is not "
+                "configured any more; choose a provider with -p."
+            )
+        else:
+            default = catalog.default_choice(settings)
+            provider = default.provider
+            if model is None:
+                model, via = default.model, default.via
+    entry = catalog.get(provider)
+    if entry is None:
+        raise usage_error(_unknown_provider(provider, catalog))
+    if model is None:
+        model = entry.default_model()
+    return ModelChoice(provider, model, via)
+
+
+def _unknown_provider(name: str, catalog: Catalog) -> str:
+    known = ", ".join(catalog.names()) or "none"
+    return f"No provider named {name!r} is configured (configured: {known})."
+
+
+def _read_stdin(args: Any, settings: Any) -> tuple[str, Prepared | None]:
+    """Piped input: text to put before the question, or an image to send."""
+    stdin = sys.stdin
+    if args.no_stdin or stdin is None:
+        return "", None
+    try:
+        if stdin.isatty():
+            return "", None
+        data = stdin.buffer.read()
+    except (OSError, ValueError, AttributeError):
+        return "", None
+    if not data:
+        return "", None
+    try:
+        prepared = prepare_data(data, "stdin", settings.attachments, path="<stdin>")
+    except AttachmentRefused as refused:
+        raise usage_error(f"{refused} Nothing was sent.") from None
+    if prepared.is_image:
+        extension = prepared.mime_type.rpartition("/")[2]
+        return "", prepare_data(
+            data, f"stdin.{extension}", settings.attachments, path="<stdin>"
+        )
+    return prepared.text, None
+
+
+# --- one turn: request, stream, record -----------------------------------------------------
+
+
+@dataclass
+class Turn:
+    args: Any
+    store: ConversationStore | None
+    settings: Any
+    catalog: Catalog
+    conversation: Conversation | None
+    choice: ModelChoice
+    question: str
+    text: str
+    prepared: list[Prepared]
+    signal_code: int = 0
+    out: TextOut = field(init=False)
+    err: TextOut = field(init=False)
+
+    async def run(self) -> int:
+        entry = self.catalog.get(self.choice.provider)
+        assert entry is not None
+        self.out = TextOut(sys.stdout)
+        self.err = TextOut(sys.stderr, dim=True)
+        if not self.choice.model and not issubclass(entry.provider, BackendApi):
+            await self._pick_default_model(entry)
+        conversation = self._conversation()
+        recorder = AnswerRecorder(self._assistant_message(conversation), conversation)
+        self._save(conversation, before=True)
+        if self.args.verbose:
+            saved = f"conversation {conversation.id}" if self.store else "not saved"
+            say(f"asking {self.choice.key() or self.choice.provider} ({saved})")
+        outcome, error = await self._stream(entry, conversation, recorder)
+        return self._finish(conversation, recorder, outcome, error)
+
+    async def _pick_default_model(self, entry: ProviderEntry) -> None:
+        """An OpenAI-compatible server with no model named: ask it which it has."""
+        request = self.settings.request
+        try:
+            entry.models = await entry.fetch_models(request.proxy or None, model_timeouts(
+                self.settings))
+        except Exception as error:  # no answer can be asked for: say why, send nothing
+            raise CommandError(f"{entry.name}: {explain(error)}") from None
+        model = entry.default_model()
+        if not model:
+            raise usage_error(f"{entry.name} lists no models; choose one with -m.")
+        self.choice = ModelChoice(self.choice.provider, model, self.choice.via)
+
+    def _conversation(self) -> Conversation:
+        args, choice = self.args, self.choice
+        conversation = self.conversation
+        if conversation is None:
+            conversation = Conversation(system_prompt=self.settings.request.system_prompt)
+        if args.system is not None:
+            conversation.system_prompt = args.system
+        conversation.provider, conversation.model = choice.provider, choice.model
+        if choice.via:
+            conversation.parameters["via"] = choice.via
+        else:
+            conversation.parameters.pop("via", None)
+        if args.temperature is not None:
+            conversation.parameters["temperature"] = args.temperature
+        if args.max_tokens is not None:
+            conversation.parameters["max_tokens"] = args.max_tokens
+        user = Message(
+            role="user",
+            content=self.text,
+            attachments=[p.attachment() for p in self.prepared],
+        )
+        conversation.messages.append(user)
+        if not conversation.title:
+            names = ", ".join(p.name for p in self.prepared)
+            conversation.title = title_from(self.question or self.text or names)
+        return conversation
+
+    def _assistant_message(self, conversation: Conversation) -> Message:
+        choice = self.choice
+        label = f"{choice.provider} › {choice.via}" if choice.via else choice.provider
+        message = Message(role="assistant", content="", provider=label, model=choice.model)
+        message.status = "streaming"
+        conversation.messages.append(message)
+        return message
+
+    def _save(self, conversation: Conversation, *, before: bool = False) -> str:
+        """Save unless --no-save; returns the error sentence, or "" when saved."""
+        if self.store is None:
+            return ""
+        try:
+            self.store.save(conversation)
+        except StoreError as error:
+            if before:  # nothing sent yet: better not to ask at all
+                raise CommandError(f"{error} Nothing was sent.") from None
+            return str(error)
+        return ""
+
+    async def _stream(
+        self, entry: ProviderEntry, conversation: Conversation, recorder: AnswerRecorder
+    ) -> tuple[str, BaseException | None]:
+        """Run the answer; returns ("complete" | "stopped" | "failed" | "pipe", error)."""
+        request = self.settings.request
+        upto = len(conversation.messages) - 1
+        messages = request_messages(conversation, upto)
+        params = request_params(conversation, request)
+        media = media_items(self.prepared)
+        consumer = asyncio.create_task(
+            self._consume(
+                entry.stream(
+                    self.choice,
+                    messages,
+                    media or None,
+                    proxy=request.proxy,
+                    timeouts=Timeouts(request.connect_timeout, request.read_timeout),
+                    params=params,
+                ),
+                recorder,
+            )
+        )
+        loop = asyncio.get_running_loop()
+        watched: list[int] = []
+
+        def on_signal(signum: int, code: int) -> None:
+            self.signal_code = self.signal_code or code
+            consumer.cancel()
+            # A second Ctrl+C is not caught: it ends the program at once.
+            loop.remove_signal_handler(signum)
+
+        for signum, code in ((signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)):
+            try:
+                loop.add_signal_handler(signum, on_signal, signum, code)
+                watched.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or no signals here: Ctrl+C raises instead
+        try:
+            await consumer
+        except asyncio.CancelledError:
+            if not self.signal_code:
+                raise
+            return "stopped", None
+        except BrokenPipeError as error:
+            return "pipe", error
+        except Exception as error:
+            return "failed", error
+        finally:
+            for signum in watched:
+                loop.remove_signal_handler(signum)
+        return "complete", None
+
+    async def _consume(self, stream: Any, recorder: AnswerRecorder) -> None:
+        show_reasoning = self.args.show_reasoning
+        in_reasoning = False
+        try:
+            async for item in stream:
+                kind = recorder.feed(item)
+                if kind == TEXT:
+                    if in_reasoning:
+                        self.err.end_line()
+                        in_reasoning = False
+                    self.out.write(recorder.parts[-1])
+                elif kind == REASONING and show_reasoning:
+                    in_reasoning = True
+                    self.err.write(recorder.reasoning_parts[-1])
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:
+                    pass
+
+    def _finish(
+        self,
+        conversation: Conversation,
+        recorder: AnswerRecorder,
+        outcome: str,
+        error: BaseException | None,
+    ) -> int:
+        if outcome == "pipe":
+            silence_stdout()
+        else:
+            try:
+                self.err.end_line()
+                self.out.end_line()
+            except BrokenPipeError:
+                silence_stdout()
+                outcome = "pipe"
+        if outcome == "complete":
+            recorder.finish()
+        elif outcome == "failed":
+            assert error is not None
+            recorder.fail(error)
+        else:
+            recorder.stop()
+        problem = self._save(conversation)
+        if self.args.verbose:
+            for notice in recorder.notices:
+                say(f"note: {notice}")
+        if outcome == "pipe":
+            return BROKEN_PIPE
+        if outcome == "stopped":
+            if self.store is None:
+                say("interrupted; nothing was saved (--no-save).")
+            elif problem:
+                say(f"interrupted; the partial answer was not saved: {problem}")
+            else:
+                say(f"interrupted; the partial answer was saved (conversation {conversation.id})")
+            return self.signal_code or INTERRUPTED
+        if problem:
+            say(problem)
+        if outcome == "failed":
+            assert error is not None
+            where = self.choice.key() if self.choice.model else self.choice.provider
+            say(f"{where}: {explain(error)}")
+            return FAILED
+        return FAILED if problem else OK

@@ -1,0 +1,98 @@
+"""What every one-shot command shares: exit codes, errors, settings and the catalog."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .terminal import say, silence_stdout
+
+#: Exit codes. 2 is also what argparse uses for a malformed command line.
+OK, FAILED, USAGE, INTERRUPTED, BROKEN_PIPE = 0, 1, 2, 130, 141
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr, with the exit code to end with."""
+
+    def __init__(self, message: str, code: int = FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def usage_error(message: str) -> CommandError:
+    return CommandError(message, USAGE)
+
+
+Handler = Callable[[Any, Any], int]
+
+
+def command(handler: Handler) -> Handler:
+    """Wrap a command: CommandError, Ctrl+C and a closed stdout end it with one line."""
+
+    @functools.wraps(handler)
+    def run(args: Any, paths: Any) -> int:
+        try:
+            return handler(args, paths)
+        except CommandError as error:
+            say(str(error))
+            return error.code
+        except KeyboardInterrupt:
+            say("interrupted.")
+            return INTERRUPTED
+        except BrokenPipeError:
+            silence_stdout()
+            return BROKEN_PIPE
+
+    return run
+
+
+@dataclass
+class Context:
+    settings: Any
+    secrets: dict[str, str]
+    catalog: Any
+
+
+def load_context(paths: Any, *, warn: bool = True) -> Context:
+    """Settings, keys and the configured providers; problems become warnings on stderr."""
+    from tui_chat.catalog import Catalog
+    from tui_chat.store import load_secrets, load_settings
+
+    settings, problems = load_settings(paths)
+    secrets, key_problems = load_secrets(paths)
+    if warn:
+        for problem in [*problems, *key_problems]:
+            say(f"warning: {problem}")
+    return Context(settings, secrets, Catalog.from_settings(settings, secrets, os.environ))
+
+
+def explain(error: BaseException) -> str:
+    """A failure as one sentence for stderr: the provider's words, then its hint."""
+    from tui_chat.chat import describe_error
+    from tui_chat.providers import ProviderError
+
+    if isinstance(error, ProviderError) and error.hint:
+        text = str(error).rstrip()
+        if text and text[-1] not in ".!?":
+            text += "."
+        return f"{text} {error.hint}"
+    return describe_error(error)
+
+
+def model_timeouts(settings: Any) -> Any:
+    """Short timeouts for model lists: a listing should never keep a script waiting."""
+    from tui_chat.providers import Timeouts
+
+    request = settings.request
+    return Timeouts(connect=min(request.connect_timeout, 5.0), read=min(request.read_timeout, 15.0))
+
+
+def stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
