@@ -73,12 +73,12 @@ class ChatApp(App[int]):
         Binding("escape", "stop", "Stop", id="chat.stop"),
         Binding("ctrl+n", "new_chat", "New", id="chat.new"),
         Binding("ctrl+o", "pick_model", "Model", id="model.picker"),
-        Binding("ctrl+t", "next_model", "Next model", id="model.cycle"),
+        Binding("ctrl+t", "next_model", "Next model", id="model.cycle", show=False),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+g", "edit_last", "Edit", id="chat.edit"),
         Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
         Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
@@ -477,21 +477,23 @@ class ChatApp(App[int]):
                 markup=False,
             )
             return
-        if self.editing is not None:
-            await self._truncate_from(self.editing)
-            self.editing = None
-            self.query_one("#prompt-note", Label).update("")
-        message = Message(role="user", content=text)
         conversation = self.conversation
+        if self.editing is not None:
+            edited = self.editing
+            first_user = next((m for m in conversation.messages if m.role == "user"), None)
+            if edited is first_user and conversation.title == title_from(edited.content):
+                conversation.title = ""  # the title came from the text being replaced
+            await self._truncate_from(edited)
+            self.editing = None
+            self._set_note("")
+        message = Message(role="user", content=text)
         conversation.messages.append(message)
         if not conversation.title:
             conversation.title = title_from(text)
         await self.log_view.add(message)
         self.prompt.clear()
-        is_new = len(conversation.messages) == 1
         self.save_conversation(conversation)
-        if is_new:
-            self.refresh_conversations()
+        self.refresh_conversations()
         await self.start_answer()
 
     async def start_answer(self, *, continue_from: Message | None = None) -> None:
@@ -592,8 +594,7 @@ class ChatApp(App[int]):
         if message.usage:
             self.last_usage = usage_summary(message.usage)
         self.save_conversation(conversation)
-        if recorder.title:
-            self.refresh_conversations()
+        self.refresh_conversations()
         self.refresh_bindings()
         self._update_status()
 
@@ -614,7 +615,7 @@ class ChatApp(App[int]):
         elif self.editing is not None:
             self.editing = None
             self.prompt.clear()
-            self.query_one("#prompt-note", Label).update("")
+            self._set_note("")
             self._update_status()
 
     async def action_retry(self) -> None:
@@ -638,11 +639,17 @@ class ChatApp(App[int]):
         self.prompt.text = message.content
         self.prompt.move_cursor(self.prompt.document.end)
         self.prompt.focus()
-        self.query_one("#prompt-note", Label).update(
+        self._set_note(
             "Editing your last message: Enter resends it (the answers after it are "
             "replaced), Esc cancels."
         )
         self._update_status()
+
+    def _set_note(self, text: str) -> None:
+        """The line above the prompt that explains a mode (editing); hidden when empty."""
+        note = self.query_one("#prompt-note", Label)
+        note.update(text)
+        note.display = bool(text)
 
     async def _truncate_from(self, message: Message) -> None:
         messages = self.conversation.messages

@@ -75,11 +75,11 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     line = Content(" · ".join(part for part in parts if part))
     if message.status == "failed":
         error = Content.assemble(
-            ("✗ ", "bold"),
-            (one_line(message.error or "The answer failed.", 400), ""),
-            ("  ctrl+r retries", "dim"),
+            ("✗ ", "bold"), (one_line(message.error or "The answer failed.", 400), "")
         )
-        return error if not line else Content.assemble(error, "\n", line)
+        retry = Content.styled("ctrl+r retries · ctrl+o switches model", "dim")
+        lines = [error, retry] + ([line] if line else [])
+        return Content("\n").join(lines)
     return line
 
 
@@ -103,6 +103,7 @@ class StreamingBody(Vertical):
         self.split_at = 0  # the latest safe end of a block found so far
         self.blocks: list[str] = []
         self._tail = Static("", classes="tail")
+        self._tail.display = False
         self._tail_shown = ""
 
     def compose(self) -> ComposeResult:
@@ -124,6 +125,7 @@ class StreamingBody(Vertical):
         if tail != self._tail_shown:
             self._tail_shown = tail
             self._tail.update(markdown(tail, self.dark) if tail.strip() else "")
+            self._tail.display = bool(tail.strip())
 
     def _scan(self) -> None:
         text = self.text
@@ -163,7 +165,9 @@ class MessageView(Vertical):
         self.dark = dark
         self.notices: list[str] = []
         self._header = Static(header_text(message), classes="header")
-        self._meta = Static(meta_text(message), classes="meta")
+        meta = meta_text(message)
+        self._meta = Static(meta, classes="meta")
+        self._meta.display = bool(meta)
         self._reasoning: Static | None = None
         self._collapsible: Collapsible | None = None
         self._body: StreamingBody | Static
@@ -173,6 +177,7 @@ class MessageView(Vertical):
             self._body = Static(markdown(message.content, dark), classes="body")
         else:
             self._body = Static(plain(message.content), classes="body")
+        self._body.display = streaming or bool(message.content)
         self.set_class(message.status == "failed", "-failed")
         self.set_class(message.status == "stopped", "-stopped")
 
@@ -203,7 +208,9 @@ class MessageView(Vertical):
     def refresh_meta(self, notices: list[str] | None = None) -> None:
         if notices is not None:
             self.notices = notices
-        self._meta.update(meta_text(self.message, self.notices))
+        meta = meta_text(self.message, self.notices)
+        self._meta.update(meta)
+        self._meta.display = bool(meta)
         self._header.update(header_text(self.message))
         self.set_class(self.message.status == "failed", "-failed")
         self.set_class(self.message.status == "stopped", "-stopped")
@@ -212,6 +219,7 @@ class MessageView(Vertical):
         """The answer ended (any way): everything received is on screen."""
         self.show_progress(text, reasoning)
         self.streaming = False
+        self._body.display = bool(text)
         self.refresh_meta()
 
     def shown_text(self) -> str:
@@ -242,6 +250,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.views: dict[str, MessageView] = {}
         self.dark = True
         self._loading = False
+        self._follow_pending = False
         self._older = Static("", classes="older")
         self._newer = Static("", classes="newer")
 
@@ -304,9 +313,19 @@ class MessageLog(VerticalScroll, can_focus=True):
     # --- following the bottom ------------------------------------------------------------
 
     def follow(self) -> None:
-        """Keep the newest text in sight, unless the reader has scrolled up."""
+        """Keep the newest text in sight, unless the reader has scrolled up.
+
+        The scroll waits for the next layout (new text has no height before it), and
+        checks again then: the reader may have scrolled up in between.
+        """
+        if self.following and not self._follow_pending:
+            self._follow_pending = True
+            self.call_after_refresh(self._scroll_to_bottom)
+
+    def _scroll_to_bottom(self) -> None:
+        self._follow_pending = False
         if self.following:
-            self.scroll_end(animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

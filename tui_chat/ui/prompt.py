@@ -14,7 +14,7 @@ class PromptArea(TextArea):
         # Enter sends; TextArea would insert a newline, so this binding must win.
         Binding("enter", "submit", "Send", priority=True, id="prompt.send"),
         # ctrl+j is a newline every terminal can send; shift+enter only where reported.
-        Binding("ctrl+j,shift+enter", "newline", "Newline", id="prompt.newline"),
+        Binding("ctrl+j,shift+enter", "newline", "Newline", id="prompt.newline", show=False),
     ]
 
     @dataclass

@@ -157,8 +157,8 @@ class ConversationList(OptionList):
             if summary.id == current:
                 highlighted = index
         self.set_options(options)
-        if highlighted is not None:
-            self.highlighted = highlighted
+        if options:
+            self.highlighted = highlighted if highlighted is not None else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

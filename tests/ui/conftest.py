@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from tui_chat.store import Paths
+from tui_chat.ui.app import ChatApp
+
+from .servers import LoopbackServers, start_servers
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[LoopbackServers]:
+    running = await start_servers()
+    yield running
+    running.gate.set()
+    assert running.runner is not None
+    await running.runner.cleanup()
+
+
+def dead_port() -> int:
+    """A port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_settings(config: Path, servers: LoopbackServers, model: str = "echo",
+                   provider: str = "local") -> None:
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.toml").write_text(
+        f"""
+[defaults]
+provider = "{provider}"
+model = "{model}"
+
+[[backends]]
+name = "backend"
+url = "{servers.backend_url}"
+
+[[backends]]
+name = "dead"
+url = "http://127.0.0.1:{dead_port()}"
+
+[dynaspark]
+enabled = false
+
+[[openai]]
+name = "local"
+base_url = "{servers.openai_url}"
+""",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, servers: LoopbackServers) -> Callable[..., ChatApp]:
+    def make(model: str = "echo", provider: str = "local", write: bool = True) -> ChatApp:
+        config = tmp_path / "config"
+        if write:
+            write_settings(config, servers, model, provider)
+        return ChatApp.from_paths(Paths.resolve(config), environ={})
+
+    return make
+
+
+def screen_text(app: ChatApp) -> str:
+    """What the terminal shows now, as plain text lines."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+async def wait_until(pilot, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Pause until the predicate holds; fail with a clear message after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        await pilot.pause(0.02)

@@ -1,0 +1,355 @@
+"""The chat screen driven by keys, against real providers on loopback servers."""
+
+from __future__ import annotations
+
+import tomllib
+
+from tui_chat.catalog import ModelChoice
+from tui_chat.store import ConversationStore
+from tui_chat.ui.messages import MessageLog, MessageView
+from tui_chat.ui.sidebar import ConversationList, ModelNode, ProviderTree
+
+from .conftest import screen_text, wait_until
+from .servers import MARKUP_ANSWER
+
+SIZE = (100, 32)
+
+
+def saved(app) -> dict:
+    """The conversation file as it is on disk."""
+    path = ConversationStore(app.paths).path_for(app.conversation.id)
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+async def send(pilot, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.press("enter")
+
+
+async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "hello there")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "hello there" in text
+        assert "Echo: hello there" in text
+        assert "7 in / 3 out tokens" in text
+        assert app.prompt.text == ""  # sent text leaves the prompt
+        data = saved(app)
+        assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+        assert data["messages"][1]["content"] == "Echo: hello there"
+        assert data["messages"][1]["status"] == "complete"
+        assert data["messages"][1]["model"] == "echo"
+        assert servers.requests[-1].body["messages"][-1] == {
+            "role": "user", "content": "hello there"
+        }
+
+
+async def test_escape_stops_keeps_partial_text_and_saves_it(make_app, servers):
+    app = make_app(model="gated")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: "Partial two." in screen_text(app))
+        assert app.streaming
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.streaming)
+        answer = app.conversation.messages[-1]
+        assert answer.status == "stopped"
+        assert answer.content == "Partial one. Partial two. "
+        await pilot.pause()
+        assert "Partial one. Partial two." in screen_text(app)
+        assert "stopped" in screen_text(app)
+        on_disk = saved(app)["messages"][-1]
+        assert on_disk["status"] == "stopped"
+        assert on_disk["content"] == "Partial one. Partial two. "
+
+
+async def test_retry_regenerates_the_last_answer(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "again")
+        await wait_until(pilot, lambda: len(servers.requests) == 1 and not app.streaming)
+        first_id = app.conversation.messages[-1].id
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        messages = app.conversation.messages
+        assert [m.role for m in messages] == ["user", "assistant"]
+        assert messages[-1].id != first_id
+        assert messages[-1].content == "Echo: again"
+        # The retried request carries the same history as the first.
+        assert servers.requests[1].body["messages"] == servers.requests[0].body["messages"]
+        assert len(saved(app)["messages"]) == 2
+
+
+async def test_edit_and_resend_the_last_message(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "frist")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.press("ctrl+g")
+        assert app.prompt.text == "frist"
+        await pilot.pause()
+        assert "Editing your last message" in screen_text(app)
+        await pilot.press("ctrl+a", "ctrl+k")  # clear the line with the prompt's own keys
+        await send(pilot, "first")
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        messages = app.conversation.messages
+        assert [(m.role, m.content) for m in messages] == [
+            ("user", "first"), ("assistant", "Echo: first")
+        ]
+        assert [m["content"] for m in saved(app)["messages"]] == ["first", "Echo: first"]
+        assert "frist" not in screen_text(app)
+
+
+async def test_dead_server_error_is_shown_and_app_keeps_running(make_app, servers):
+    app = make_app(provider="dead", model="")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await send(pilot, "anyone?")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        answer = app.conversation.messages[-1]
+        assert answer.status == "failed"
+        assert "Could not connect to 127.0.0.1" in answer.error
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Could not connect to 127.0.0.1" in text
+        assert "ctrl+r retries" in text
+        assert saved(app)["messages"][-1]["status"] == "failed"
+        # The app still works: pick a live model and send again.
+        app.set_choice(ModelChoice("local", "echo"))
+        await send(pilot, "still here")
+        await wait_until(pilot, lambda: app.conversation.messages[-1].content == "Echo: still here")
+
+
+async def test_http_error_from_provider_is_in_words(make_app, servers):
+    app = make_app(model="fail")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "x")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.pause()
+        assert "HTTP 500: the model melted" in screen_text(app)
+
+
+async def test_model_switch_through_the_picker(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        await pilot.press("ctrl+o")
+        await pilot.press(*"gated")
+        await pilot.press("enter")
+        assert app.choice == ModelChoice("local", "gated")
+        assert app.settings.default_model == "gated"
+        assert app.settings.recent_models[0] == "local/gated"
+        servers.gate.set()
+        await send(pilot, "hi")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        assert servers.requests[0].body["model"] == "gated"
+        settings = tomllib.loads((app.paths.settings_file).read_text())
+        assert settings["defaults"]["model"] == "gated"
+
+
+async def test_model_switch_through_the_sidebar_tree(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
+        tree = app.query_one(ProviderTree)
+        tree.focus()
+        await pilot.pause()
+        # Walk down with the arrow keys until the cursor is on a backend model.
+        for _ in range(40):
+            node = tree.cursor_node
+            data = node.data if node is not None else None
+            if isinstance(data, ModelNode) and data.choice.model == "b-1":
+                break
+            if node is not None and node.allow_expand and not node.is_expanded:
+                await pilot.press("enter")
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert app.choice == ModelChoice("backend", "b-1", "Beta")
+        await send(pilot, "via tree")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        request = servers.requests[0]
+        assert request.path == "/backend-api/v2/conversation"
+        assert request.body["model"] == "b-1"
+        assert request.body["provider"] == "Beta"
+        answer = app.conversation.messages[-1]
+        assert answer.content == "Backend says: via tree"
+        assert answer.reasoning == "Let me think."
+        assert app.conversation.title == "A title from the backend"
+
+
+async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_app, servers):
+    app = make_app(model="markup")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        await send(pilot, "[bold]mine[/] [link=x]y")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[bold]mine[/] [link=x]y" in text
+        assert "[bold]not bold[/] and [/] and [link=file:///etc/passwd]x[/link]" in text
+        # Escape sequences are shown as symbols; none reaches the terminal.
+        assert "\x1b" not in text and "\x07" not in text
+        assert "␛[31mred␛[0m" in text
+        assert app.conversation.messages[-1].content == MARKUP_ANSWER  # stored as received
+        # A model whose name is markup, in the tree and the status line.
+        tree = app.query_one(ProviderTree)
+        labels = []
+
+        def walk(node):
+            for child in node.children:
+                labels.append(child.label.plain)
+                walk(child)
+
+        walk(tree.root)
+        assert any("[/]odd [bold]name" in label for label in labels)
+        app.set_choice(ModelChoice("local", "[/]odd [bold]name"))
+        await pilot.pause()
+        assert "local › [/]odd [bold]name" in screen_text(app)
+
+
+async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers):
+    app = make_app(model="long")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "long please")
+        log = app.query_one(MessageLog)
+        await wait_until(pilot, lambda: log.max_scroll_y > 30)
+        await wait_until(pilot, lambda: log.scroll_y >= log.max_scroll_y - 1)
+        assert log.following
+        log.focus()
+        await pilot.pause()
+        await pilot.press("pageup", "pageup")
+        await pilot.pause(0.3)  # the page scroll is animated
+        assert not log.following
+        held = log.scroll_y
+        answer_view = log.view_for(app.conversation.messages[-1])
+        await wait_until(pilot, lambda: "Line 119" in answer_view.shown_text())
+        await pilot.pause(0.2)
+        assert log.scroll_y == held  # reading is not disturbed by new text
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.following
+        servers.gate.set()
+        await wait_until(pilot, lambda: not app.streaming)
+        await pilot.pause(0.1)
+        assert log.scroll_y >= log.max_scroll_y - 1
+        assert "The end." in screen_text(app)
+
+
+async def test_conversation_reopens_after_restart(make_app, servers):
+    first = make_app()
+    async with first.run_test(size=SIZE) as pilot:
+        await send(pilot, "remember me")
+        await wait_until(
+            pilot, lambda: not first.streaming and len(first.conversation.messages) == 2
+        )
+        conversation_id = first.conversation.id
+        await pilot.press("ctrl+q")
+    second = make_app(write=False)
+    async with second.run_test(size=SIZE) as pilot:
+        listing = second.query_one(ConversationList)
+        await wait_until(pilot, lambda: listing.option_count == 1)
+        listing.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: second.conversation.id == conversation_id)
+        await pilot.pause()
+        text = screen_text(second)
+        assert "remember me" in text
+        assert "Echo: remember me" in text
+        assert second.choice == ModelChoice("local", "echo")
+
+
+async def test_sending_while_streaming_is_refused_and_text_kept(make_app, servers):
+    app = make_app(model="gated")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await send(pilot, "first")
+        await wait_until(pilot, lambda: "Partial one." in screen_text(app))
+        await send(pilot, "second")
+        assert app.prompt.text == "second"
+        assert len(servers.requests) == 1
+        servers.gate.set()
+        await wait_until(pilot, lambda: not app.streaming)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(servers.requests) == 2)
+
+
+async def test_empty_prompt_is_not_sent(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "space", "enter")
+        await pilot.pause(0.1)
+        assert app.conversation.messages == []
+        assert servers.requests == []
+
+
+async def test_ctrl_j_inserts_newline_and_enter_sends_both_lines(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "ctrl+j", "b", "enter")
+        await wait_until(pilot, lambda: len(servers.requests) == 1)
+        assert servers.requests[0].body["messages"][-1]["content"] == "a\nb"
+
+
+async def test_quit_while_streaming_saves_the_partial_answer(make_app, servers):
+    app = make_app(model="gated")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: "Partial two." in screen_text(app))
+        path = ConversationStore(app.paths).path_for(app.conversation.id)
+        await pilot.press("ctrl+q")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["messages"][-1]["status"] == "stopped"
+    assert data["messages"][-1]["content"] == "Partial one. Partial two. "
+
+
+async def test_usable_at_80x24_and_sidebar_hides_when_narrow(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert not app.query_one("#sidebar").display
+        await pilot.press("ctrl+b")
+        assert app.query_one("#sidebar").display
+        await pilot.press("ctrl+b")
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        await send(pilot, "small screen")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "Echo: small screen" in screen_text(app)
+
+
+async def test_help_screen_lists_bindings(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "ctrl+o" in text and "Switch model" in text
+        assert "ctrl+j" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Switch model" not in screen_text(app)
+
+
+async def test_keymap_override_from_settings(make_app, servers, tmp_path):
+    app = make_app()
+    settings = app.paths.settings_file
+    settings.write_text(settings.read_text() + '\n[keymap]\n"model.picker" = "f9"\n')
+    app = make_app(write=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        await pilot.pause()
+        assert "Switch model" in screen_text(app)
+
+
+async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "views")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        views = list(app.query(MessageView))
+        assert [v.message.role for v in views] == ["user", "assistant"]
+        assert views[-1].shown_text() == "Echo: views"
