@@ -220,9 +220,11 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
         log.focus()
         await pilot.pause()
         await pilot.press("pageup", "pageup")
-        await pilot.pause(0.3)  # the page scroll is animated
+        # The page scroll is animated: wait until it has come to rest.
+        await wait_until(pilot, lambda: log.scroll_y == log.scroll_target_y)
         assert not log.following
         held = log.scroll_y
+        assert held < log.max_scroll_y - 10
         answer_view = log.view_for(app.conversation.messages[-1])
         await wait_until(pilot, lambda: "Line 119" in answer_view.shown_text())
         await pilot.pause(0.2)
