@@ -210,6 +210,10 @@ class Turn:
     async def run(self) -> int:
         entry = self.catalog.get(self.choice.provider)
         assert entry is not None
+        try:  # a character the output encoding lacks must not end the answer
+            sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
         self.out = TextOut(sys.stdout)
         self.err = TextOut(sys.stderr, dim=True)
         if not self.choice.model and not issubclass(entry.provider, BackendApi):
