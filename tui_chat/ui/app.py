@@ -67,6 +67,8 @@ class ChatApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-chat"
+    # Keys typed while the app starts belong in the prompt, not the first focusable widget.
+    AUTO_FOCUS = "#prompt"
     COMMANDS: ClassVar = App.COMMANDS | {ChatCommands}
 
     BINDINGS: ClassVar = [
