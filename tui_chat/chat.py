@@ -163,8 +163,12 @@ class AnswerRecorder:
 def describe_error(error: BaseException) -> str:
     """A sentence for any failure: provider errors carry their own words and hint."""
     if isinstance(error, ProviderError):
-        text = str(error)
-        return f"{text} {error.hint}".strip() if error.hint else text
+        text = str(error).strip()
+        if not error.hint:
+            return text
+        if text and text[-1] not in ".!?…":
+            text += "."
+        return f"{text} {error.hint}"
     return f"Unexpected error ({type(error).__name__}): {error}"
 
 

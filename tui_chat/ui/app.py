@@ -727,14 +727,21 @@ class ChatApp(App[int]):
 
 
 async def _probe(entry: ProviderEntry, proxy: str, timeouts: Timeouts) -> None:
-    """For providers with a fixed model list: is the host there at all?"""
-    from ..providers import http
+    """For providers with a fixed model list: is the host there at all?
 
-    async with (
-        http.session({}, timeouts) as client,
-        http.request(client, "GET", entry.url, proxy=proxy or None, timeouts=timeouts),
-    ):
-        pass
+    Any HTTP answer counts as reachable (a GET on a POST-only endpoint is an error
+    status); only a failure to connect or to get an answer raises.
+    """
+    from ..providers import HTTPStatusError, RateLimitedError, http
+
+    async with http.session({}, timeouts) as client:
+        try:
+            async with http.request(
+                client, "GET", entry.url, proxy=proxy or None, timeouts=timeouts
+            ):
+                pass
+        except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
+            pass
 
 
 def _provider_label(choice: ModelChoice) -> str:
