@@ -251,7 +251,7 @@ def test_help_describes_the_command() -> None:
 
 def test_commands_do_not_import_textual() -> None:
     code = (
-        "import sys, tui_chat.commands.ask, tui_chat.commands.listing, tui_chat.commands.attach;"
+        "import sys, tui_chat.commands.ask, tui_chat.commands.listing, tui_chat.attachments;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')];"
         "print(bad); raise SystemExit(1 if bad else 0)"
     )

@@ -1,4 +1,4 @@
-"""Attachments: the rules of `tui_chat.commands.attach`, and `tui-chat ask -a` for real."""
+"""Attachments: the rules of `tui_chat.attachments`, and `tui-chat ask -a` for real."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.commands.attach import (
+from tui_chat.attachments import (
     IMAGE,
     TEXT,
     AttachmentRefused,

@@ -30,7 +30,7 @@ from tui_chat.store import (
     StoreError,
 )
 
-from .attach import (
+from ..attachments import (
     AttachmentRefused,
     Prepared,
     compose_prompt,
