@@ -1,0 +1,140 @@
+"""Typing while an answer streams: keypress to the character on screen in the prompt.
+
+    python bench/latency.py [--presses 200] [--rate 2000] [--interval 0.04] [--profile FILE]
+
+The real ChatApp runs headless (120x40); a loopback BackendApi server (another process)
+streams a long Markdown answer at --rate chunks per second. Meanwhile a key ("x") is
+delivered every --interval seconds the way the terminal driver delivers it (posted to
+the app's queue; sent on schedule, not waiting for the previous one). A key counts as
+echoed at the first frame sent to the terminal while the prompt holds it; that frame's
+terminal output is generated as a real terminal would need it (bench/_common.Frames).
+Every 40 keys the prompt is cleared (not timed) so it stays one line. The first keys
+are also checked against the rendered screen. The same is measured with no answer
+streaming, for comparison. Target: p95 33 ms or less while streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from _common import Frames, percentile, row, screen_text, send_key, write_settings
+from _servers import start_server
+
+TARGET_P95 = 0.033
+PER_LINE = 40
+
+
+async def measure(
+    url: str, presses: int, rate: float, interval: float, stream: bool, profile: str = ""
+) -> dict:
+    from tui_chat.store import Paths
+    from tui_chat.ui.app import ChatApp
+
+    config = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    chunks = int(rate * (presses * interval * 2 + 10)) if stream else 10
+    write_settings(config, url, f"md:{chunks}:{rate:g}")
+    app = ChatApp.from_paths(Paths.resolve(config), environ={})
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        frames = Frames(app)
+        entry = app.catalog.get("bench")
+        while entry is None or entry.state != "ready":
+            await pilot.pause(0.02)
+        if stream:
+            await app.send("Write a very long answer, please.")
+            t_end = time.perf_counter() + 2.0
+            while time.perf_counter() < t_end:  # let the answer grow for a while first
+                await asyncio.sleep(0.05)
+            assert app.streaming, "the answer ended before typing started"
+        sent: list[float] = []
+        echoed: dict[int, float] = {}
+        checked = 0
+
+        def on_frame(now: float) -> None:
+            shown = len(app.prompt.text)
+            base = (len(sent) - 1) // PER_LINE * PER_LINE if sent else 0
+            for k in range(base, base + shown):
+                if k < len(sent) and k not in echoed:
+                    echoed[k] = now
+
+        frames.listeners.append(on_frame)
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="disabled", interval=0.001)
+            profiler.start()
+        for i in range(presses):
+            if i and i % PER_LINE == 0:
+                while len(echoed) < i:  # the line's keys are on screen: start a new one
+                    await asyncio.sleep(0.005)
+                app.prompt.clear()
+                await pilot.pause(0.05)
+            target = time.perf_counter() + interval
+            sent.append(time.perf_counter())
+            send_key(app, "x")
+            if checked < 5 and i < 5:
+                while i not in echoed:
+                    await asyncio.sleep(0.002)
+                if not any("x" * (i + 1) in line for line in screen_text(app).splitlines()):
+                    raise SystemExit(f"key {i} was counted as echoed but is not on screen")
+                checked += 1
+            while time.perf_counter() < target:
+                await asyncio.sleep(0.002)
+        deadline = time.perf_counter() + 10
+        while len(echoed) < presses and time.perf_counter() < deadline:
+            await asyncio.sleep(0.01)
+        was_streaming = app.streaming
+        if profiler is not None:
+            profiler.stop()
+            Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=True))
+            print(f"profile of the typing while streaming: {profile}")
+        latencies = [echoed[k] - sent[k] for k in range(presses) if k in echoed]
+        if len(latencies) < presses:
+            raise SystemExit(f"only {len(latencies)} of {presses} keys reached the screen")
+        if stream:
+            answer = app.conversation.messages[-1]
+            await app._stop_streaming()
+            grown = len(answer.content)
+        else:
+            grown = 0
+    return {"lat": latencies, "streaming_to_the_end": was_streaming, "answer_chars": grown}
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    with start_server() as server:
+        idle = await measure(server.url, args.presses, args.rate, args.interval, False)
+        busy = await measure(server.url, args.presses, args.rate, args.interval, True)
+        if args.profile:
+            await measure(server.url, args.presses, args.rate, args.interval, True, args.profile)
+    print(f"\nlatency: key -> character on screen in the prompt, {args.presses} keys "
+          f"every {args.interval * 1000:.0f} ms")
+    for label, result, target in (
+        (f"while an answer streams at {args.rate:g} chunks/s", busy, TARGET_P95),
+        ("with nothing streaming", idle, None),
+    ):
+        lat = result["lat"]
+        print(f"\n{label}:")
+        print(row("p50", percentile(lat, 50), None))
+        print(row("p95", percentile(lat, 95), target))
+        print(row("max", max(lat), None))
+    if not busy["streaming_to_the_end"]:
+        print("\n  note: the answer finished before the last key; use a longer answer")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=2000)
+    parser.add_argument("--interval", type=float, default=0.04)
+    parser.add_argument("--profile", metavar="FILE", default="",
+                        help="one more streaming run under pyinstrument, report to FILE")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
