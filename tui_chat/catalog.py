@@ -107,10 +107,16 @@ class ProviderEntry:
         return models[0].id if models else ""
 
     def supports_vision(self, model: str) -> bool | None:
-        """Whether the model accepts images: True/False when known, None when unknown."""
+        """Whether the model accepts images: True/False when known, None when unknown.
+
+        g4f backends say so per provider and Dynaspark's list is fixed; an
+        OpenAI-compatible `/models` listing does not say, so those are unknown.
+        """
+        if issubclass(self.provider, OpenAICompatible):
+            return None
         for info in self.models or self.static_models():
             if info.id == model:
-                return info.vision or None
+                return info.vision
         return None
 
     def stream(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from .attachments import AttachmentRefused, prepare_attachment
 from .providers import ProviderError
 from .providers.events import (
     ConversationState,
@@ -18,13 +20,18 @@ from .providers.events import (
     Notice,
     Preview,
     ProviderInfo,
+    RawEvent,
     Reasoning,
     Title,
     Usage,
 )
-from .store import Conversation, Message
+from .providers.helpers import MediaItem
+from .store import AttachmentLimits, Conversation, Message
 
 TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
+
+#: Debug events a g4f backend sends alongside every answer: skipped without a note.
+DEBUG_EVENTS = frozenset({"parameters", "request", "headers", "response", "log"})
 
 
 def request_messages(conversation: Conversation, upto: int | None = None) -> list[dict[str, Any]]:
@@ -128,6 +135,18 @@ class AnswerRecorder:
                 self.notices.append(text)
             case Preview(preview=text):
                 self.preview = text
+            case RawEvent(type=kind):
+                # Said once per kind, so a stream of odd events is one note, not a flood.
+                if kind in DEBUG_EVENTS:
+                    return IGNORED
+                note = (
+                    f"Skipped a {kind!r} event this client does not understand."
+                    if kind
+                    else "Skipped an event without a type."
+                )
+                if note in self.notices:
+                    return IGNORED
+                self.notices.append(note)
             case MediaResponse(urls=urls, alt=alt):
                 # Keep media in the answer itself so it is saved and shown as links.
                 links = "".join(f"\n\n[{alt or 'media'}]({url})" for url in urls)
@@ -188,3 +207,41 @@ def last_index(messages: Iterable[Message], role: str) -> int | None:
         if message.role == role:
             found = index
     return found
+
+
+def resend_media(message: Message, limits: AttachmentLimits) -> tuple[list[MediaItem], list[str]]:
+    """The images of a saved user message, read again from disk to send again.
+
+    Only what was recorded is sent; a file that changed or vanished since is said so in
+    the warnings (text files live in the message itself, so a change only warns).
+    """
+    media: list[MediaItem] = []
+    warnings: list[str] = []
+    for attachment in message.attachments:
+        name = Path(attachment.path).name
+        is_image = attachment.mime_type.startswith("image/")
+        try:
+            prepared = prepare_attachment(attachment.path, limits)
+        except AttachmentRefused as refused:
+            if is_image:
+                warnings.append(
+                    f"{name} is no longer available ({refused.reason.rstrip('.')}); "
+                    "sent without it."
+                )
+            else:
+                warnings.append(
+                    f"{name} is no longer available; the message keeps the text "
+                    "it had when it was sent."
+                )
+            continue
+        if prepared.sha256 != attachment.sha256:
+            if is_image:
+                warnings.append(f"{name} changed since it was attached; sending it as it is now.")
+            else:
+                warnings.append(
+                    f"{name} changed since it was attached; the message keeps the "
+                    "version that was sent."
+                )
+        if is_image and prepared.is_image:
+            media.append((prepared.data, prepared.name))
+    return media, warnings

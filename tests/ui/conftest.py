@@ -29,8 +29,14 @@ def dead_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_settings(config: Path, servers: LoopbackServers, model: str = "echo",
-                   provider: str = "local") -> None:
+def write_settings(
+    config: Path,
+    servers: LoopbackServers,
+    model: str = "echo",
+    provider: str = "local",
+    max_image: int = 20 * 1024 * 1024,
+    max_text: int = 512 * 1024,
+) -> None:
     config.mkdir(parents=True, exist_ok=True)
     (config / "settings.toml").write_text(
         f"""
@@ -47,7 +53,11 @@ name = "dead"
 url = "http://127.0.0.1:{dead_port()}"
 
 [dynaspark]
-enabled = false
+endpoint = "{servers.dynaspark_url}"
+
+[attachments]
+max_image_bytes = {max_image}
+max_text_bytes = {max_text}
 
 [[openai]]
 name = "local"
@@ -59,10 +69,12 @@ base_url = "{servers.openai_url}"
 
 @pytest.fixture
 def make_app(tmp_path: Path, servers: LoopbackServers) -> Callable[..., ChatApp]:
-    def make(model: str = "echo", provider: str = "local", write: bool = True) -> ChatApp:
+    def make(
+        model: str = "echo", provider: str = "local", write: bool = True, **limits: int
+    ) -> ChatApp:
         config = tmp_path / "config"
         if write:
-            write_settings(config, servers, model, provider)
+            write_settings(config, servers, model, provider, **limits)
         return ChatApp.from_paths(Paths.resolve(config), environ={})
 
     return make

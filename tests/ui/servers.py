@@ -30,6 +30,7 @@ class Recorded:
 class LoopbackServers:
     openai_url: str = ""
     backend_url: str = ""
+    dynaspark_url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     runner: web.AppRunner | None = None
@@ -87,8 +88,10 @@ async def start_servers() -> LoopbackServers:
                 await chunk(word if i == 0 else " " + word)
         finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         await response.write(b"data: " + json.dumps(finish).encode() + b"\n\n")
-        usage = {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 3,
-                                          "total_tokens": 10}}
+        usage = {
+            "choices": [],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},
+        }
         await response.write(b"data: " + json.dumps(usage).encode() + b"\n\ndata: [DONE]\n\n")
         return response
 
@@ -96,10 +99,12 @@ async def start_servers() -> LoopbackServers:
         return web.json_response({"Alpha": ["a-1", "a-2"], "Beta": ["b-1"], "Empty": []})
 
     async def backend_providers(request: web.Request) -> web.Response:
-        return web.json_response([
-            {"name": "Alpha", "label": "Alpha AI", "vision": True},
-            {"name": "Beta", "label": "Beta [bold]Labs", "vision": False},
-        ])
+        return web.json_response(
+            [
+                {"name": "Alpha", "label": "Alpha AI", "vision": True},
+                {"name": "Beta", "label": "Beta [bold]Labs", "vision": False},
+            ]
+        )
 
     async def conversation(request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -107,22 +112,42 @@ async def start_servers() -> LoopbackServers:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         events = [
-            {"type": "provider", "provider": {"name": body.get("provider", ""),
-                                              "model": body.get("model", "")}},
+            {
+                "type": "provider",
+                "provider": {"name": body.get("provider", ""), "model": body.get("model", "")},
+            },
             {"type": "reasoning", "token": "Let me think."},
             {"type": "content", "content": "Backend says: "},
             {"type": "content", "content": _last_user(body.get("messages", []))},
             {"type": "title", "title": "A title from the backend"},
             {"type": "finish", "finish": {"reason": "stop"}},
-            {"type": "usage", "usage": {"prompt_tokens": 3, "completion_tokens": 4,
-                                        "total_tokens": 7}},
+            {
+                "type": "usage",
+                "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7},
+            },
         ]
         for event in events:
             line = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
             await response.write(line.encode())
         return response
 
-    app = web.Application()
+    async def dynaspark(request: web.Request) -> web.Response:
+        fields: dict[str, Any] = {}
+        form = await request.post()
+        for name, value in form.items():
+            if hasattr(value, "file"):
+                fields[name] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "data": value.file.read(),
+                }
+            else:
+                fields[name] = value
+        servers.requests.append(Recorded(request.path, fields, dict(request.headers)))
+        return web.json_response({"response": f"Spark saw {len(fields)} fields."})
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/api/generate_response", dynaspark)
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", completions)
     app.router.add_get("/backend-api/v2/models", backend_models)
@@ -135,5 +160,6 @@ async def start_servers() -> LoopbackServers:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     servers.openai_url = f"http://127.0.0.1:{port}/v1"
     servers.backend_url = f"http://127.0.0.1:{port}"
+    servers.dynaspark_url = f"http://127.0.0.1:{port}/api/generate_response"
     servers.runner = runner
     return servers

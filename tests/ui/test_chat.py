@@ -43,7 +43,8 @@ async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
         assert data["messages"][1]["status"] == "complete"
         assert data["messages"][1]["model"] == "echo"
         assert servers.requests[-1].body["messages"][-1] == {
-            "role": "user", "content": "hello there"
+            "role": "user",
+            "content": "hello there",
         }
 
 
@@ -97,7 +98,8 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
         await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
         messages = app.conversation.messages
         assert [(m.role, m.content) for m in messages] == [
-            ("user", "first"), ("assistant", "Echo: first")
+            ("user", "first"),
+            ("assistant", "Echo: first"),
         ]
         assert [m["content"] for m in saved(app)["messages"]] == ["first", "Echo: first"]
         assert "frist" not in screen_text(app)
@@ -218,7 +220,7 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
         await wait_until(pilot, lambda: log.scroll_y >= log.max_scroll_y - 1)
         assert log.following
         log.focus()
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.focused is log)
         await pilot.press("pageup", "pageup")
         # The page scroll is animated: wait until it has come to rest.
         await wait_until(pilot, lambda: log.scroll_y == log.scroll_target_y)

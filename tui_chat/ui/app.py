@@ -18,9 +18,10 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker
 
+from ..attachments import AttachmentRefused, Prepared, compose_prompt, prepare_attachments
 from ..catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
 from ..chat import (
     AnswerRecorder,
@@ -28,9 +29,11 @@ from ..chat import (
     last_index,
     request_messages,
     request_params,
+    resend_media,
     title_from,
 )
-from ..providers import AuthenticationRequiredError, BackendApi, ProviderError, Timeouts
+from ..providers import AuthenticationRequiredError, BackendApi, Dynaspark, ProviderError, Timeouts
+from ..providers.helpers import MediaItem
 from ..store import (
     Conversation,
     ConversationStore,
@@ -43,7 +46,9 @@ from ..store import (
     save_settings,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
+from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
+from .file_picker import FilePicker
 from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
 from .safe import one_line
@@ -80,6 +85,7 @@ class ChatApp(App[int]):
         Binding("ctrl+g", "edit_last", "Edit", id="chat.edit"),
         Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
         Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
+        Binding("ctrl+f", "attach", "Attach", id="chat.attach"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
@@ -111,6 +117,7 @@ class ChatApp(App[int]):
         self.editing: Message | None = None
         self.last_usage = ""
         self._sidebar_auto = True
+        self._confirmed_images: tuple[object, ...] | None = None
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
@@ -129,7 +136,8 @@ class ChatApp(App[int]):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
                 yield MessageLog(id="log")
-                yield Label("", id="prompt-note")
+                yield Static("", id="prompt-note")
+                yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
         yield Footer()
 
@@ -461,7 +469,8 @@ class ChatApp(App[int]):
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
-        if not text.strip():
+        chips = self.query_one(ChipBar)
+        if not text.strip() and not chips.paths():
             self.notify("Nothing to send: type a message first.", severity="warning", markup=False)
             return
         if self.streaming:
@@ -479,6 +488,11 @@ class ChatApp(App[int]):
                 markup=False,
             )
             return
+        prepared = self._prepare_attachments(chips.paths(), text)
+        if prepared is None:
+            return  # refused: the prompt and the chips stay as they are
+        if self.editing is None:
+            self._set_note("")
         conversation = self.conversation
         if self.editing is not None:
             edited = self.editing
@@ -488,20 +502,89 @@ class ChatApp(App[int]):
             await self._truncate_from(edited)
             self.editing = None
             self._set_note("")
-        message = Message(role="user", content=text)
+        message = Message(
+            role="user",
+            content=compose_prompt(text, prepared),
+            attachments=[item.attachment() for item in prepared],
+        )
         conversation.messages.append(message)
         if not conversation.title:
-            conversation.title = title_from(text)
+            conversation.title = title_from(text or ", ".join(p.name for p in prepared))
         await self.log_view.add(message)
         self.prompt.clear()
+        await chips.clear_chips()
         self.save_conversation(conversation)
         self.refresh_conversations()
-        await self.start_answer()
+        media = [item for p in prepared if (item := p.media()) is not None]
+        await self.start_answer(media=media)
 
-    async def start_answer(self, *, continue_from: Message | None = None) -> None:
-        """Begin streaming an answer to the conversation as it stands."""
+    def _prepare_attachments(self, paths: list[Path], text: str) -> list[Prepared] | None:
+        """Read and check the chips' files now (they may have changed since they were
+        picked). None when one is refused or the user is asked to confirm first."""
+        if not paths:
+            return []
+        try:
+            prepared = prepare_attachments(paths, self.settings.attachments)
+        except AttachmentRefused as refused:
+            name = Path(refused.path).name or refused.path
+            # Inline above the prompt (a toast is cut short on small screens) and as a toast.
+            self._set_note(
+                f"Cannot attach {name}: {refused.reason} Nothing was sent; your message and "
+                "the attachments are kept: remove that one (tab to it, Delete) or fix it and "
+                "send again."
+            )
+            self.notify(
+                f"Cannot attach {name}: {refused.reason}",
+                title="Attachment refused",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return None
+        images = [p for p in prepared if p.is_image]
+        if not images:
+            return prepared
+        entry = self.catalog.get(self.choice.provider)
+        signature = (self.choice.key(), text, tuple(paths))
+        blind = entry is not None and entry.supports_vision(self.choice.model) is False
+        if blind and self._confirmed_images != signature:
+            self._confirmed_images = signature
+            warning = (
+                f"{self.choice.describe()} is not known to accept images, so it may ignore "
+                f"{images[0].name}. Press Enter again to send anyway, or pick a vision "
+                "model with ctrl+o."
+            )
+            self._set_note(warning)
+            self.notify(
+                warning,
+                title="Images",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
+            return None
+        self._confirmed_images = None
+        if entry is not None and issubclass(entry.provider, Dynaspark) and len(images) > 1:
+            self.notify(
+                f"Dynaspark takes one image: only {images[0].name} is sent "
+                f"({len(images) - 1} more left out).",
+                severity="warning",
+                markup=False,
+            )
+        return prepared
+
+    async def start_answer(
+        self, *, continue_from: Message | None = None, media: list[MediaItem] | None = None
+    ) -> None:
+        """Begin streaming an answer to the conversation as it stands.
+
+        `media` are the images of the message just sent; for a retry or a continue they
+        are read again from the files the last message of the user recorded.
+        """
         conversation = self.conversation
         choice = self.choice
+        if media is None:
+            media = self._media_of_last_user_message()
         if continue_from is not None:
             message = continue_from
             upto = conversation.messages.index(message) + 1
@@ -519,8 +602,20 @@ class ChatApp(App[int]):
             view = await self.log_view.add(message, streaming=True)
         self.streaming = True
         self.answer_worker = self.stream_answer(
-            conversation, choice, message, view, upto, continue_from is not None
+            conversation, choice, message, view, upto, continue_from is not None, media
         )
+
+    def _media_of_last_user_message(self) -> list[MediaItem]:
+        index = last_index(self.conversation.messages, "user")
+        if index is None:
+            return []
+        message = self.conversation.messages[index]
+        if not message.attachments:
+            return []
+        media, warnings = resend_media(message, self.settings.attachments)
+        for warning in warnings:
+            self.notify(warning, title="Attachment", severity="warning", markup=False)
+        return media
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_answer(
@@ -531,6 +626,7 @@ class ChatApp(App[int]):
         view: MessageView,
         upto: int,
         continuing: bool,
+        media: list[MediaItem],
     ) -> None:
         """Run the provider's generator; the screen catches up once per frame."""
         recorder = AnswerRecorder(message, conversation)
@@ -551,7 +647,7 @@ class ChatApp(App[int]):
             stream = entry.stream(
                 choice,
                 messages,
-                None,
+                media,
                 proxy=request.proxy,
                 timeouts=Timeouts(request.connect_timeout, request.read_timeout),
                 params=params,
@@ -649,7 +745,7 @@ class ChatApp(App[int]):
 
     def _set_note(self, text: str) -> None:
         """The line above the prompt that explains a mode (editing); hidden when empty."""
-        note = self.query_one("#prompt-note", Label)
+        note = self.query_one("#prompt-note", Static)
         note.update(text)
         note.display = bool(text)
 
@@ -692,6 +788,39 @@ class ChatApp(App[int]):
                 self.notify(f"Copied {len(text):,} characters to the clipboard.", markup=False)
 
         self.push_screen(CopyPicker(items[:40]), copy)
+
+    # --- attachments ---------------------------------------------------------------------
+
+    async def action_attach(self) -> None:
+        """Attach the file paths typed or pasted in the prompt, else open the file picker."""
+        paths = _paths_in(self.prompt.text)
+        if paths:
+            for path in paths:
+                await self.query_one(ChipBar).add_path(path)
+            self.prompt.clear()
+            names = ", ".join(path.name for path in paths)
+            self.notify(f"Attached {names}.", markup=False)
+            return
+
+        async def chosen(paths: list[Path] | None) -> None:
+            for path in paths or []:
+                await self.query_one(ChipBar).add_path(path)
+            self.prompt.focus()
+
+        self.push_screen(FilePicker(self._picker_start), chosen)
+
+    @property
+    def _picker_start(self) -> Path:
+        chips = self.query_one(ChipBar).paths()
+        return chips[-1].parent if chips else Path.cwd()
+
+    @on(PromptArea.PathPasted)
+    def _path_pasted(self, event: PromptArea.PathPasted) -> None:
+        self.notify(
+            f"That looks like a file: press {self.keys_for('chat.attach')} to attach "
+            f"{event.path.name} instead of sending its path as text.",
+            markup=False,
+        )
 
     # --- the rest ------------------------------------------------------------------------
 
@@ -742,6 +871,36 @@ async def _probe(entry: ProviderEntry, proxy: str, timeouts: Timeouts) -> None:
                 pass
         except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
             pass
+
+
+def _paths_in(text: str) -> list[Path]:
+    """Existing files named by the prompt's text, one per line (as terminals paste a
+    dropped file: maybe quoted, maybe a file:// URL, maybe with escaped spaces)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return []
+    paths = []
+    for line in lines:
+        path = _as_path(line)
+        if path is None:
+            return []  # the prompt is a message, not a list of files
+        paths.append(path)
+    return paths
+
+
+def _as_path(text: str) -> Path | None:
+    from urllib.parse import unquote, urlsplit
+
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if text.startswith("file://"):
+        text = unquote(urlsplit(text).path)
+    text = text.replace("\\ ", " ")
+    path = Path(os.path.expanduser(text))
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
 
 
 def _provider_label(choice: ModelChoice) -> str:

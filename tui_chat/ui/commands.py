@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("Continue answer", "Continue a stopped answer", "continue_answer", "chat.continue"),
     ("Stop answer", "Stop the answer that is streaming", "stop", "chat.stop"),
     ("Copy…", "Copy the last answer or a code block", "copy", "chat.copy"),
+    ("Attach files…", "Pick files to send with the next message", "attach", "chat.attach"),
     ("Toggle sidebar", "Show or hide providers and conversations", "toggle_sidebar",
      "app.sidebar"),
     ("Help", "All key bindings", "help", "app.help"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -18,6 +19,7 @@ from textual.content import Content
 from textual.reactive import var
 from textual.widgets import Collapsible, Static
 
+from ..attachments import describe_size
 from ..store import Message
 from .safe import markdown, one_line, plain
 
@@ -69,7 +71,9 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     if message.usage:
         parts.append(usage_summary(message.usage))
     for attachment in message.attachments:
-        parts.append(f"📎 {one_line(attachment.path, 60)} ({attachment.size:,} bytes)")
+        # The name, not the whole path: a long path would push the name out of sight.
+        name = one_line(Path(attachment.path).name or attachment.path, 60)
+        parts.append(f"📎 {name} ({describe_size(attachment.size)})")
     for notice in notices or []:
         parts.append(f"note: {one_line(notice, 120)}")
     line = Content(" · ".join(part for part in parts if part))
@@ -340,6 +344,12 @@ class MessageLog(VerticalScroll, can_focus=True):
             self.following = False
             if new <= 0 and self.start > 0:
                 self.call_after_refresh(self._load_older)
+
+    def watch_scroll_target_y(self, old: float, new: float) -> None:
+        # A scroll up is known here as soon as it is asked for, before an animated scroll
+        # has moved anything: stop following at once, or the next frame pulls it back.
+        if not self._loading and new < old - 0.5:
+            self.following = False
 
     def action_follow(self) -> None:
         self.following = True

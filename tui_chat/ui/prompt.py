@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -31,6 +34,24 @@ class PromptArea(TextArea):
             compact=True,
             placeholder="Type a message · Enter sends · ctrl+j new line",
         )
+
+    @dataclass
+    class PathPasted(Message):
+        """A paste that names an existing file: the app offers to attach it."""
+
+        path: Path
+
+    def on_paste(self, event: events.Paste) -> None:
+        # TextArea's own handler inserts the text (Textual calls the handler of every
+        # class in the MRO); this one only looks at it.
+        text = event.text.strip().strip("'\"")
+        if text and "\n" not in text and len(text) < 4096:
+            path = Path(os.path.expanduser(text.removeprefix("file://")))
+            try:
+                if path.is_file():
+                    self.post_message(self.PathPasted(path))
+            except OSError:
+                pass
 
     def action_submit(self) -> None:
         self.post_message(self.Submitted(self, self.text))

@@ -59,6 +59,8 @@ class ModelCandidate:
 class ModelPicker(ModalScreen[ModelChoice | None]):
     """A fuzzy finder over every provider/model pair."""
 
+    AUTO_FOCUS = "#picker-input"
+
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("down", "move(1)", "Down", show=False, priority=True),
@@ -134,6 +136,8 @@ def code_blocks(markdown_text: str) -> list[tuple[str, str]]:
 
 class CopyPicker(ModalScreen[str | None]):
     """Choose what to copy: the last answer, or one of the code blocks."""
+
+    AUTO_FOCUS = "#copy-list"
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
