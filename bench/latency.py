@@ -5,7 +5,8 @@
 The real ChatApp runs headless (120x40); a loopback BackendApi server (another process)
 streams a long Markdown answer at --rate chunks per second. Meanwhile a key ("x") is
 delivered every --interval seconds the way the terminal driver delivers it (posted to
-the app's queue; sent on schedule, not waiting for the previous one). A key counts as
+the app's queue) on a fixed schedule, and timed from its scheduled time: when the loop
+is busy the key waits, as it would in the terminal driver's queue). A key counts as
 echoed at the first frame sent to the terminal while the prompt holds it; that frame's
 terminal output is generated as a real terminal would need it (bench/_common.Frames).
 Every 40 keys the prompt is cleared (not timed) so it stays one line. The first keys
@@ -68,14 +69,21 @@ async def measure(
 
             profiler = Profiler(async_mode="disabled", interval=0.001)
             profiler.start()
+        start = time.perf_counter()
         for i in range(presses):
             if i and i % PER_LINE == 0:
                 while len(echoed) < i:  # the line's keys are on screen: start a new one
                     await asyncio.sleep(0.005)
                 app.prompt.clear()
                 await pilot.pause(0.05)
-            target = time.perf_counter() + interval
-            sent.append(time.perf_counter())
+                start = time.perf_counter() - i * interval
+            # Keys are pressed on a fixed schedule; a key the app could not take at its
+            # time (the loop busy) is late from its scheduled time, as in a terminal,
+            # where the driver thread has it queued while the loop is busy.
+            pressed = start + i * interval
+            while time.perf_counter() < pressed:
+                await asyncio.sleep(0.002)
+            sent.append(pressed)
             send_key(app, "x")
             if checked < 5 and i < 5:
                 while i not in echoed:
@@ -83,12 +91,14 @@ async def measure(
                 if not any("x" * (i + 1) in line for line in screen_text(app).splitlines()):
                     raise SystemExit(f"key {i} was counted as echoed but is not on screen")
                 checked += 1
-            while time.perf_counter() < target:
-                await asyncio.sleep(0.002)
         deadline = time.perf_counter() + 10
         while len(echoed) < presses and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
         was_streaming = app.streaming
+        last = app.conversation.messages[-1] if app.conversation.messages else None
+        if stream and last is not None and not was_streaming:
+            print(f"  the answer ended ({last.status}, {len(last.content):,} chars) "
+                  "before the typing did")
         if profiler is not None:
             profiler.stop()
             Path(profile).write_text(profiler.output_text(unicode=True, color=False, show_all=True))
