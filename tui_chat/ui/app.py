@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.color import Color
+from textual.command import Command, CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -32,6 +33,7 @@ from ..chat import (
     resend_media,
     title_from,
 )
+from ..export import conversation_to_markdown, export_filename
 from ..providers import AuthenticationRequiredError, BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
 from ..store import (
@@ -41,6 +43,7 @@ from ..store import (
     Paths,
     Settings,
     StoreError,
+    atomic_write,
     load_secrets,
     load_settings,
     save_settings,
@@ -48,6 +51,7 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
+from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
 from .file_picker import FilePicker
 from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
@@ -86,6 +90,10 @@ class ChatApp(App[int]):
         Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
         Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
         Binding("ctrl+f", "attach", "Attach", id="chat.attach"),
+        Binding("f2", "rename_conversation", "Rename", id="conversation.rename", show=False),
+        Binding("f3", "search_conversations", "Search", id="conversation.search", show=False),
+        Binding("f4", "export_conversation", "Export", id="conversation.export", show=False),
+        Binding("f8", "delete_conversation", "Delete", id="conversation.delete", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
@@ -118,6 +126,7 @@ class ChatApp(App[int]):
         self.last_usage = ""
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
+        self._theme_before: str | None = None
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
@@ -199,8 +208,34 @@ class ChatApp(App[int]):
             )
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted and theme != self.settings.theme:
+        self.log_view.dark = self.current_theme.dark if self.is_mounted else True
+        if self.is_mounted and theme != self.settings.theme and self._theme_before is None:
             self.settings.theme = theme
+            self._save_settings()
+
+    def action_change_theme(self) -> None:
+        """The theme list of the palette, previewing each theme as it is highlighted."""
+        self._theme_before = self.theme
+        self.search_themes()
+
+    def on_command_palette_option_highlighted(
+        self, event: CommandPalette.OptionHighlighted
+    ) -> None:
+        option = event.highlighted_event.option
+        if self._theme_before is None or not isinstance(option, Command):
+            return
+        name = str(option.hit.text or "")
+        if name in self.available_themes:
+            self.theme = name
+
+    def on_command_palette_closed(self, event: CommandPalette.Closed) -> None:
+        before, self._theme_before = self._theme_before, None
+        if before is None:
+            return
+        if not event.option_selected:
+            self.theme = before  # Esc: back to the theme in use before the preview
+        elif self.theme != self.settings.theme:
+            self.settings.theme = self.theme
             self._save_settings()
 
     def on_resize(self, event: Any) -> None:
@@ -822,6 +857,165 @@ class ChatApp(App[int]):
             markup=False,
         )
 
+    # --- managing conversations ------------------------------------------------------------
+
+    @on(ConversationList.Requested)
+    async def _list_request(self, event: ConversationList.Requested) -> None:
+        actions = {
+            "rename": self.action_rename_conversation,
+            "delete": self.action_delete_conversation,
+            "export": self.action_export_conversation,
+        }
+        if event.action == "search":
+            self.action_search_conversations()
+        elif event.action in actions:
+            await actions[event.action](event.conversation_id)
+
+    def _conversation(self, conversation_id: str | None) -> Conversation | None:
+        """The conversation to act on: the one shown, or a saved one by id."""
+        if conversation_id is None or conversation_id == self.conversation.id:
+            return self.conversation
+        try:
+            return self.store.load(conversation_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return None
+
+    async def action_rename_conversation(self, conversation_id: str | None = None) -> None:
+        conversation = self._conversation(conversation_id)
+        if conversation is None:
+            return
+
+        def renamed(title: str | None) -> None:
+            if title is None or not title.strip():
+                return
+            conversation.title = " ".join(title.split())
+            if conversation.messages:
+                self.save_conversation(conversation)
+            self.refresh_conversations()
+            self.notify(f"Renamed to {conversation.title}.", markup=False)
+
+        self.push_screen(
+            TextPrompt("Rename conversation", conversation.title, check=_non_empty), renamed
+        )
+
+    async def action_delete_conversation(self, conversation_id: str | None = None) -> None:
+        conversation = self._conversation(conversation_id)
+        if conversation is None:
+            return
+        if not conversation.messages:
+            self.notify("This conversation is empty: there is nothing to delete.", markup=False)
+            return
+        title = conversation.title or "Untitled"
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if conversation is self.conversation:
+                await self._stop_streaming()
+            try:
+                moved = self.store.delete(conversation.id)
+            except StoreError as error:
+                self.notify(str(error), title="Not deleted", severity="error", markup=False)
+                return
+            self.notify(f"Moved {title!r} to the trash: {moved}", markup=False, timeout=8)
+            if conversation is self.conversation:
+                self.conversation = self._new_conversation()
+                self.conversation.provider = self.choice.provider
+                self.conversation.model = self.choice.model
+                await self.log_view.show(self.conversation.messages)
+                self._update_status()
+            self.refresh_conversations()
+
+        self.push_screen(
+            Confirm(
+                f"Delete {title!r} ({len(conversation.messages)} messages)? The file moves to "
+                f"the trash folder ({self.paths.trash_dir}), where it can be recovered.",
+                yes="Delete",
+            ),
+            answered,
+        )
+
+    def action_search_conversations(self) -> None:
+        async def chosen(conversation_id: str | None) -> None:
+            if conversation_id:
+                await self.open_conversation(conversation_id)
+
+        self.push_screen(SearchConversations(self.store), chosen)
+
+    async def action_export_conversation(self, conversation_id: str | None = None) -> None:
+        conversation = self._conversation(conversation_id)
+        if conversation is None:
+            return
+        if not conversation.messages:
+            self.notify("This conversation is empty: there is nothing to export.", markup=False)
+            return
+        suggested = Path.home() / export_filename(conversation)
+
+        def check(text: str) -> str:
+            target = Path(os.path.expanduser(text.strip()))
+            if not text.strip():
+                return "Give a file name."
+            if target.is_dir():
+                return f"{target} is a folder: add a file name."
+            if not target.parent.is_dir():
+                return f"The folder {target.parent} does not exist."
+            if target.exists():
+                return f"{target.name} exists already: choose another name."
+            return ""
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            target = Path(os.path.expanduser(text.strip()))
+            document = conversation_to_markdown(conversation, self.catalog_keys())
+            try:
+                atomic_write(target, document)
+            except StoreError as error:
+                self.notify(str(error), title="Not exported", severity="error", markup=False)
+                return
+            self.notify(f"Exported to {target}", markup=False, timeout=8)
+
+        self.push_screen(
+            TextPrompt(
+                "Export to a Markdown file",
+                str(suggested),
+                check=check,
+                hint="Enter writes the file · Esc cancels",
+            ),
+            chosen,
+        )
+
+    def catalog_keys(self) -> list[str]:
+        """Every API key in use, so an export can be checked for them."""
+        return [entry.api_key for entry in self.catalog if entry.api_key]
+
+    def action_conversation_parameters(self) -> None:
+        conversation = self.conversation
+        current = Parameters(
+            conversation.system_prompt,
+            _float(conversation.parameters.get("temperature")),
+            _int(conversation.parameters.get("max_tokens")),
+        )
+
+        def chosen(parameters: Parameters | None) -> None:
+            if parameters is None:
+                return
+            conversation.system_prompt = parameters.system_prompt
+            for name, value in (
+                ("temperature", parameters.temperature),
+                ("max_tokens", parameters.max_tokens),
+            ):
+                if value is None:
+                    conversation.parameters.pop(name, None)
+                else:
+                    conversation.parameters[name] = value
+            if conversation.messages:
+                self.save_conversation(conversation)
+            self.notify("Parameters set for this conversation.", markup=False)
+
+        self.push_screen(ParametersScreen(current), chosen)
+
     # --- the rest ------------------------------------------------------------------------
 
     def action_toggle_sidebar(self) -> None:
@@ -871,6 +1065,18 @@ async def _probe(entry: ProviderEntry, proxy: str, timeouts: Timeouts) -> None:
                 pass
         except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
             pass
+
+
+def _non_empty(text: str) -> str:
+    return "" if text.strip() else "A title cannot be empty."
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _paths_in(text: str) -> list[Path]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, OptionList, Tree
@@ -140,11 +141,34 @@ def _same(a: ModelChoice, b: ModelChoice) -> bool:
 
 
 class ConversationList(OptionList):
-    """Saved conversations, newest first."""
+    """Saved conversations, newest first. Keys act on the highlighted one."""
+
+    BINDINGS = [
+        Binding("r", "request('rename')", "Rename"),
+        Binding("delete,d", "request('delete')", "Delete"),
+        Binding("e", "request('export')", "Export"),
+        Binding("slash", "request('search')", "Search"),
+    ]
 
     @dataclass
     class Opened(Message):
         conversation_id: str
+
+    @dataclass
+    class Requested(Message):
+        """A key asked for something to be done with the highlighted conversation."""
+
+        action: str
+        conversation_id: str | None
+
+    def action_request(self, action: str) -> None:
+        conversation_id = None
+        if self.highlighted is not None:
+            option_id = self.get_option_at_index(self.highlighted).id or ""
+            conversation_id = option_id[2:] if option_id.startswith("c-") else None
+        if conversation_id is None and action != "search":
+            return
+        self.post_message(self.Requested(action, conversation_id))
 
     def set_summaries(self, summaries: list[ConversationSummary], current: str | None) -> None:
         highlighted = None

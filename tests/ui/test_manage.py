@@ -1,0 +1,218 @@
+"""Managing conversations, themes, per-conversation parameters and the command palette."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tui_chat.store import ConversationStore
+from tui_chat.ui.dialogs import Confirm, ParametersScreen, SearchConversations, TextPrompt
+from tui_chat.ui.sidebar import ConversationList
+
+from .conftest import screen_text, wait_until
+
+SIZE = (100, 32)
+KEY = "sk-test-SECRET-4242"
+
+
+async def chat(pilot, app, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await wait_until(
+        pilot,
+        lambda: (
+            not app.streaming
+            and app.conversation.messages
+            and app.conversation.messages[-1].role == "assistant"
+        ),
+    )
+
+
+def on_disk(app) -> dict:
+    path = ConversationStore(app.paths).path_for(app.conversation.id)
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+async def test_rename_with_f2_and_from_the_list(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, app, "first words")
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        field = app.screen.query_one("Input")
+        assert field.value == "first words"
+        field.value = ""
+        await pilot.press(*"Renamed [bold] by key", "enter")
+        await wait_until(pilot, lambda: on_disk(app)["title"] == "Renamed [bold] by key")
+        listing = app.query_one(ConversationList)
+        await wait_until(pilot, lambda: "Renamed [bold] by key" in screen_text(app))
+        listing.focus()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("Input").value = ""
+        await pilot.press("enter")  # an empty title is refused at the field
+        assert isinstance(app.screen, TextPrompt)
+        assert "cannot be empty" in screen_text(app)
+        await pilot.press(*"From the list", "enter")
+        await wait_until(pilot, lambda: on_disk(app)["title"] == "From the list")
+
+
+async def test_delete_asks_then_moves_the_file_to_the_trash(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, app, "to be deleted")
+        conversation_id = app.conversation.id
+        path = ConversationStore(app.paths).path_for(conversation_id)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert "trash" in screen_text(app)
+        await pilot.press("n")  # the safe answer
+        await pilot.pause()
+        assert path.exists()
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not path.exists())
+        trashed = list(app.paths.trash_dir.glob("*"))
+        assert len(trashed) == 1
+        assert "to be deleted" in trashed[0].read_text(encoding="utf-8")
+        assert app.conversation.id != conversation_id and app.conversation.messages == []
+        listing = app.query_one(ConversationList)
+        await wait_until(pilot, lambda: listing.option_count == 0)
+
+
+async def test_search_by_content_and_open(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, app, "alpha topic")
+        first = app.conversation.id
+        await pilot.press("ctrl+n")
+        await chat(pilot, app, "beta topic")
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, SearchConversations))
+        await pilot.press(*"Echo: alpha")  # words of the answer, not the title
+        await wait_until(pilot, lambda: len(app.screen.results) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.conversation.id == first)
+        assert "alpha topic" in screen_text(app)
+
+
+async def test_export_writes_markdown_without_keys(make_app, servers, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = make_app()
+    (app.paths.config_dir / "secrets.toml").write_text(f'[keys]\nlocal = "{KEY}"\n')
+    (app.paths.config_dir / "secrets.toml").chmod(0o600)
+    app = make_app(write=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, app, "export me")
+        assert servers.requests[-1].headers["Authorization"] == f"Bearer {KEY}"
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        suggested = Path(app.screen.query_one("Input").value)
+        assert suggested.parent == tmp_path and suggested.suffix == ".md"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: suggested.exists())
+        document = suggested.read_text(encoding="utf-8")
+        assert document.startswith("# export me\n")
+        assert "## You ·" in document and "export me" in document
+        assert "## Assistant (local › echo) ·" in document and "Echo: export me" in document
+        assert KEY not in document
+        conversation_file = ConversationStore(app.paths).path_for(app.conversation.id)
+        assert KEY not in conversation_file.read_text(encoding="utf-8")
+        assert KEY not in app.paths.settings_file.read_text(encoding="utf-8")
+        assert KEY not in screen_text(app)
+        # Exporting again to the same name is refused at the field.
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "exists already" in screen_text(app)
+
+
+async def test_user_theme_loads_and_bad_theme_is_reported(make_app, servers):
+    app = make_app()
+    themes = app.paths.themes_dir
+    themes.mkdir(parents=True, exist_ok=True)
+    (themes / "mine.toml").write_text(
+        'name = "my-[bold]-theme"\ndark = false\n[colors]\nprimary = "#336699"\n'
+    )
+    (themes / "broken.toml").write_text('name = "x"\n[colors]\nprimary = "not a colour"\n')
+    (themes / "garbage.toml").write_text("this is [not toml")
+    app = make_app(write=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        assert "my-[bold]-theme" in app.available_themes
+        assert "tui-chat-light" in app.available_themes and "tui-chat-16" in app.available_themes
+        text = " ".join(screen_text(app).split())
+        assert "broken.toml" in text and "not a colour" in text
+        assert "garbage.toml" in text
+        assert app.theme == "tui-chat-dark"  # the app still started, with its theme
+
+
+async def test_theme_previews_live_and_choice_is_saved(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_change_theme()
+        await pilot.pause()
+        await pilot.press(*"tui-chat-light")
+        await wait_until(pilot, lambda: app.theme == "tui-chat-light")  # previewed
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.theme == "tui-chat-dark")  # put back
+        assert tomllib.loads(app.paths.settings_file.read_text()).get("theme") in (
+            None,
+            "tui-chat-dark",
+        )
+        app.action_change_theme()
+        await pilot.pause()
+        await pilot.press(*"tui-chat-16")
+        await wait_until(pilot, lambda: app.theme == "tui-chat-16")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                tomllib.loads(app.paths.settings_file.read_text()).get("theme") == "tui-chat-16"
+            ),
+        )
+
+
+async def test_conversation_parameters_reach_the_request(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_conversation_parameters()
+        await wait_until(pilot, lambda: isinstance(app.screen, ParametersScreen))
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#param-system").text = "Be brief."
+        screen.query_one("#param-temp").value = "hot"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ParametersScreen)  # refused
+        assert "Temperature must be a number" in screen_text(app)
+        screen.query_one("#param-temp").value = "0.3"
+        screen.query_one("#param-max").value = "50"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ParametersScreen))
+        await chat(pilot, app, "params")
+        body = servers.requests[-1].body
+        assert body["temperature"] == 0.3 and body["max_tokens"] == 50
+        assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+        saved = on_disk(app)
+        assert saved["system_prompt"] == "Be brief."
+        assert saved["parameters"]["temperature"] == 0.3
+
+
+async def test_palette_lists_actions_with_their_keys_and_runs_them(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, app, "palette")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"rename conv")
+        await wait_until(pilot, lambda: "Rename conversation…  (f2)" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"switch model")
+        await wait_until(pilot, lambda: "Switch model…  (ctrl+o)" in screen_text(app))
