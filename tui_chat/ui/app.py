@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from collections.abc import Mapping
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -175,7 +176,8 @@ class ChatApp(App[int]):
         self.conversation.model = self.choice.model
         for entry in self.catalog:
             if self.fetch_models_on_start:
-                self.load_models(entry)
+                # After the first frame: the model lists never hold up the screen.
+                self.call_after_refresh(self.load_models, entry)
             else:
                 entry.state = READY
                 entry.models = entry.static_models()
@@ -687,17 +689,20 @@ class ChatApp(App[int]):
                 timeouts=Timeouts(request.connect_timeout, request.read_timeout),
                 params=params,
             )
-            async for item in stream:
-                recorder.feed(item)
-                now = time.monotonic()
-                if now - last_save >= SAVE_EVERY:
-                    recorder.sync()
-                    self.save_conversation(conversation, quiet=True)
-                    last_save = now
-                if now - last_yield >= 0.01:
-                    # Data already buffered does not suspend; let keys and frames through.
-                    await asyncio.sleep(0)
-                    last_yield = now
+            # aclosing: a stopped answer closes the provider's generator (and its
+            # connection) here, not later from the garbage collector.
+            async with aclosing(stream):
+                async for item in stream:
+                    recorder.feed(item)
+                    now = time.monotonic()
+                    if now - last_save >= SAVE_EVERY:
+                        recorder.sync()
+                        self.save_conversation(conversation, quiet=True)
+                        last_save = now
+                    if now - last_yield >= 0.01:
+                        # Data already buffered does not suspend; let keys and frames through.
+                        await asyncio.sleep(0)
+                        last_yield = now
             recorder.finish()
         except asyncio.CancelledError:
             recorder.stop()

@@ -9,7 +9,6 @@ at most once per frame.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from textual.widgets import Collapsible, Static
 
 from ..attachments import describe_size
 from ..store import Message
+from .markdown_block import MarkdownBlock
+from .markdown_split import MarkdownSplitter, Piece
 from .safe import markdown, one_line, plain
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
@@ -29,7 +30,6 @@ STEP = 16
 #: Widgets kept mounted at most; views far from the viewport are unmounted beyond this.
 MAX_MOUNTED = 120
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def _time(value: datetime) -> str:
@@ -87,71 +87,66 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     return line
 
 
-class StreamingBody(Vertical):
-    """A Markdown answer that grows. Finished blocks (up to a blank line outside a code
-    fence) are rendered once each; only the open block at the end is re-rendered."""
+class MarkdownBody(Vertical):
+    """A Markdown answer as a column of pieces (see `markdown_split`).
 
-    DEFAULT_CSS = """
-    StreamingBody { height: auto; }
-    StreamingBody > Static { height: auto; margin-bottom: 1; }
-    StreamingBody > .tail { margin-bottom: 0; }
+    While it streams, finished pieces are mounted once each and only the open rest (the
+    tail, at most a few kilobytes) is re-rendered per frame; pieces rendered or not, the
+    cost of a frame does not grow with the answer. A saved answer is cut the same way, so
+    a megabyte of text on one line opens as quickly as any other.
     """
 
-    def __init__(self, dark: bool = True) -> None:
+    DEFAULT_CSS = """
+    MarkdownBody { height: auto; }
+    MarkdownBody > .tail { height: auto; }
+    MarkdownBody > .gap { margin-bottom: 1; }
+    """
+
+    def __init__(self, text: str = "", *, streaming: bool = False, dark: bool = True) -> None:
         super().__init__(classes="body")
         self.dark = dark
         self.text = ""
-        self.committed = 0  # text[:committed] is in finished block widgets
-        self.scanned = 0  # text[:scanned] has been read line by line
-        self.in_fence = ""  # the fence marker of an open code block, or ""
-        self.split_at = 0  # the latest safe end of a block found so far
+        self.committed = 0  # text[:committed] is in finished pieces
         self.blocks: list[str] = []
+        self.splitter = MarkdownSplitter()
         self._tail = Static("", classes="tail")
         self._tail.display = False
         self._tail_shown = ""
+        self._initial: list[MarkdownBlock] = []
+        if text:
+            pieces, taken = self.splitter.take(text, final=not streaming)
+            self._initial = [self._block(piece) for piece in pieces]
+            self.text, self.committed = text, taken
+
+    def _block(self, piece: Piece) -> MarkdownBlock:
+        self.blocks.append(piece.raw)
+        # A blank line ended it: leave one between it and the next, as Markdown would.
+        gap = piece.raw.rstrip(" \t").endswith("\n\n")
+        return MarkdownBlock(piece.display, dark=self.dark, classes="gap" if gap else None)
 
     def compose(self) -> ComposeResult:
+        yield from self._initial
         yield self._tail
 
-    def set_text(self, text: str) -> None:
+    def set_text(self, text: str, final: bool = False) -> None:
         """Show `text`, which extends what was shown before."""
-        if text == self.text:
+        if text == self.text and not final:
             return
         self.text = text
-        self._scan()
-        if self.split_at > self.committed:
-            block = text[self.committed : self.split_at]
-            self.committed = self.split_at
-            if block.strip():
-                self.blocks.append(block)
-                self.mount(Static(markdown(block, self.dark)), before=self._tail)
+        pieces, taken = self.splitter.take(text[self.committed :], final=final)
+        if pieces:
+            self.committed += taken
+            self.mount_all([self._block(piece) for piece in pieces], before=self._tail)
         tail = text[self.committed :]
         if tail != self._tail_shown:
             self._tail_shown = tail
-            self._tail.update(markdown(tail, self.dark) if tail.strip() else "")
+            shown = self.splitter.display_prefix() + tail
+            self._tail.update(markdown(shown, self.dark) if tail.strip() else "")
             self._tail.display = bool(tail.strip())
 
-    def _scan(self) -> None:
-        text = self.text
-        while True:
-            end = text.find("\n", self.scanned)
-            if end < 0:
-                return
-            line = text[self.scanned : end]
-            self.scanned = end + 1
-            fence = _FENCE.match(line)
-            if fence:
-                marker = fence.group(1)
-                if not self.in_fence:
-                    self.in_fence = marker[0] * 3
-                elif marker.startswith(self.in_fence) and not line.strip()[len(marker) :]:
-                    self.in_fence = ""
-            elif not line.strip() and not self.in_fence:
-                self.split_at = self.scanned
-
     def shown_text(self) -> str:
-        """Everything on screen, in order: the blocks and the tail."""
-        return "".join(self.blocks) + self.text[self.committed :] if self.blocks else self.text
+        """Everything on screen, in order: the pieces and the tail."""
+        return "".join(self.blocks) + self.text[self.committed :]
 
 
 class MessageView(Vertical):
@@ -174,11 +169,9 @@ class MessageView(Vertical):
         self._meta.display = bool(meta)
         self._reasoning: Static | None = None
         self._collapsible: Collapsible | None = None
-        self._body: StreamingBody | Static
-        if streaming:
-            self._body = StreamingBody(dark)
-        elif message.role == "assistant":
-            self._body = Static(markdown(message.content, dark), classes="body")
+        self._body: MarkdownBody | Static
+        if streaming or message.role == "assistant":
+            self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
         else:
             self._body = Static(plain(message.content), classes="body")
         self._body.display = streaming or bool(message.content)
@@ -206,7 +199,7 @@ class MessageView(Vertical):
                 self.mount(self._make_reasoning(reasoning), before=self._body)
             else:
                 self._reasoning.update(plain(reasoning))
-        if isinstance(self._body, StreamingBody):
+        if isinstance(self._body, MarkdownBody):
             self._body.set_text(text)
 
     def refresh_meta(self, notices: list[str] | None = None) -> None:
@@ -222,12 +215,14 @@ class MessageView(Vertical):
     def finish(self, text: str, reasoning: str) -> None:
         """The answer ended (any way): everything received is on screen."""
         self.show_progress(text, reasoning)
+        if isinstance(self._body, MarkdownBody):
+            self._body.set_text(text, final=True)
         self.streaming = False
         self._body.display = bool(text)
         self.refresh_meta()
 
     def shown_text(self) -> str:
-        if isinstance(self._body, StreamingBody):
+        if isinstance(self._body, MarkdownBody):
             return self._body.shown_text()
         return self.message.content
 
@@ -277,7 +272,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         )
         self._update_markers()
         self.following = True
-        self.scroll_end(animate=False, immediate=True)
+        self.follow()  # after the new messages have been laid out
 
     def _view(self, message: Message, streaming: bool = False) -> MessageView:
         view = MessageView(message, streaming=streaming, dark=self.dark)
@@ -368,7 +363,7 @@ class MessageLog(VerticalScroll, can_focus=True):
     async def jump_to_end(self) -> None:
         await self._rewindow(max(0, len(self.messages) - WINDOW), len(self.messages))
         self.following = True
-        self.scroll_end(animate=False, immediate=True)
+        self.follow()
 
     async def _jump_to_start(self) -> None:
         await self._rewindow(0, min(len(self.messages), WINDOW))

@@ -170,16 +170,27 @@ class ConversationList(OptionList):
             return
         self.post_message(self.Requested(action, conversation_id))
 
+    #: Conversations listed at most: an OptionList lays out every option on each update
+    #: (about 0.5 ms each), and the search (F3) reaches the older ones.
+    LIMIT = 150
+
     def set_summaries(self, summaries: list[ConversationSummary], current: str | None) -> None:
         highlighted = None
         options = []
-        for index, summary in enumerate(summaries):
+        shown = summaries[: self.LIMIT]
+        if current and all(s.id != current for s in shown):
+            shown += [s for s in summaries[self.LIMIT :] if s.id == current]
+        for index, summary in enumerate(shown):
             title = one_line(summary.title or "Untitled", 60)
             when = summary.updated.astimezone().strftime("%b %d %H:%M")
             prompt = plain(title).append(f"\n{when} · {summary.message_count} msgs")
             options.append(Option(prompt, id=f"c-{summary.id}"))
             if summary.id == current:
                 highlighted = index
+        hidden = len(summaries) - len(shown)
+        if hidden > 0:
+            more = plain(f"… {hidden:,} older conversations: F3 searches them all")
+            options.append(Option(more, id="more", disabled=True))
         self.set_options(options)
         if options:
             self.highlighted = highlighted if highlighted is not None else 0

@@ -1,0 +1,81 @@
+"""A finished piece of Markdown, rendered only when it is seen, and then once per width.
+
+Layout asks every widget its height on each refresh. A `Static` holding a Rich Markdown
+answers by rendering it again (syntax highlighting and all), which made every frame of a
+stream re-render the whole answer. This widget answers layout with an estimate until it
+is painted (Textual asks for lines only where they are visible), renders then, caches the
+lines for that width and style, and corrects its height if the estimate was off. Blocks
+that stream past unseen, or sit above the viewport of a long answer, cost almost nothing.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from .safe import markdown
+
+
+def estimate_height(text: str, width: int) -> int:
+    """Lines the Markdown will take, roughly: wrapped source lines; fences add padding."""
+    width = max(width, 1)
+    lines = 0
+    for line in text.strip("\n").split("\n"):
+        lines += max(1, -(-len(line) // width))
+    return lines
+
+
+class MarkdownBlock(Widget):
+    DEFAULT_CSS = """
+    MarkdownBlock { height: auto; }
+    """
+
+    def __init__(self, text: str, *, dark: bool = True, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.text = text
+        self.dark = dark
+        self._key: tuple[int, Style, bool] | None = None
+        self._lines: list[Strip] = []
+        self._estimated: int | None = None
+
+    @property
+    def rendered(self) -> bool:
+        """Whether the lines for the current width exist (it has been seen)."""
+        return self._key is not None and self._key[0] == self.size.width
+
+    def lines_for(self, width: int) -> list[Strip]:
+        style = self.rich_style
+        key = (width, style, self.dark)
+        if key != self._key:
+            console = self.app.console
+            options = console.options.update_width(max(width, 1))
+            rendered = console.render_lines(
+                markdown(self.text, self.dark), options, style=style, pad=False
+            )
+            self._lines = [Strip(line).adjust_cell_length(width, style) for line in rendered]
+            self._key = key
+        return self._lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if not self.text.strip():
+            return 0
+        if self._key is not None and self._key[0] == width:
+            return len(self._lines)
+        self._estimated = estimate_height(self.text, width)
+        return self._estimated
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        known = self._key is not None and self._key[0] == width
+        lines = self.lines_for(width)
+        if not known and len(lines) != self.size.height:
+            # The estimate was off: lay out again with the real height.
+            self.call_after_refresh(self.refresh, layout=True)
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+
+    def set_dark(self, dark: bool) -> None:
+        if dark != self.dark:
+            self.dark = dark
+            self.refresh(layout=True)
