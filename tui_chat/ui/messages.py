@@ -340,6 +340,12 @@ class MessageLog(VerticalScroll, can_focus=True):
             if new <= 0 and self.start > 0:
                 self.call_after_refresh(self._load_older)
 
+    def watch_virtual_size(self, size: object) -> None:
+        # Content can grow after the follow scroll ran: a scrollbar appearing narrows the
+        # text, which re-wraps taller. Keep the end in view whenever the height changes.
+        if self.following and not self._loading:
+            self.follow()
+
     def watch_scroll_target_y(self, old: float, new: float) -> None:
         # A scroll up is known here as soon as it is asked for, before an animated scroll
         # has moved anything: stop following at once, or the next frame pulls it back.
