@@ -24,6 +24,8 @@ from .markdown_block import MarkdownBlock
 from .markdown_split import MarkdownSplitter, Piece
 from .safe import markdown, one_line, plain
 
+#: Markdown pieces mounted per frame at most (a megabyte arriving at once is ~250 pieces).
+MOUNT_BATCH = 24
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
 STEP = 16
@@ -113,10 +115,12 @@ class MarkdownBody(Vertical):
         self._tail.display = False
         self._tail_shown = ""
         self._initial: list[MarkdownBlock] = []
+        self._queue: list[Piece] = []
         if text:
             pieces, taken = self.splitter.take(text, final=not streaming)
             self._initial = [self._block(piece) for piece in pieces]
             self.text, self.committed = text, taken
+            self._tail_shown = ""
 
     def _block(self, piece: Piece) -> MarkdownBlock:
         self.blocks.append(piece.raw)
@@ -128,16 +132,29 @@ class MarkdownBody(Vertical):
         yield from self._initial
         yield self._tail
 
+    def on_mount(self) -> None:
+        self._drain()  # the open rest of a stopped answer being continued
+
     def set_text(self, text: str, final: bool = False) -> None:
         """Show `text`, which extends what was shown before."""
         if text == self.text and not final:
             return
         self.text = text
         pieces, taken = self.splitter.take(text[self.committed :], final=final)
-        if pieces:
-            self.committed += taken
-            self.mount_all([self._block(piece) for piece in pieces], before=self._tail)
-        tail = text[self.committed :]
+        self.committed += taken
+        self._queue.extend(pieces)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Mount a batch of waiting pieces, then the rest after the next refresh, so even
+        a megabyte arriving at once never stalls a frame; the tail waits its turn."""
+        if self._queue:
+            batch, self._queue = self._queue[:MOUNT_BATCH], self._queue[MOUNT_BATCH:]
+            self.mount_all([self._block(piece) for piece in batch], before=self._tail)
+            if self._queue:
+                self.call_after_refresh(self._drain)
+                return
+        tail = self.text[self.committed :]
         if tail != self._tail_shown:
             self._tail_shown = tail
             shown = self.splitter.display_prefix() + tail
@@ -145,8 +162,8 @@ class MarkdownBody(Vertical):
             self._tail.display = bool(tail.strip())
 
     def shown_text(self) -> str:
-        """Everything on screen, in order: the pieces and the tail."""
-        return "".join(self.blocks) + self.text[self.committed :]
+        """Everything on screen, in order: the mounted pieces and the tail."""
+        return "".join(self.blocks) + (self._tail_shown if not self._queue else "")
 
 
 class MessageView(Vertical):
