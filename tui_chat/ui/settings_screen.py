@@ -1,0 +1,989 @@
+"""The settings screen: providers, defaults, request options and attachment limits.
+
+`SettingsScreen(settings, keys, env_keys)` is a modal form. It never writes a file: on Save
+it dismisses with a `SettingsResult` (a new `Settings`, deep-copied, plus the API keys that
+changed) and the app saves them with `save_settings` and `save_secret`. Esc or Cancel
+dismisses with None (after asking, if something was edited).
+
+API keys are never put into a widget: a stored key shows as an empty password field with a
+placeholder saying a key is set. Typing a value replaces the key; "Remove key" removes it.
+Renaming a provider carries its key over (old name -> None, new name -> key); removing a
+provider removes its stored key.
+
+Every field is checked as it changes and again on Save; Save is refused while any field is
+invalid. Outside text (names, URLs, headers, messages quoting them) is shown as plain text,
+never as markup.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Static, Switch, TextArea
+
+from ..store.keys import env_var_for
+from ..store.settings import (
+    AttachmentLimits,
+    Backend,
+    DynasparkSettings,
+    OpenAIEndpoint,
+    RequestDefaults,
+    Settings,
+)
+from .safe import one_line, plain
+
+DYNASPARK = "Dynaspark"
+URL_SCHEMES = ("http", "https")
+# The same schemes settings.py accepts for a proxy.
+PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
+
+KEY_SET = "•••• set (type to replace)"
+KEY_NONE = "none (type a key to store it)"
+KEY_REMOVED = "•••• will be removed on save (Keep key undoes)"
+
+Check = Callable[[str], str | None]
+Kind = Literal["backend", "openai"]
+
+
+@dataclass
+class SettingsResult:
+    """What Save returns: the new settings and the API keys to write (None removes one)."""
+
+    settings: Settings
+    keys: dict[str, str | None] = field(default_factory=dict)
+
+
+def env_key_sources(settings: Settings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Provider name -> the environment variable its key comes from, for those that have one."""
+    found: dict[str, str] = {}
+    for backend in settings.backends:
+        var = env_var_for(backend.name)
+        if environ.get(var):
+            found[backend.name] = var
+    for endpoint in settings.openai:
+        var = endpoint.api_key_env or env_var_for(endpoint.name)
+        if environ.get(var):
+            found[endpoint.name] = var
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: each takes the field's text and returns a message, or None when the text is fine.
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_HEADER_NAME = re.compile(_TOKEN)
+# A ";" starts a new header only when "Name:" follows, so "Cookie: a=1; b=2" stays one header.
+_HEADER_SPLIT = re.compile(r";\s*(?=" + _TOKEN + r"\s*:)")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
+_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def _quote(text: str) -> str:
+    return repr(one_line(text, 40))
+
+
+def check_name(value: str) -> str | None:
+    name = value.strip()
+    if not name:
+        return "A name is required."
+    if "/" in name:
+        return "A name cannot contain '/' (models are written provider/model)."
+    if _CONTROL.search(name):
+        return "A name cannot contain control characters."
+    return None
+
+
+def check_url(
+    value: str, schemes: tuple[str, ...] = URL_SCHEMES, allow_empty: bool = False
+) -> str | None:
+    text = value.strip()
+    wanted = " or ".join(f"{s}://" for s in schemes)
+    if not text:
+        return None if allow_empty else f"A URL is required, starting with {wanted}."
+    if any(c.isspace() for c in text) or _CONTROL.search(text):
+        return "A URL cannot contain spaces or control characters."
+    if "://" not in text:
+        return f"The URL needs a scheme: start it with {wanted}."
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return f"Not a valid URL: {exc}."
+    if parts.scheme.lower() not in schemes:
+        return f"Use {wanted}, not {_quote(parts.scheme)}."
+    if not parts.hostname:
+        return f"The URL needs a host after {parts.scheme}://."
+    return None
+
+
+def check_proxy(value: str) -> str | None:
+    return check_url(value, PROXY_SCHEMES, allow_empty=True)
+
+
+def parse_headers(text: str) -> tuple[dict[str, str], str | None]:
+    """'Name: value; Name2: value2' -> ({Name: value, ...}, None), or ({}, message)."""
+    headers: dict[str, str] = {}
+    seen: set[str] = set()
+    if not text.strip():
+        return headers, None
+    for part in _HEADER_SPLIT.split(text.strip()):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, value = part.partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not _HEADER_NAME.fullmatch(name):
+            return {}, f"Write headers as  Name: value; Name2: value2  ({_quote(part)} is not)."
+        if _CONTROL.search(value):
+            return {}, f"The value of header {_quote(name)} has control characters."
+        if name.lower() in seen:
+            return {}, f"The header {_quote(name)} is given twice."
+        seen.add(name.lower())
+        headers[name] = value
+    return headers, None
+
+
+def format_headers(headers: Mapping[str, str]) -> str:
+    return "; ".join(f"{name}: {value}" for name, value in headers.items())
+
+
+def check_headers(value: str) -> str | None:
+    return parse_headers(value)[1]
+
+
+def check_env_name(value: str) -> str | None:
+    text = value.strip()
+    if text and not _ENV_NAME.fullmatch(text):
+        return "An environment variable name: letters, digits and _, not starting with a digit."
+    return None
+
+
+def parse_temperature(value: str) -> float | None:
+    text = value.strip()
+    return float(text) if text else None
+
+
+def check_temperature(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return (
+            f"Temperature must be a number from 0 to 2 (empty: the provider's default), "
+            f"not {_quote(text)}."
+        )
+    if not math.isfinite(number) or not 0 <= number <= 2:
+        return "Temperature must be from 0 to 2 (empty: the provider's default)."
+    return None
+
+
+def check_max_tokens(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not text.isascii() or int(text) < 1:
+        return f"Max tokens must be a whole number above 0 (empty: no limit), not {_quote(text)}."
+    return None
+
+
+def check_timeout(value: str) -> str | None:
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return f"A timeout is a number of seconds above 0, not {_quote(text)}."
+    if not math.isfinite(number) or number <= 0:
+        return "A timeout must be above 0 seconds."
+    return None
+
+
+def parse_size(value: str) -> int | None:
+    """'20MB', '512KB', '1.5M', '4096' -> bytes (KB = 1024 bytes); None if not a size."""
+    match = _SIZE.fullmatch(value.strip())
+    if not match:
+        return None
+    number, unit = match.groups()
+    if unit is None:
+        return int(number) if number.isdigit() else None
+    size = int(float(number) * _UNITS[unit[0].lower()])
+    return size
+
+
+def format_size(size: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return str(size)
+
+
+def check_size(value: str) -> str | None:
+    size = parse_size(value)
+    if size is None or size < 1:
+        return (
+            f"A size in bytes above 0, like 20MB, 512KB or 4096 (KB = 1024 bytes), "
+            f"not {_quote(value.strip())}."
+        )
+    return None
+
+
+def check_plain_text(value: str) -> str | None:
+    if _CONTROL.search(value):
+        return "This field cannot contain control characters."
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Widgets
+
+
+class _Check(Validator):
+    def __init__(self, check: Check) -> None:
+        super().__init__()
+        self.check = check
+
+    def validate(self, value: str) -> ValidationResult:
+        message = self.check(value)
+        return self.success() if message is None else self.failure(message)
+
+
+class Field(Vertical):
+    """A label and an input on one row, the problem (if any) under it, then a hint."""
+
+    def __init__(
+        self,
+        label: str,
+        value: str = "",
+        check: Check | None = None,
+        *,
+        placeholder: str = "",
+        password: bool = False,
+        hint: str = "",
+        extra: Iterable[Widget] = (),
+        below: Iterable[Widget] = (),
+        eager: bool = True,
+    ) -> None:
+        super().__init__(classes="field")
+        self.label = label
+        self.check = check
+        self.initial = value
+        # Fields of a card just added stay quiet until edited or until Save.
+        self.eager = eager
+        self.input = Input(
+            value,
+            placeholder=placeholder,
+            password=password,
+            compact=True,
+            validators=[_Check(self._problem)],
+        )
+        self.input.field = self  # type: ignore[attr-defined]
+        self.error = Static("", classes="field-error", markup=False)
+        self.error.display = False
+        self.hint = hint
+        self.extra = list(extra)
+        self.below = list(below)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(self.label, classes="field-label", markup=False)
+            yield self.input
+            yield from self.extra
+        yield self.error
+        yield from self.below
+        if self.hint:
+            yield Static(plain(self.hint), classes="field-hint")
+
+    def on_resize(self) -> None:
+        # A message just appeared (or went) under the focused input: keep it in view.
+        if self.input.has_focus:
+            self.scroll_visible(animate=False)
+
+    def on_descendant_focus(self) -> None:
+        # Bring the message and hints under the input into view with it.
+        self.call_after_refresh(self.scroll_visible, animate=False)
+
+    def on_mount(self) -> None:
+        self.refresh_check()
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    def _problem(self, value: str) -> str | None:
+        return self.check(value) if self.check else None
+
+    def problem(self) -> str | None:
+        return self._problem(self.input.value)
+
+    def refresh_check(self, force: bool = False) -> str | None:
+        """Check the value now; show the message (and mark the input) unless still quiet."""
+        if force or self.input.value != self.initial:
+            self.eager = True
+        message = self.problem()
+        shown = message if self.eager else None
+        self.input.set_class(shown is not None, "-invalid")
+        self.input.set_class(shown is None, "-valid")
+        self.error.update(plain(shown or ""))
+        self.error.display = shown is not None
+        return message
+
+
+class ProviderCard(Vertical):
+    """One backend or OpenAI-compatible endpoint."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        fields: dict[str, Field],
+        *,
+        original: str | None,
+        has_key: bool,
+        remove_key: Button | None,
+        number: int,
+    ) -> None:
+        self.kind = kind
+        self.fields = fields
+        self.original = original  # the name in the settings passed in; None for a new card
+        self.has_key = has_key
+        self.key_removed = False
+        self.remove_key = remove_key
+        self.last_name = fields["name"].value
+        self.follows_default = False  # the default provider names this card
+        noun = "backend" if kind == "backend" else "endpoint"
+        remove = Button(f"Remove {noun}", compact=True, classes="remove-card")
+        remove.card = self  # type: ignore[attr-defined]
+        children: list[Widget] = [*fields.values()]
+        children.append(remove)
+        super().__init__(*children, id=f"{kind}-card-{number}", classes="card")
+        self.border_title = "Backend" if kind == "backend" else "OpenAI-compatible endpoint"
+
+    @property
+    def name_value(self) -> str:
+        return self.fields["name"].value.strip()
+
+    def typed_key(self) -> str:
+        return self.fields["key"].value.strip()
+
+    def update_key_state(self) -> None:
+        key_input = self.fields["key"].input
+        if not self.has_key:
+            key_input.placeholder = KEY_NONE
+        elif self.key_removed:
+            key_input.placeholder = KEY_REMOVED
+        else:
+            key_input.placeholder = KEY_SET
+        if self.remove_key is not None:
+            self.remove_key.label = "Keep key" if self.key_removed else "Remove key"
+
+
+class ConfirmDiscard(ModalScreen[bool]):
+    """Asked when Esc or Cancel would drop edits. Esc keeps editing."""
+
+    AUTO_FOCUS = "#discard-keep"
+    BINDINGS = [Binding("escape", "dismiss(False)", "Keep editing")]
+    DEFAULT_CSS = """
+    ConfirmDiscard { align: center middle; }
+    #discard-box {
+        width: 50; height: auto; border: round $error; background: $surface; padding: 0 1;
+    }
+    #discard-box Horizontal { height: auto; margin-top: 1; }
+    #discard-box Button { margin-right: 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="discard-box"):
+            yield Label("Discard the changes to your settings?")
+            with Horizontal():
+                yield Button("Keep editing", id="discard-keep", compact=True)
+                yield Button("Discard", id="discard-yes", variant="error", compact=True)
+
+    @on(Button.Pressed, "#discard-keep")
+    def _keep(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#discard-yes")
+    def _discard(self) -> None:
+        self.dismiss(True)
+
+
+class _Form(VerticalScroll, can_focus=False):
+    """The scrolling form; not a tab stop itself (focus moving scrolls it)."""
+
+
+class SettingsScreen(ModalScreen[SettingsResult | None]):
+    """Edit settings; dismisses with a SettingsResult on Save, None on Cancel."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    SettingsScreen { align: center middle; }
+    #settings-box {
+        width: 100%; max-width: 110; height: 100%; max-height: 60;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    #settings-title { text-style: bold; color: $accent; width: 1fr; }
+    #settings-status { color: $error; text-style: bold; }
+    #settings-form { height: 1fr; }
+    #settings-form .section { text-style: bold; color: $accent; margin-top: 1; }
+    #settings-form .section-hint, #settings-box .field-hint, #settings-hint {
+        color: $text-muted;
+    }
+    #settings-box .field-hint { padding-left: 17; }
+    #settings-box .field { height: auto; }
+    #settings-box .field-row { height: auto; }
+    #settings-box .field-label { width: 17; color: $text; }
+    #settings-box .field-row Input { width: 1fr; background: $boost; }
+    #settings-box .field-row Input:focus { background-tint: $foreground 10%; }
+    #settings-box .field-row Button { margin-left: 1; }
+    #settings-box .field-error { color: $error; padding-left: 17; }
+    #settings-box .card {
+        height: auto; border: round $panel-lighten-2; padding: 0 1; margin-bottom: 0;
+    }
+    #settings-box .cards { height: auto; }
+    #settings-box .remove-card { margin-top: 0; }
+    #settings-box .key-env { color: $warning; padding-left: 17; }
+    #settings-box Switch { border: none; height: 1; padding: 0; }
+    #dynaspark-state { margin-left: 1; color: $text-muted; }
+    #settings-box Button { min-width: 6; width: auto; padding: 0 1; }
+    #settings-box Switch:focus { background-tint: $foreground 10%; }
+    #system-prompt { height: 4; background: $boost; }
+    #settings-buttons { height: auto; }
+    #settings-buttons Button { margin-right: 2; }
+    #settings-hint { width: auto; }
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        keys: Mapping[str, str],
+        env_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.original = settings
+        self.stored_keys = dict(keys)
+        self.env_keys = dict(env_keys or {})
+        self._cards = 0
+        self._initial: object = None
+        self._showing_problems = False
+        s = settings
+        self.f_dyn_endpoint = Field("Endpoint", s.dynaspark.endpoint, check_url)
+        self.dyn_enabled = Switch(s.dynaspark.enabled, id="dynaspark-enabled")
+        self.f_provider = Field(
+            "Provider",
+            s.default_provider,
+            self._check_default_provider,
+            placeholder="the first provider",
+            hint="A provider name from above.",
+        )
+        self.f_model = Field(
+            "Model", s.default_model, check_plain_text, placeholder="the provider's default"
+        )
+        r = s.request
+        self.system_prompt = TextArea(
+            r.system_prompt, id="system-prompt", compact=True, tab_behavior="focus"
+        )
+        self.f_temperature = Field(
+            "Temperature",
+            "" if r.temperature is None else _number(r.temperature),
+            check_temperature,
+            placeholder="provider default (0 to 2)",
+        )
+        self.f_max_tokens = Field(
+            "Max tokens",
+            "" if r.max_tokens is None else str(r.max_tokens),
+            check_max_tokens,
+            placeholder="provider default",
+        )
+        self.f_connect = Field(
+            "Connect timeout", _number(r.connect_timeout), check_timeout, hint="Seconds."
+        )
+        self.f_read = Field("Read timeout", _number(r.read_timeout), check_timeout, hint="Seconds.")
+        self.f_proxy = Field(
+            "Proxy",
+            r.proxy,
+            check_proxy,
+            placeholder="none, e.g. http://127.0.0.1:3128",
+            hint="http://, https:// or socks5:// URL; empty for none.",
+        )
+        a = s.attachments
+        self.f_image = Field(
+            "Max image size", format_size(a.max_image_bytes), check_size, hint="e.g. 20MB"
+        )
+        self.f_text = Field(
+            "Max text size",
+            format_size(a.max_text_bytes),
+            check_size,
+            hint="e.g. 512KB; bytes, KB or MB (KB = 1024 bytes).",
+        )
+
+    # ---- building -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        s = self.original
+        with Vertical(id="settings-box"):
+            yield Label("Settings", id="settings-title")
+            status = Static("", id="settings-status", markup=False)
+            status.display = False
+            yield status
+            with _Form(id="settings-form"):
+                yield Static("Backends (BackendApi servers)", classes="section")
+                yield Static(
+                    "Headers: Name: value; Name2: value2. Provider: the server-side provider "
+                    "to ask (empty lets the server choose).",
+                    classes="section-hint",
+                    markup=False,
+                )
+                with Vertical(id="backend-cards", classes="cards"):
+                    for backend in s.backends:
+                        yield self._backend_card(backend, original=backend.name)
+                yield Button("Add backend", id="add-backend", compact=True)
+
+                yield Static("Dynaspark", classes="section")
+                yield self.f_dyn_endpoint
+                with Horizontal(classes="field-row"):
+                    yield Label("Enabled", classes="field-label")
+                    yield self.dyn_enabled
+                    yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
+
+                yield Static("OpenAI-compatible endpoints", classes="section")
+                yield Static(
+                    "API key env: the variable to read the key from (empty: NAME_API_KEY). "
+                    "A key from the environment wins over the stored one.",
+                    classes="section-hint",
+                    markup=False,
+                )
+                with Vertical(id="openai-cards", classes="cards"):
+                    for endpoint in s.openai:
+                        yield self._openai_card(endpoint, original=endpoint.name)
+                yield Button("Add endpoint", id="add-openai", compact=True)
+
+                yield Static("Defaults", classes="section")
+                yield self.f_provider
+                yield self.f_model
+
+                yield Static("Request", classes="section")
+                yield Label("System prompt", classes="field-label")
+                yield self.system_prompt
+                yield self.f_temperature
+                yield self.f_max_tokens
+                yield self.f_connect
+                yield self.f_read
+                yield self.f_proxy
+
+                yield Static("Attachments", classes="section")
+                yield self.f_image
+                yield self.f_text
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save", id="settings-save", variant="primary", compact=True)
+                yield Button("Cancel", id="settings-cancel", compact=True)
+                yield Label("tab moves · ctrl+s saves · esc cancels", id="settings-hint")
+
+    def on_mount(self) -> None:
+        self._initial = self._snapshot()
+        default = self.original.default_provider
+        for card in self.cards():
+            card.follows_default = bool(default) and card.name_value == default
+        inputs = self.query(Input)
+        if inputs:
+            inputs.first().focus()
+
+    def _key_field(self, name: str | None, eager: bool) -> tuple[Field, Button | None]:
+        has_key = name is not None and bool(self.stored_keys.get(name))
+        remove = Button("Remove key", compact=True, classes="remove-key") if has_key else None
+        var = self.env_keys.get(name) if name is not None else None
+        env_note = Static(
+            Content(f"from ${var} (the environment wins over a stored key)"),
+            classes="key-env",
+        )
+        key = Field(
+            "API key",
+            "",
+            check_plain_text,
+            password=True,
+            placeholder=KEY_SET if has_key else KEY_NONE,
+            extra=[remove] if remove else [],
+            below=[env_note] if var else [],
+            eager=eager,
+        )
+        return key, remove
+
+    def _next_number(self) -> int:
+        self._cards += 1
+        return self._cards
+
+    def _backend_card(self, backend: Backend, original: str | None) -> ProviderCard:
+        eager = original is not None
+        key, remove = self._key_field(original, eager)
+        fields = {
+            "name": Field("Name", backend.name, None, placeholder="e.g. g4f", eager=eager),
+            "url": Field(
+                "URL", backend.url, check_url, placeholder="http://127.0.0.1:8080", eager=eager
+            ),
+            "provider": Field(
+                "Provider",
+                backend.provider,
+                check_plain_text,
+                placeholder="optional: the server chooses",
+                eager=eager,
+            ),
+            "headers": Field(
+                "Headers",
+                format_headers(backend.headers),
+                check_headers,
+                placeholder="optional: Name: value; Name2: value2",
+                eager=eager,
+            ),
+            "key": key,
+        }
+        card = ProviderCard(
+            "backend",
+            fields,
+            original=original,
+            has_key=original is not None and bool(self.stored_keys.get(original)),
+            remove_key=remove,
+            number=self._next_number(),
+        )
+        fields["name"].check = self._name_check(card)
+        if remove is not None:
+            remove.card = card  # type: ignore[attr-defined]
+        return card
+
+    def _openai_card(self, endpoint: OpenAIEndpoint, original: str | None) -> ProviderCard:
+        eager = original is not None
+        key, remove = self._key_field(original, eager)
+        fields = {
+            "name": Field("Name", endpoint.name, None, placeholder="e.g. openai", eager=eager),
+            "url": Field(
+                "Base URL",
+                endpoint.base_url,
+                check_url,
+                placeholder="https://api.openai.com/v1",
+                eager=eager,
+            ),
+            "key": key,
+            "key_env": Field(
+                "API key env",
+                endpoint.api_key_env,
+                check_env_name,
+                placeholder="optional: NAME_API_KEY",
+                eager=eager,
+            ),
+            "headers": Field(
+                "Headers",
+                format_headers(endpoint.headers),
+                check_headers,
+                placeholder="optional: Name: value; Name2: value2",
+                eager=eager,
+            ),
+        }
+        card = ProviderCard(
+            "openai",
+            fields,
+            original=original,
+            has_key=original is not None and bool(self.stored_keys.get(original)),
+            remove_key=remove,
+            number=self._next_number(),
+        )
+        fields["name"].check = self._name_check(card)
+        if remove is not None:
+            remove.card = card  # type: ignore[attr-defined]
+        return card
+
+    # ---- cross-field checks -------------------------------------------------------------------
+
+    def cards(self, kind: Kind | None = None) -> list[ProviderCard]:
+        return [c for c in self.query(ProviderCard) if kind is None or c.kind == kind]
+
+    def provider_names(self) -> list[str]:
+        backends = [c.name_value for c in self.cards("backend")]
+        openai = [c.name_value for c in self.cards("openai")]
+        return [*backends, DYNASPARK, *openai]
+
+    def _name_check(self, card: ProviderCard) -> Check:
+        def check(value: str) -> str | None:
+            problem = check_name(value)
+            if problem:
+                return problem
+            name = value.strip()
+            if name == DYNASPARK:
+                return f"{DYNASPARK} is the name of the built-in provider; choose another."
+            others = [c.name_value for c in self.cards() if c is not card]
+            if name in others:
+                return f"Another provider is also named {_quote(name)}; names must be unique."
+            return None
+
+        return check
+
+    def _check_default_provider(self, value: str) -> str | None:
+        name = value.strip()
+        if not name:
+            return None
+        names = [n for n in self.provider_names() if n]
+        if name not in names:
+            listed = ", ".join(one_line(n, 30) for n in names[:8])
+            return f"No provider is named {_quote(name)}. Names: {listed}."
+        return None
+
+    def fields(self) -> list[Field]:
+        """Every field in screen order."""
+        return list(self.query(Field))
+
+    # ---- events -------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        owner = getattr(event.input, "field", None)
+        if not isinstance(owner, Field):
+            return
+        owner.refresh_check()
+        card = self._card_of(owner)
+        if card is not None and owner is card.fields["name"]:
+            self._renamed(card)
+        self._after_edit()
+
+    def _renamed(self, card: ProviderCard) -> None:
+        # The default provider follows a rename of the provider it names.
+        old, new = card.last_name.strip(), card.name_value
+        if card.follows_default:
+            if self.f_provider.value.strip() == old:
+                self.f_provider.input.value = new
+            else:
+                card.follows_default = False
+        card.last_name = card.fields["name"].value
+        for other in self.cards():
+            name_field = other.fields["name"]
+            if name_field is not card.fields["name"]:
+                name_field.refresh_check()
+        self.f_provider.refresh_check()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        # Leaving a field (even a new, untouched one) shows its problem, if it has one.
+        owner = getattr(event.input, "field", None)
+        if isinstance(owner, Field) and self.is_attached:
+            owner.refresh_check(force=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._after_edit()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.query_one("#dynaspark-state", Label).update(_on_off(event.value))
+        self._after_edit()
+
+    def _card_of(self, widget: Widget) -> ProviderCard | None:
+        node = widget.parent
+        while node is not None and not isinstance(node, ProviderCard):
+            node = node.parent
+        return node
+
+    def _after_edit(self) -> None:
+        if self._showing_problems:
+            count = len(self._problems())
+            if count:
+                self._set_status(_problems_text(count))
+            else:
+                self._showing_problems = False
+                self._set_status("")
+
+    def _set_status(self, text: str) -> None:
+        status = self.query_one("#settings-status", Static)
+        status.update(plain(text))
+        status.display = bool(text)
+
+    @on(Button.Pressed, "#add-backend")
+    async def _add_backend(self) -> None:
+        card = self._backend_card(Backend("", ""), original=None)
+        await self.query_one("#backend-cards").mount(card)
+        self._focus_field(card.fields["name"])
+        self._renamed(card)
+
+    @on(Button.Pressed, "#add-openai")
+    async def _add_openai(self) -> None:
+        card = self._openai_card(OpenAIEndpoint("", ""), original=None)
+        await self.query_one("#openai-cards").mount(card)
+        self._focus_field(card.fields["name"])
+        self._renamed(card)
+
+    @on(Button.Pressed, ".remove-card")
+    async def _remove_card(self, event: Button.Pressed) -> None:
+        card: ProviderCard = event.button.card  # type: ignore[attr-defined]
+        cards = self.cards(card.kind)
+        index = cards.index(card)
+        await card.remove()
+        rest = self.cards(card.kind)
+        if rest:
+            self._focus_field(rest[min(index, len(rest) - 1)].fields["name"])
+        else:
+            self.query_one("#add-backend" if card.kind == "backend" else "#add-openai").focus()
+        for other in self.cards():
+            other.fields["name"].refresh_check()
+        self.f_provider.refresh_check()
+        self._after_edit()
+
+    @on(Button.Pressed, ".remove-key")
+    def _toggle_key(self, event: Button.Pressed) -> None:
+        card: ProviderCard = event.button.card  # type: ignore[attr-defined]
+        card.key_removed = not card.key_removed
+        card.update_key_state()
+        self._after_edit()
+
+    @on(Button.Pressed, "#settings-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#settings-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def _focus_field(self, target: Field) -> None:
+        target.input.focus()
+        self.call_after_refresh(target.scroll_visible, animate=False)
+
+    # ---- save and cancel ----------------------------------------------------------------------
+
+    def _problems(self) -> list[Field]:
+        return [f for f in self.fields() if f.problem() is not None]
+
+    def action_save(self) -> None:
+        for each in self.fields():
+            each.refresh_check(force=True)
+        problems = self._problems()
+        if problems:
+            text = _problems_text(len(problems))
+            self._showing_problems = True
+            self._set_status(text)
+            self.notify(text, title="Settings not saved", severity="error", markup=False)
+            self._focus_field(problems[0])
+            return
+        self.dismiss(self.result())
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscard(), answered)
+
+    def _snapshot(self) -> object:
+        cards = tuple(
+            (
+                c.id,
+                c.key_removed,
+                tuple((name, f.value) for name, f in c.fields.items()),
+            )
+            for c in self.cards()
+        )
+        others = tuple(f.value for f in self.fields() if self._card_of(f) is None)
+        return (cards, others, self.dyn_enabled.value, self.system_prompt.text)
+
+    def is_dirty(self) -> bool:
+        return self._snapshot() != self._initial
+
+    def result(self) -> SettingsResult:
+        """The edited settings (a new object) and the changed keys. Call only when valid."""
+        new = copy.deepcopy(self.original)
+        new.backends = [
+            Backend(
+                c.name_value,
+                c.fields["url"].value.strip(),
+                parse_headers(c.fields["headers"].value)[0],
+                c.fields["provider"].value.strip(),
+            )
+            for c in self.cards("backend")
+        ]
+        new.dynaspark = DynasparkSettings(self.f_dyn_endpoint.value.strip(), self.dyn_enabled.value)
+        new.openai = [
+            OpenAIEndpoint(
+                c.name_value,
+                c.fields["url"].value.strip(),
+                c.fields["key_env"].value.strip(),
+                parse_headers(c.fields["headers"].value)[0],
+            )
+            for c in self.cards("openai")
+        ]
+        new.default_provider = self.f_provider.value.strip()
+        new.default_model = self.f_model.value.strip()
+        new.request = RequestDefaults(
+            system_prompt=self.system_prompt.text,
+            temperature=parse_temperature(self.f_temperature.value),
+            max_tokens=int(self.f_max_tokens.value) if self.f_max_tokens.value.strip() else None,
+            connect_timeout=float(self.f_connect.value),
+            read_timeout=float(self.f_read.value),
+            proxy=self.f_proxy.value.strip(),
+        )
+        new.attachments = AttachmentLimits(
+            max_image_bytes=parse_size(self.f_image.value) or 0,
+            max_text_bytes=parse_size(self.f_text.value) or 0,
+        )
+        renames = {
+            c.original: c.name_value
+            for c in self.cards()
+            if c.original is not None and c.original != c.name_value
+        }
+        new.recent_models = [_renamed_model(m, renames) for m in new.recent_models]
+        return SettingsResult(new, self._key_changes())
+
+    def _key_changes(self) -> dict[str, str | None]:
+        originals = {b.name for b in self.original.backends} | {
+            e.name for e in self.original.openai
+        }
+        final: dict[str, str] = {n: k for n, k in self.stored_keys.items() if n not in originals}
+        for card in self.cards():
+            key: str | None = card.typed_key() or None
+            if key is None and card.has_key and not card.key_removed and card.original:
+                key = self.stored_keys[card.original]
+            if key is not None:
+                final[card.name_value] = key
+        changes: dict[str, str | None] = {}
+        for name in sorted(set(self.stored_keys) | set(final)):
+            if final.get(name) != self.stored_keys.get(name):
+                changes[name] = final.get(name)
+        return changes
+
+
+def _problems_text(count: int) -> str:
+    noun = "problem" if count == 1 else "problems"
+    return f"Not saved: {count} {noun} to fix (marked in red; the first one has the cursor)."
+
+
+def _on_off(enabled: bool) -> str:
+    return "on: listed with the providers" if enabled else "off: not listed"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _renamed_model(entry: str, renames: Mapping[str, str]) -> str:
+    provider, sep, model = entry.partition("/")
+    if sep and provider in renames:
+        return f"{renames[provider]}/{model}"
+    return entry
