@@ -216,3 +216,31 @@ async def test_palette_lists_actions_with_their_keys_and_runs_them(make_app, ser
         await pilot.pause()
         await pilot.press(*"switch model")
         await wait_until(pilot, lambda: "Switch model…  (ctrl+o)" in screen_text(app))
+
+
+async def test_settings_screen_from_f9_saves_and_takes_effect(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
+        await pilot.pause()
+        assert "Backends" in screen_text(app) or "backend" in screen_text(app).lower()
+        await pilot.press("escape")  # no edits: closes at once
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "SettingsScreen")
+        # Applying a result (as the screen's Save does) writes the files and rebuilds.
+        from dataclasses import replace
+
+        from tui_chat.ui.settings_screen import SettingsResult
+
+        new = replace(app.settings, request=replace(app.settings.request, read_timeout=42.0))
+        new.openai[0].name = "renamed"
+        app.apply_settings(SettingsResult(new, {"renamed": "sk-new-key-123"}))
+        await wait_until(pilot, lambda: app.catalog.get("renamed") is not None)
+        saved = tomllib.loads(app.paths.settings_file.read_text())
+        assert saved["request"]["read_timeout"] == 42.0
+        assert "sk-new-key-123" not in app.paths.settings_file.read_text()
+        secrets = app.paths.secrets_file
+        assert "sk-new-key-123" in secrets.read_text()
+        assert secrets.stat().st_mode & 0o777 == 0o600
+        assert app.catalog.get("renamed").api_key == "sk-new-key-123"
+        assert "renamed" in [node.data.name for node in app.tree.root.children]

@@ -47,6 +47,7 @@ from ..store import (
     atomic_write,
     load_secrets,
     load_settings,
+    save_secret,
     save_settings,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
@@ -58,6 +59,7 @@ from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
 from .safe import one_line
 from .screens import CopyPicker, HelpScreen, ModelCandidate, ModelPicker, code_blocks
+from .settings_screen import SettingsResult, SettingsScreen, env_key_sources
 from .sidebar import ConversationList, ProviderTree, Sidebar
 
 #: Screen updates while streaming: at most this many per second.
@@ -95,6 +97,7 @@ class ChatApp(App[int]):
         Binding("f3", "search_conversations", "Search", id="conversation.search", show=False),
         Binding("f4", "export_conversation", "Export", id="conversation.export", show=False),
         Binding("f8", "delete_conversation", "Delete", id="conversation.delete", show=False),
+        Binding("f9", "settings", "Settings", id="app.settings", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
         Binding("f1", "help", "Help", id="app.help"),
         Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
@@ -118,7 +121,9 @@ class ChatApp(App[int]):
         self.paths = paths
         self.settings = settings
         self.store = ConversationStore(paths)
-        self.catalog = Catalog.from_settings(settings, secrets or {}, environ or os.environ)
+        self.secrets: dict[str, str] = dict(secrets or {})
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
         self.startup_problems = list(problems or [])
         self.fetch_models_on_start = fetch_models
         self.conversation = self._new_conversation()
@@ -1020,6 +1025,44 @@ class ChatApp(App[int]):
             self.notify("Parameters set for this conversation.", markup=False)
 
         self.push_screen(ParametersScreen(current), chosen)
+
+    # --- settings --------------------------------------------------------------------------
+
+    def action_settings(self) -> None:
+        """The settings screen; saved settings take effect at once."""
+
+        def done(result: SettingsResult | None) -> None:
+            if result is not None:
+                self.apply_settings(result)
+
+        sources = env_key_sources(self.settings, self.environ)
+        self.push_screen(SettingsScreen(self.settings, self.secrets, sources), done)
+
+    def apply_settings(self, result: SettingsResult) -> None:
+        try:
+            save_settings(self.paths, result.settings)
+            # New keys before removals: a failure halfway through a rename loses no key.
+            for name, key in sorted(result.keys.items(), key=lambda item: item[1] is None):
+                save_secret(self.paths, name, key)
+        except StoreError as error:
+            self.notify(str(error), title="Settings not saved", severity="error", markup=False)
+            return
+        for name, key in result.keys.items():
+            if key is None:
+                self.secrets.pop(name, None)
+            else:
+                self.secrets[name] = key
+        self.settings = result.settings
+        self.catalog = Catalog.from_settings(self.settings, self.secrets, self.environ)
+        self.tree.set_catalog(self.catalog)
+        for entry in self.catalog:
+            self.load_models(entry)
+        if self.choice.provider not in self.catalog.entries:
+            self.choice = self.catalog.default_choice(self.settings)
+        else:
+            self.choice = self.choice  # re-mark it in the new tree
+        self._update_status()
+        self.notify("Settings saved.", markup=False)
 
     # --- the rest ------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("Conversation parameters…", "System prompt, temperature and max tokens of this "
      "conversation", "conversation_parameters", ""),
     ("Theme…", "Pick a theme; each one previews as you move to it", "change_theme", ""),
+    ("Settings…", "Providers, keys, defaults, timeouts, proxy, attachment limits",
+     "settings", "app.settings"),
     ("Retry", "Regenerate the last answer", "retry", "chat.retry"),
     ("Edit last message", "Edit and resend your last message", "edit_last", "chat.edit"),
     ("Continue answer", "Continue a stopped answer", "continue_answer", "chat.continue"),
