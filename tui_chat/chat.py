@@ -33,9 +33,6 @@ TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
 #: Debug events a g4f backend sends alongside every answer: skipped without a note.
 DEBUG_EVENTS = frozenset({"parameters", "request", "headers", "response", "log"})
 
-#: Debug events a g4f backend sends alongside every answer: skipped without a note.
-DEBUG_EVENTS = frozenset({"parameters", "request", "headers", "response", "log"})
-
 
 def request_messages(conversation: Conversation, upto: int | None = None) -> list[dict[str, Any]]:
     """The chat history to send, in the OpenAI shape, for the messages before `upto`.
@@ -138,18 +135,6 @@ class AnswerRecorder:
                 self.notices.append(text)
             case Preview(preview=text):
                 self.preview = text
-            case RawEvent(type=kind):
-                # Said once per kind, so a stream of odd events is one note, not a flood.
-                if kind in DEBUG_EVENTS:
-                    return IGNORED
-                note = (
-                    f"Skipped a {kind!r} event this client does not understand."
-                    if kind
-                    else "Skipped an event without a type."
-                )
-                if note in self.notices:
-                    return IGNORED
-                self.notices.append(note)
             case RawEvent(type=kind):
                 # Said once per kind, so a stream of odd events is one note, not a flood.
                 if kind in DEBUG_EVENTS:
