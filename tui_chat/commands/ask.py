@@ -75,9 +75,7 @@ def run_ask(args: Any, paths: Any) -> int:
     question = " ".join(args.prompt or ())
     text = compose_prompt(question, prepared, piped)
     if not text.strip() and not any(p.is_image for p in prepared):
-        raise usage_error(
-            "Nothing to ask: give a question, pipe text on stdin, or attach a file."
-        )
+        raise usage_error("Nothing to ask: give a question, pipe text on stdin, or attach a file.")
     turn = Turn(
         args=args,
         store=None if args.no_save else store,
@@ -113,8 +111,7 @@ def _existing_conversation(args: Any, store: ConversationStore) -> Conversation 
         raise usage_error(f"{conversation_id!r} is not a conversation id.") from None
     except ConversationNotFound:
         raise usage_error(
-            f"There is no saved conversation {conversation_id!r} "
-            f"(in {store.folder})."
+            f"There is no saved conversation {conversation_id!r} (in {store.folder})."
         ) from None
     except StoreError as error:
         raise CommandError(str(error)) from None
@@ -183,9 +180,7 @@ def _read_stdin(args: Any, settings: Any) -> tuple[str, Prepared | None]:
         raise usage_error(f"{refused} Nothing was sent.") from None
     if prepared.is_image:
         extension = prepared.mime_type.rpartition("/")[2]
-        return "", prepare_data(
-            data, f"stdin.{extension}", settings.attachments, path="<stdin>"
-        )
+        return "", prepare_data(data, f"stdin.{extension}", settings.attachments, path="<stdin>")
     return prepared.text, None
 
 
@@ -231,8 +226,9 @@ class Turn:
         """An OpenAI-compatible server with no model named: ask it which it has."""
         request = self.settings.request
         try:
-            entry.models = await entry.fetch_models(request.proxy or None, model_timeouts(
-                self.settings))
+            entry.models = await entry.fetch_models(
+                request.proxy or None, model_timeouts(self.settings)
+            )
         except Exception as error:  # no answer can be asked for: say why, send nothing
             raise CommandError(f"{entry.name}: {explain(error)}") from None
         model = entry.default_model()

@@ -33,17 +33,19 @@ def run_models(args: Any, paths: Any) -> int:
         for model in item.models
     ]
     if args.json:
-        _print_json([
-            {
-                "provider": item.entry.name,
-                "model": model.id,
-                "via": model.provider,
-                "key": choice.key(),
-                "vision": model.vision,
-                "default": model.default,
-            }
-            for item, model, choice in rows
-        ])
+        _print_json(
+            [
+                {
+                    "provider": item.entry.name,
+                    "model": model.id,
+                    "via": model.provider,
+                    "key": choice.key(),
+                    "vision": model.vision,
+                    "default": model.default,
+                }
+                for item, model, choice in rows
+            ]
+        )
     else:
         _print_lines(choice.key() for _item, _model, choice in rows)
     _report_problems(listed)
@@ -55,17 +57,19 @@ def run_models(args: Any, paths: Any) -> int:
 def run_providers(args: Any, paths: Any) -> int:
     listed = _survey(paths, args)
     if args.json:
-        _print_json([
-            {
-                "name": item.entry.name,
-                "kind": item.entry.kind,
-                "url": item.entry.url,
-                "state": item.state,
-                "models": len(item.models) if item.state == READY else None,
-                "problem": item.problem,
-            }
-            for item in listed
-        ])
+        _print_json(
+            [
+                {
+                    "name": item.entry.name,
+                    "kind": item.entry.kind,
+                    "url": item.entry.url,
+                    "state": item.state,
+                    "models": len(item.models) if item.state == READY else None,
+                    "problem": item.problem,
+                }
+                for item in listed
+            ]
+        )
     else:
         rows = [
             (

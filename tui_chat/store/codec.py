@@ -95,8 +95,9 @@ def _message_lines(m: Message, out: list[str]) -> None:
         out.append(f"error = {toml_string(m.error)}")
     if m.attachments:
         items = ", ".join(
-            toml_value({"path": a.path, "mime_type": a.mime_type, "size": a.size,
-                        "sha256": a.sha256})
+            toml_value(
+                {"path": a.path, "mime_type": a.mime_type, "size": a.size, "sha256": a.sha256}
+            )
             for a in m.attachments
         )
         out.append(f"attachments = [{items}]")
@@ -195,12 +196,14 @@ def _message(m: Any, position: int, conversation: Conversation) -> Message:
     attachments = []
     for i, a in enumerate(raw_attachments):
         aw: v.Where = (*where, "attachments", i)
-        attachments.append(Attachment(
-            path=v.string(a, "path", aw),
-            mime_type=v.string(a, "mime_type", aw),
-            size=v.integer(a, "size", aw, 0) or 0,
-            sha256=v.string(a, "sha256", aw),
-        ))
+        attachments.append(
+            Attachment(
+                path=v.string(a, "path", aw),
+                mime_type=v.string(a, "mime_type", aw),
+                size=v.integer(a, "size", aw, 0) or 0,
+                sha256=v.string(a, "sha256", aw),
+            )
+        )
     message_id = v.string(m, "id", where, "") or stable_message_id(conversation.id, position, role)
     return Message(
         role=role,

@@ -167,8 +167,15 @@ class ConversationStore:
             # The probe may have cut the file where only the whole can be judged.
             with open(path, "rb") as f:
                 header, count = parse_header(f.read(), conversation_id)
-        return IndexEntry(stamp, header.title, header.created, header.updated,
-                          header.provider, header.model, count)
+        return IndexEntry(
+            stamp,
+            header.title,
+            header.created,
+            header.updated,
+            header.provider,
+            header.model,
+            count,
+        )
 
     @_serialized
     def list(self) -> tuple[list[ConversationSummary], list[StoreProblem]]:
@@ -179,8 +186,9 @@ class ConversationStore:
         except FileNotFoundError:
             return [], []
         except OSError as exc:
-            return [], [StoreProblem(self.folder,
-                                     f"Could not list {self.folder}: {os_reason(exc)}.")]
+            return [], [
+                StoreProblem(self.folder, f"Could not list {self.folder}: {os_reason(exc)}.")
+            ]
         if self._index is None:
             self._index = load_index(self.index_file)
             self._index_dirty = False
@@ -308,8 +316,10 @@ class ConversationStore:
                     known = seen.message_ids if seen else frozenset()
                     messages = merge.merge_messages(conversation.messages, theirs.messages, known)
                     title = merge.merge_header(conversation, theirs)
-                updated = max([conversation.updated, *(m.created for m in messages)],
-                              key=lambda t: t if t.tzinfo else t.replace(tzinfo=UTC))
+                updated = max(
+                    [conversation.updated, *(m.created for m in messages)],
+                    key=lambda t: t if t.tzinfo else t.replace(tzinfo=UTC),
+                )
                 # A copy to encode, so a failed write leaves the caller's object untouched.
                 snapshot = replace(conversation, title=title, updated=updated, messages=messages)
                 atomic_write(path, encode(snapshot))
@@ -329,8 +339,13 @@ class ConversationStore:
         if self._index is not None:
             # Keeps the next list() from re-reading the file we just wrote.
             self._index[conversation.id] = IndexEntry(
-                stamp, title, conversation.created, updated, conversation.provider,
-                conversation.model, len(messages),
+                stamp,
+                title,
+                conversation.created,
+                updated,
+                conversation.provider,
+                conversation.model,
+                len(messages),
             )
             self._index_dirty = True
 
@@ -359,12 +374,15 @@ class ConversationStore:
         except FileNotFoundError as exc:
             if not path.exists():
                 raise ConversationNotFound(
-                    f"There is no saved conversation {path} to delete.", path) from exc
-            raise StoreError(f"Could not move {path} to the trash: {os_reason(exc)}.",
-                             path) from exc
+                    f"There is no saved conversation {path} to delete.", path
+                ) from exc
+            raise StoreError(
+                f"Could not move {path} to the trash: {os_reason(exc)}.", path
+            ) from exc
         except OSError as exc:
-            raise StoreError(f"Could not move {path} to the trash: {os_reason(exc)}.",
-                             path) from exc
+            raise StoreError(
+                f"Could not move {path} to the trash: {os_reason(exc)}.", path
+            ) from exc
         fsync_dir(self.folder)
         fsync_dir(trash)
         self._forget(conversation_id)

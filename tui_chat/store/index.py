@@ -38,8 +38,14 @@ class IndexEntry:
 
     def summary(self, conversation_id: str, path: Path) -> ConversationSummary:
         return ConversationSummary(
-            conversation_id, self.title, self.created, self.updated, self.provider,
-            self.model, self.message_count, path,
+            conversation_id,
+            self.title,
+            self.created,
+            self.updated,
+            self.provider,
+            self.model,
+            self.message_count,
+            path,
         )
 
 
@@ -85,5 +91,6 @@ def save_index(path: Path, entries: dict[str, IndexEntry]) -> None:
     with contextlib.suppress(StoreError):
         # No fsync: a cache damaged by a power cut is detected and rebuilt, and the
         # fsync was the larger part of a cold listing.
-        atomic_write(path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-                     durable=False)
+        atomic_write(
+            path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")), durable=False
+        )

@@ -56,7 +56,7 @@ def _parse(raw: bytes) -> tuple[dict[str, str] | None, str, int | None]:
         return None, reason, line
     keys: Any = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys.values()):
-        return None, "expected a [keys] table of name = \"key\" strings", None
+        return None, 'expected a [keys] table of name = "key" strings', None
     return dict(keys), "", None
 
 
@@ -72,17 +72,22 @@ def load_secrets(paths: Paths) -> tuple[dict[str, str], list[StoreProblem]]:
         return {}, [StoreProblem(path, f"Could not read {path}: {os_reason(exc)}.")]
     problems: list[StoreProblem] = []
     if os.name == "posix" and mode & 0o044:
-        problems.append(StoreProblem(
-            path,
-            f"{path} can be read by other users (mode {mode:04o}); "
-            f"run `chmod 600 {path}` to protect your API keys.",
-        ))
+        problems.append(
+            StoreProblem(
+                path,
+                f"{path} can be read by other users (mode {mode:04o}); "
+                f"run `chmod 600 {path}` to protect your API keys.",
+            )
+        )
     keys, reason, line = _parse(raw)
     if keys is None:
         moved = move_aside(path)
         where = f"{path.name} line {line}" if line else path.name
-        tail = (f"It was moved aside to {moved.name}; no stored keys are in use."
-                if moved else "It was left as it is; no stored keys are in use.")
+        tail = (
+            f"It was moved aside to {moved.name}; no stored keys are in use."
+            if moved
+            else "It was left as it is; no stored keys are in use."
+        )
         problems.append(StoreProblem(path, f"{where}: {reason}. {tail}", line, moved))
         return {}, problems
     return keys, problems
@@ -102,8 +107,9 @@ def save_secret(paths: Paths, name: str, key: str | None) -> None:
     except FileNotFoundError:
         raw = None
     except OSError as exc:
-        raise StoreError(f"Could not read {path}: {os_reason(exc)}; the key was not saved.",
-                         path) from exc
+        raise StoreError(
+            f"Could not read {path}: {os_reason(exc)}; the key was not saved.", path
+        ) from exc
     keys: dict[str, str] = {}
     if raw is not None:
         parsed, _reason, _line = _parse(raw)

@@ -28,8 +28,9 @@ def folder_lock(folder: Path) -> Iterator[None]:
         yield
         return
     try:
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
-                     0o600)
+        fd = os.open(
+            folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600
+        )
     except OSError:
         yield
         return

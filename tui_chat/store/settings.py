@@ -98,14 +98,29 @@ class Settings:
 
 # Keys the loader understands, per table; anything else is reported and ignored.
 _KNOWN: dict[str, set[str]] = {
-    "": {"theme", "defaults", "backends", "dynaspark", "openai", "request", "attachments",
-         "keymap", "recent_models"},
+    "": {
+        "theme",
+        "defaults",
+        "backends",
+        "dynaspark",
+        "openai",
+        "request",
+        "attachments",
+        "keymap",
+        "recent_models",
+    },
     "defaults": {"provider", "model"},
     "backends": {"name", "url", "headers", "provider"},
     "dynaspark": {"endpoint", "enabled"},
     "openai": {"name", "base_url", "api_key_env", "headers"},
-    "request": {"system_prompt", "temperature", "max_tokens", "connect_timeout",
-                "read_timeout", "proxy"},
+    "request": {
+        "system_prompt",
+        "temperature",
+        "max_tokens",
+        "connect_timeout",
+        "read_timeout",
+        "proxy",
+    },
     "attachments": {"max_image_bytes", "max_text_bytes"},
 }
 
@@ -166,8 +181,12 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[tuple[v.Whe
             claim(name, where)
             url = _check_url(v.string(item, "url", where), (*where, "url"), _URL_SCHEMES, False)
             s.backends.append(
-                Backend(name, url, v.string_table(item, "headers", where),
-                        v.string(item, "provider", where))
+                Backend(
+                    name,
+                    url,
+                    v.string_table(item, "headers", where),
+                    v.string(item, "provider", where),
+                )
             )
 
     dyn = v.table(data, "dynaspark", ())
@@ -188,8 +207,12 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[tuple[v.Whe
                 v.string(item, "base_url", where), (*where, "base_url"), _URL_SCHEMES, False
             )
             s.openai.append(
-                OpenAIEndpoint(name, base_url, v.string(item, "api_key_env", where),
-                               v.string_table(item, "headers", where))
+                OpenAIEndpoint(
+                    name,
+                    base_url,
+                    v.string(item, "api_key_env", where),
+                    v.string_table(item, "headers", where),
+                )
             )
 
     req = v.table(data, "request", ())
@@ -229,8 +252,9 @@ def load_settings(paths: Paths) -> tuple[Settings, list[StoreProblem]]:
         return Settings(), []
     except OSError as exc:
         # Not moved aside: the file may be fine and merely unreadable right now.
-        return Settings(), [StoreProblem(
-            path, f"Could not read {path}: {os_reason(exc)}. Defaults are in use.")]
+        return Settings(), [
+            StoreProblem(path, f"Could not read {path}: {os_reason(exc)}. Defaults are in use.")
+        ]
 
     text, reason, line = decode_utf8(raw)
     data: dict[str, Any] | None = None
@@ -296,8 +320,12 @@ def settings_to_toml(settings: Settings) -> str:
     if not s.openai:
         out.insert(2, "openai = []")
     for e in s.openai:
-        out += ["", "[[openai]]", f"name = {toml_string(e.name)}",
-                f"base_url = {toml_string(e.base_url)}"]
+        out += [
+            "",
+            "[[openai]]",
+            f"name = {toml_string(e.name)}",
+            f"base_url = {toml_string(e.base_url)}",
+        ]
         if e.api_key_env:
             out.append(f"api_key_env = {toml_string(e.api_key_env)}")
         if e.headers:
@@ -344,5 +372,3 @@ def save_settings(paths: Paths, settings: Settings) -> None:
             "They are kept in memory; try again.",
             path,
         ) from exc
-
-

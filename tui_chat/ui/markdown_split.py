@@ -52,9 +52,10 @@ class MarkdownSplitter:
             if marker:
                 if not fence:
                     fence = line.strip()
-                elif marker.group(1).startswith(fence[:3]) and not line.strip()[
-                    len(marker.group(1)) :
-                ]:
+                elif (
+                    marker.group(1).startswith(fence[:3])
+                    and not line.strip()[len(marker.group(1)) :]
+                ):
                     fence = ""
             size = pos - start
             paragraph_end = not line.strip() and not fence

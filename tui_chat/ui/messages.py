@@ -33,7 +33,6 @@ STEP = 16
 MAX_MOUNTED = 120
 
 
-
 def _time(value: datetime) -> str:
     local = value.astimezone()
     now = datetime.now().astimezone()
