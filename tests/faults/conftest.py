@@ -34,8 +34,11 @@ from tui_chat.ui.app import ChatApp
 SIZE = (80, 24)
 #: Frame and gutter characters around messages and the prompt.
 _FRAME = str.maketrans(dict.fromkeys("█▊▎▏▕▔▁│", " "))
-#: Short timeouts so the timeout cases finish quickly.
+#: Short timeouts so the timeout cases finish quickly (they pass it explicitly).
 FAST_REQUEST = "[request]\nconnect_timeout = 1.0\nread_timeout = 0.6\n"
+#: For every other case: generous, so a loaded CI machine does not turn a slow loopback
+#: answer into a false timeout.
+RELAXED_REQUEST = "[request]\nconnect_timeout = 10.0\nread_timeout = 20.0\n"
 
 
 def dead_port() -> int:
@@ -117,7 +120,7 @@ class Harness:
         url: str = "",
         kind: str = "backend",
         *,
-        extra: str = FAST_REQUEST,
+        extra: str = RELAXED_REQUEST,
         environ: dict[str, str] | None = None,
         secrets: str = "",
         model: str = "m",

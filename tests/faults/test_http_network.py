@@ -130,7 +130,7 @@ async def test_name_that_does_not_resolve(harness, monkeypatch):
 
 async def test_server_accepts_and_never_answers_read_timeout(harness, raw_serve):
     server = await raw_serve([HANG])
-    app = harness.app(server.url)
+    app = harness.app(server.url, extra=FAST_REQUEST)
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
             harness, pilot, app, f"The server at {server.host} did not answer within 0.6 seconds"
@@ -138,7 +138,7 @@ async def test_server_accepts_and_never_answers_read_timeout(harness, raw_serve)
 
 
 async def test_connect_timeout(harness, full_backlog_port):
-    app = harness.app(f"http://127.0.0.1:{full_backlog_port}")
+    app = harness.app(f"http://127.0.0.1:{full_backlog_port}", extra=FAST_REQUEST)
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
             harness, pilot, app, f"Could not connect to 127.0.0.1:{full_backlog_port} within 1"
@@ -148,7 +148,7 @@ async def test_connect_timeout(harness, full_backlog_port):
 async def test_server_stalls_mid_stream(harness, raw_serve):
     body = sse({"type": "content", "content": "Partial words "})
     server = await raw_serve([http_head(chunked=True), chunk(body), HANG])
-    app = harness.app(server.url)
+    app = harness.app(server.url, extra=FAST_REQUEST)
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
             harness, pilot, app,

@@ -86,7 +86,7 @@ def screen_text(app: ChatApp) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def wait_until(pilot, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+async def wait_until(pilot, predicate: Callable[[], object], timeout: float = 15.0) -> None:
     """Pause until the predicate holds; fail with a clear message after `timeout`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
