@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
-import aiohttp
-
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ProviderModelMixin
 from .errors import BadResponseError, ConnectionFailedError, ProviderError
@@ -65,6 +63,8 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
             "x-requested-with": "XMLHttpRequest",
             **cls.headers,
         }
+        import aiohttp  # not at start-up: only when a request is made
+
         # The service takes multipart/form-data; without a file aiohttp would urlencode.
         form = aiohttp.FormData(default_to_multipart=True)
         form.add_field("user_input", format_prompt(list(messages)))

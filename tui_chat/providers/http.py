@@ -14,10 +14,11 @@ import ssl as ssl_module
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 from .errors import (
     AuthenticationRequiredError,
@@ -45,6 +46,8 @@ class Timeouts:
     read: float = 120.0
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
+        import aiohttp  # here, not at start-up: it costs a quarter second
+
         # No total limit: a long answer may stream for minutes; only silence is an error.
         return aiohttp.ClientTimeout(
             total=None, connect=self.connect, sock_connect=self.connect, sock_read=self.read
@@ -74,6 +77,8 @@ def session(
     headers: dict[str, str] | None = None, timeouts: Timeouts | None = None
 ) -> aiohttp.ClientSession:
     """A client session with our timeouts. Use as `async with session(...) as s:`."""
+    import aiohttp  # here, not at start-up: it costs a quarter second
+
     return aiohttp.ClientSession(
         headers=headers or {},
         timeout=(timeouts or Timeouts()).client_timeout(),
@@ -155,6 +160,8 @@ def connection_error(
     streaming: bool = False,
 ) -> ProviderError:
     """Translate an aiohttp/OS failure into a sentence naming the host and what happened."""
+    import aiohttp  # here, not at start-up: it costs a quarter second
+
     host = host_of(url)
     timeouts = timeouts or Timeouts()
     if isinstance(error, aiohttp.ClientProxyConnectionError):
@@ -272,6 +279,8 @@ async def request(
     before or during the body raise `ConnectionFailedError`/`ProviderTimeoutError`.
     Secrets are masked out of any message.
     """
+    import aiohttp  # here, not at start-up: it costs a quarter second
+
     secrets = tuple(secrets)
     started = False
     try:
