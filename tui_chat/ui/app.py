@@ -55,6 +55,7 @@ from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
 from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
 from .file_picker import FilePicker
+from .markdown_block import MarkdownBlock
 from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
 from .safe import one_line
@@ -215,7 +216,12 @@ class ChatApp(App[int]):
             )
 
     def watch_theme(self, theme: str) -> None:
-        self.log_view.dark = self.current_theme.dark if self.is_mounted else True
+        if self.is_mounted:
+            # Code blocks are highlighted for a dark or a light background.
+            dark = self.current_theme.dark
+            self.log_view.dark = dark
+            for block in self.query(MarkdownBlock):
+                block.set_dark(dark)
         if self.is_mounted and theme != self.settings.theme and self._theme_before is None:
             self.settings.theme = theme
             self._save_settings()
@@ -1181,6 +1187,3 @@ def _to_theme(spec: ThemeSpec) -> Theme:
         ansi=spec.ansi,
         **spec.colors,
     )
-
-
-__all__ = ["ChatApp", "Path"]

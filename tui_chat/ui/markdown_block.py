@@ -40,11 +40,6 @@ class MarkdownBlock(Widget):
         self._lines: list[Strip] = []
         self._estimated: int | None = None
 
-    @property
-    def rendered(self) -> bool:
-        """Whether the lines for the current width exist (it has been seen)."""
-        return self._key is not None and self._key[0] == self.size.width
-
     def lines_for(self, width: int) -> list[Strip]:
         style = self.rich_style
         key = (width, style, self.dark)
