@@ -357,3 +357,24 @@ async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
         views = list(app.query(MessageView))
         assert [v.message.role for v in views] == ["user", "assistant"]
         assert views[-1].shown_text() == "Echo: views"
+
+
+async def test_log_keeps_following_when_content_shrinks(make_app, servers):
+    """An estimated height corrected downward clamps the scroll: still following."""
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(MessageLog)
+        tall = Static("\n".join(f"line {i}" for i in range(200)))
+        await log.mount(tall)
+        log.follow()
+        await wait_until(
+            pilot, lambda: log.max_scroll_y > 100 and log.scroll_y >= log.max_scroll_y - 1
+        )
+        assert log.following
+        tall.update("\n".join(f"line {i}" for i in range(60)))
+        await wait_until(pilot, lambda: log.max_scroll_y < 100)
+        await pilot.pause()
+        assert log.following
+        assert log.scroll_y >= log.max_scroll_y - 1

@@ -365,7 +365,9 @@ class MessageLog(VerticalScroll, can_focus=True):
     def watch_scroll_target_y(self, old: float, new: float) -> None:
         # A scroll up is known here as soon as it is asked for, before an animated scroll
         # has moved anything: stop following at once, or the next frame pulls it back.
-        if not self._loading and new < old - 0.5:
+        # Content shrinking (an estimated height corrected) clamps the target down to the
+        # new bottom: that is not the reader leaving it.
+        if not self._loading and new < old - 0.5 and new < self.max_scroll_y - 1:
             self.following = False
 
     def action_follow(self) -> None:
