@@ -12,19 +12,28 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .chat import describe_error
 from .providers import (
     AsyncGeneratorProvider,
+    AuthenticationRequiredError,
     BackendApi,
     Dynaspark,
+    HTTPStatusError,
     ModelInfo,
     OpenAICompatible,
+    RateLimitedError,
     Timeouts,
 )
 from .providers.events import Event
 from .providers.helpers import MediaItem
-from .store import Settings, api_key_for
+from .store import RequestDefaults, Settings, api_key_for
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
+
+
+def listing_timeouts(request: RequestDefaults) -> Timeouts:
+    """Short timeouts for model lists: listing never keeps a person or a script waiting."""
+    return Timeouts(connect=min(request.connect_timeout, 5.0), read=min(request.read_timeout, 15.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +96,42 @@ class ProviderEntry:
         return []
 
     async def fetch_models(self, proxy: str | None, timeouts: Timeouts) -> list[ModelInfo]:
-        """The live model list; raises `ProviderError` when the server cannot be asked."""
+        """The live model list; raises `ProviderError` when the server cannot be asked.
+
+        A provider with a fixed list (Dynaspark) is only asked whether its host answers.
+        """
         provider: Any = self.provider
         if issubclass(self.provider, BackendApi):
             return await provider.fetch_models(proxy=proxy, timeouts=timeouts)
         if issubclass(self.provider, OpenAICompatible):
             return await provider.fetch_models(api_key=self.api_key, proxy=proxy, timeouts=timeouts)
+        await self._probe(proxy, timeouts)
         return self.static_models()
+
+    async def _probe(self, proxy: str | None, timeouts: Timeouts) -> None:
+        """Is the host there at all? Any HTTP answer says it is, even an error status for a
+        GET on a POST-only endpoint; only failing to connect or to get an answer raises."""
+        from .providers import http
+
+        try:
+            async with (
+                http.session({}, timeouts) as client,
+                http.request(client, "GET", self.url, proxy=proxy, timeouts=timeouts),
+            ):
+                pass
+        except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
+            pass
+
+    async def refresh(self, proxy: str | None, timeouts: Timeouts) -> None:
+        """Ask for the models and record what a user sees: the state, the problem, the list."""
+        try:
+            models = await self.fetch_models(proxy, timeouts)
+        except AuthenticationRequiredError as error:
+            self.state, self.problem, self.models = NEEDS_KEY, describe_error(error), []
+        except Exception as error:  # a model list is never worth a crash
+            self.state, self.problem, self.models = UNREACHABLE, describe_error(error), []
+        else:
+            self.state, self.problem, self.models = READY, "", models
 
     def default_model(self) -> str:
         if issubclass(self.provider, BackendApi):

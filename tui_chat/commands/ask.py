@@ -12,11 +12,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry
+from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from tui_chat.chat import (
     REASONING,
     TEXT,
     AnswerRecorder,
+    describe_error,
     request_messages,
     request_params,
     title_from,
@@ -45,9 +46,7 @@ from .common import (
     OK,
     CommandError,
     command,
-    explain,
     load_context,
-    model_timeouts,
     usage_error,
 )
 from .terminal import TextOut, say, silence_stdout
@@ -227,10 +226,10 @@ class Turn:
         request = self.settings.request
         try:
             entry.models = await entry.fetch_models(
-                request.proxy or None, model_timeouts(self.settings)
+                request.proxy or None, listing_timeouts(self.settings.request)
             )
         except Exception as error:  # no answer can be asked for: say why, send nothing
-            raise CommandError(f"{entry.name}: {explain(error)}") from None
+            raise CommandError(f"{entry.name}: {describe_error(error)}") from None
         model = entry.default_model()
         if not model:
             raise usage_error(f"{entry.name} lists no models; choose one with -m.")
@@ -399,6 +398,6 @@ class Turn:
         if outcome == "failed":
             assert error is not None
             where = self.choice.key() if self.choice.model else self.choice.provider
-            say(f"{where}: {explain(error)}")
+            say(f"{where}: {describe_error(error)}")
             return FAILED
         return FAILED if problem else OK

@@ -70,27 +70,6 @@ def load_context(paths: Any, *, warn: bool = True) -> Context:
     return Context(settings, secrets, Catalog.from_settings(settings, secrets, os.environ))
 
 
-def explain(error: BaseException) -> str:
-    """A failure as one sentence for stderr: the provider's words, then its hint."""
-    from tui_chat.chat import describe_error
-    from tui_chat.providers import ProviderError
-
-    if isinstance(error, ProviderError) and error.hint:
-        text = str(error).rstrip()
-        if text and text[-1] not in ".!?":
-            text += "."
-        return f"{text} {error.hint}"
-    return describe_error(error)
-
-
-def model_timeouts(settings: Any) -> Any:
-    """Short timeouts for model lists: a listing should never keep a script waiting."""
-    from tui_chat.providers import Timeouts
-
-    request = settings.request
-    return Timeouts(connect=min(request.connect_timeout, 5.0), read=min(request.read_timeout, 15.0))
-
-
 def stderr_is_tty() -> bool:
     try:
         return sys.stderr.isatty()

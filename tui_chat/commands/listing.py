@@ -5,30 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.catalog import NEEDS_KEY, READY, UNREACHABLE, ModelChoice, ProviderEntry
-from tui_chat.providers import AuthenticationRequiredError, ProviderError
-from tui_chat.providers.base import ModelInfo
+from tui_chat.catalog import READY, ModelChoice, ProviderEntry, listing_timeouts
 
-from .common import FAILED, OK, CommandError, command, explain, load_context, model_timeouts
+from .common import FAILED, OK, CommandError, command, load_context
 from .terminal import is_tty, neutralize, say
-
-
-@dataclass
-class Listed:
-    entry: ProviderEntry
-    state: str = READY
-    problem: str = ""
-    models: list[ModelInfo] = field(default_factory=list)
 
 
 @command
 def run_models(args: Any, paths: Any) -> int:
     listed = _survey(paths, args)
     rows = [
-        (item, model, ModelChoice(item.entry.name, model.id, model.provider))
+        (item, model, ModelChoice(item.name, model.id, model.provider))
         for item in listed
         for model in item.models
     ]
@@ -36,7 +25,7 @@ def run_models(args: Any, paths: Any) -> int:
         _print_json(
             [
                 {
-                    "provider": item.entry.name,
+                    "provider": item.name,
                     "model": model.id,
                     "via": model.provider,
                     "key": choice.key(),
@@ -60,9 +49,9 @@ def run_providers(args: Any, paths: Any) -> int:
         _print_json(
             [
                 {
-                    "name": item.entry.name,
-                    "kind": item.entry.kind,
-                    "url": item.entry.url,
+                    "name": item.name,
+                    "kind": item.kind,
+                    "url": item.url,
                     "state": item.state,
                     "models": len(item.models) if item.state == READY else None,
                     "problem": item.problem,
@@ -73,9 +62,9 @@ def run_providers(args: Any, paths: Any) -> int:
     else:
         rows = [
             (
-                item.entry.name,
-                item.entry.kind,
-                item.entry.url,
+                item.name,
+                item.kind,
+                item.url,
                 item.state,
                 f"{len(item.models)} model" + ("" if len(item.models) == 1 else "s")
                 if item.state == READY
@@ -97,7 +86,7 @@ def run_providers(args: Any, paths: Any) -> int:
 # --- asking every provider at once ---------------------------------------------------------
 
 
-def _survey(paths: Any, args: Any) -> list[Listed]:
+def _survey(paths: Any, args: Any) -> list[ProviderEntry]:
     context = load_context(paths)
     entries = list(context.catalog)
     if args.provider:
@@ -110,57 +99,23 @@ def _survey(paths: Any, args: Any) -> list[Listed]:
             )
     if not entries:
         raise CommandError("No provider is configured: add one to settings.toml.")
-    settings = context.settings
-    return asyncio.run(_ask_all(entries, settings.request.proxy or None, model_timeouts(settings)))
+    request = context.settings.request
+    asyncio.run(_ask_all(entries, request.proxy or None, listing_timeouts(request)))
+    return entries
 
 
-async def _ask_all(entries: list[ProviderEntry], proxy: str | None, timeouts: Any) -> list[Listed]:
-    return list(await asyncio.gather(*(_ask_one(entry, proxy, timeouts) for entry in entries)))
-
-
-async def _ask_one(entry: ProviderEntry, proxy: str | None, timeouts: Any) -> Listed:
-    listed = Listed(entry)
-    try:
-        static = entry.static_models()
-        if static:
-            listed.models = static
-            await _probe(entry, proxy, timeouts)
-        else:
-            listed.models = await entry.fetch_models(proxy, timeouts)
-    except AuthenticationRequiredError as error:
-        listed.state, listed.problem, listed.models = NEEDS_KEY, explain(error), []
-    except ProviderError as error:
-        listed.state, listed.problem, listed.models = UNREACHABLE, explain(error), []
-    except Exception as error:  # a model list is never worth a traceback
-        listed.state, listed.problem, listed.models = UNREACHABLE, explain(error), []
-    entry.state, entry.problem, entry.models = listed.state, listed.problem, listed.models
-    return listed
-
-
-async def _probe(entry: ProviderEntry, proxy: str | None, timeouts: Any) -> None:
-    """For a fixed model list (Dynaspark): is the host there at all? Any HTTP answer,
-    even an error status for a GET on a POST endpoint, says it is."""
-    from tui_chat.providers import HTTPStatusError, http
-
-    try:
-        async with (
-            http.session({}, timeouts) as client,
-            http.request(client, "GET", entry.url, proxy=proxy, timeouts=timeouts),
-        ):
-            pass
-    except AuthenticationRequiredError:
-        raise
-    except HTTPStatusError:
-        pass
+async def _ask_all(entries: list[ProviderEntry], proxy: str | None, timeouts: Any) -> None:
+    """Every provider at once: the slowest sets the pace, not the sum."""
+    await asyncio.gather(*(entry.refresh(proxy, timeouts) for entry in entries))
 
 
 # --- output ----------------------------------------------------------------------------------
 
 
-def _report_problems(listed: list[Listed]) -> None:
+def _report_problems(listed: list[ProviderEntry]) -> None:
     for item in listed:
         if item.state != READY:
-            say(f"{item.entry.name}: {item.state}: {item.problem}")
+            say(f"{item.name}: {item.state}: {item.problem}")
 
 
 def _print_lines(lines: Any) -> None:

@@ -24,10 +24,9 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from ..attachments import AttachmentRefused, Prepared, compose_prompt, prepare_attachments
-from ..catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ..catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ..chat import (
     AnswerRecorder,
-    describe_error,
     last_index,
     request_messages,
     request_params,
@@ -35,7 +34,7 @@ from ..chat import (
     title_from,
 )
 from ..export import conversation_to_markdown, export_filename
-from ..providers import AuthenticationRequiredError, BackendApi, Dynaspark, ProviderError, Timeouts
+from ..providers import BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
 from ..store import (
     Conversation,
@@ -327,21 +326,7 @@ class ChatApp(App[int]):
         entry.state = LOADING
         self.tree.update_entry(entry)
         request = self.settings.request
-        timeouts = Timeouts(connect=min(request.connect_timeout, 5.0), read=15.0)
-        try:
-            if entry.static_models():
-                entry.models = entry.static_models()
-                await _probe(entry, request.proxy, timeouts)
-            else:
-                entry.models = await entry.fetch_models(request.proxy or None, timeouts)
-        except AuthenticationRequiredError as error:
-            entry.state, entry.problem = NEEDS_KEY, str(error)
-        except ProviderError as error:
-            entry.state, entry.problem = UNREACHABLE, str(error)
-        except Exception as error:  # a model list is never worth a crash
-            entry.state, entry.problem = UNREACHABLE, describe_error(error)
-        else:
-            entry.state, entry.problem = READY, ""
+        await entry.refresh(request.proxy or None, listing_timeouts(request))
         self.tree.update_entry(entry)
         if entry.name == self.choice.provider:
             self._update_status()
@@ -1101,24 +1086,6 @@ class ChatApp(App[int]):
         await self._stop_streaming()
         self.save_conversation()
         self.exit(0)
-
-
-async def _probe(entry: ProviderEntry, proxy: str, timeouts: Timeouts) -> None:
-    """For providers with a fixed model list: is the host there at all?
-
-    Any HTTP answer counts as reachable (a GET on a POST-only endpoint is an error
-    status); only a failure to connect or to get an answer raises.
-    """
-    from ..providers import HTTPStatusError, RateLimitedError, http
-
-    async with http.session({}, timeouts) as client:
-        try:
-            async with http.request(
-                client, "GET", entry.url, proxy=proxy or None, timeouts=timeouts
-            ):
-                pass
-        except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
-            pass
 
 
 def _non_empty(text: str) -> str:
