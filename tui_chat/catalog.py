@@ -26,7 +26,7 @@ from .providers import (
 )
 from .providers.events import Event
 from .providers.helpers import MediaItem
-from .store import RequestDefaults, Settings, api_key_for
+from .store import Conversation, RequestDefaults, Settings, api_key_for
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
 
@@ -56,6 +56,24 @@ class ModelChoice:
         if not slash or not provider:
             return None
         return cls(provider, model, via.strip())
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ModelChoice:
+        """The model a conversation was last talking to."""
+        via = str(conversation.parameters.get("via", ""))
+        return cls(conversation.provider, conversation.model, via)
+
+    def apply_to(self, conversation: Conversation) -> None:
+        """Make this the conversation's model, kept with it for the next turn."""
+        conversation.provider, conversation.model = self.provider, self.model
+        if self.via:
+            conversation.parameters["via"] = self.via
+        else:
+            conversation.parameters.pop("via", None)
+
+    def answerer(self) -> str:
+        """Who answers, as an answer records it: "g4f", or "g4f › PollinationsAI"."""
+        return f"{self.provider} › {self.via}" if self.via else self.provider
 
     def describe(self) -> str:
         """For people: "g4f › PollinationsAI › gpt-4o"."""

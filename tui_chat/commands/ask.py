@@ -135,8 +135,7 @@ def _choose(
         if conversation is not None and catalog.get(conversation.provider) is not None:
             provider = conversation.provider
             if model is None:
-                model = conversation.model
-                via = str(conversation.parameters.get("via", ""))
+                model, via = conversation.model, ModelChoice.of(conversation).via
         elif conversation is not None and conversation.provider and model is None:
             raise usage_error(
                 f"The conversation was with {conversation.provider!r}, which is not "
@@ -242,11 +241,7 @@ class Turn:
             conversation = Conversation(system_prompt=self.settings.request.system_prompt)
         if args.system is not None:
             conversation.system_prompt = args.system
-        conversation.provider, conversation.model = choice.provider, choice.model
-        if choice.via:
-            conversation.parameters["via"] = choice.via
-        else:
-            conversation.parameters.pop("via", None)
+        choice.apply_to(conversation)
         if args.temperature is not None:
             conversation.parameters["temperature"] = args.temperature
         if args.max_tokens is not None:
@@ -264,8 +259,9 @@ class Turn:
 
     def _assistant_message(self, conversation: Conversation) -> Message:
         choice = self.choice
-        label = f"{choice.provider} › {choice.via}" if choice.via else choice.provider
-        message = Message(role="assistant", content="", provider=label, model=choice.model)
+        message = Message(
+            role="assistant", content="", provider=choice.answerer(), model=choice.model
+        )
         message.status = "streaming"
         conversation.messages.append(message)
         return message

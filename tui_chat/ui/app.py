@@ -126,7 +126,9 @@ class ChatApp(App[int]):
         self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
         self.startup_problems = list(problems or [])
         self.fetch_models_on_start = fetch_models
-        self.conversation = self._new_conversation()
+        # Its model is set on mount, once the default choice is known (reading the `choice`
+        # reactive here would run its watcher before the app runs).
+        self.conversation = Conversation(system_prompt=settings.request.system_prompt)
         self.answer_worker: Worker[None] | None = None
         self.editing: Message | None = None
         self.last_usage = ""
@@ -177,8 +179,7 @@ class ChatApp(App[int]):
         self.log_view.dark = self.current_theme.dark
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(self.settings)
-        self.conversation.provider = self.choice.provider
-        self.conversation.model = self.choice.model
+        self.choice.apply_to(self.conversation)
         for entry in self.catalog:
             if self.fetch_models_on_start:
                 # After the first frame: the model lists never hold up the screen.
@@ -388,12 +389,7 @@ class ChatApp(App[int]):
     def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
         """Use this model from now on, for this conversation and as the default."""
         self.choice = choice
-        self.conversation.provider = choice.provider
-        self.conversation.model = choice.model
-        if choice.via:
-            self.conversation.parameters["via"] = choice.via
-        else:
-            self.conversation.parameters.pop("via", None)
+        choice.apply_to(self.conversation)
         self.settings.default_provider = choice.provider
         self.settings.default_model = choice.model
         key = choice.key()
@@ -413,8 +409,17 @@ class ChatApp(App[int]):
     # --- conversations -------------------------------------------------------------------
 
     def _new_conversation(self) -> Conversation:
+        """An empty conversation with the settings' system prompt and the current model."""
         conversation = Conversation(system_prompt=self.settings.request.system_prompt)
+        self.choice.apply_to(conversation)
         return conversation
+
+    async def _start_new_conversation(self) -> None:
+        self.conversation = self._new_conversation()
+        self.editing = None
+        self.last_usage = ""
+        await self.log_view.show(self.conversation.messages)
+        self._update_status()
 
     @work(thread=True, group="list", exclusive=True, exit_on_error=False)
     def refresh_conversations(self) -> None:
@@ -449,8 +454,7 @@ class ChatApp(App[int]):
         self.editing = None
         await self.log_view.show(conversation.messages)
         if conversation.provider in self.catalog.entries:
-            via = str(conversation.parameters.get("via", ""))
-            self.choice = ModelChoice(conversation.provider, conversation.model, via)
+            self.choice = ModelChoice.of(conversation)
         self.last_usage = ""
         self._update_status()
         self.prompt.focus()
@@ -460,15 +464,7 @@ class ChatApp(App[int]):
             self.prompt.focus()
             return
         await self._stop_streaming("Stopped the answer to start a new conversation.")
-        self.conversation = self._new_conversation()
-        self.conversation.provider = self.choice.provider
-        self.conversation.model = self.choice.model
-        if self.choice.via:
-            self.conversation.parameters["via"] = self.choice.via
-        self.editing = None
-        await self.log_view.show(self.conversation.messages)
-        self.last_usage = ""
-        self._update_status()
+        await self._start_new_conversation()
         self.refresh_conversations()
         self.prompt.focus()
 
@@ -627,7 +623,7 @@ class ChatApp(App[int]):
             view = await self.log_view.add(message, streaming=True)
         else:
             message = Message(
-                role="assistant", content="", provider=_provider_label(choice), model=choice.model
+                role="assistant", content="", provider=choice.answerer(), model=choice.model
             )
             message.status = "streaming"
             conversation.messages.append(message)
@@ -921,11 +917,7 @@ class ChatApp(App[int]):
                 return
             self.notify(f"Moved {title!r} to the trash: {moved}", markup=False, timeout=8)
             if conversation is self.conversation:
-                self.conversation = self._new_conversation()
-                self.conversation.provider = self.choice.provider
-                self.conversation.model = self.choice.model
-                await self.log_view.show(self.conversation.messages)
-                self._update_status()
+                await self._start_new_conversation()
             self.refresh_conversations()
 
         self.push_screen(
@@ -1128,10 +1120,6 @@ def _as_path(text: str) -> Path | None:
         return path if path.is_file() else None
     except OSError:
         return None
-
-
-def _provider_label(choice: ModelChoice) -> str:
-    return f"{choice.provider} › {choice.via}" if choice.via else choice.provider
 
 
 def _now() -> Any:
