@@ -39,6 +39,8 @@ __all__ = [
     "compose_prompt",
     "describe_size",
     "media_items",
+    "path_in_text",
+    "paths_in_text",
     "prepare_attachment",
     "prepare_attachments",
     "prepare_data",
@@ -187,6 +189,38 @@ def compose_prompt(question: str, prepared: Sequence[Prepared] = (), context: st
     if question.strip():
         parts.append(question.strip("\n"))
     return "\n\n".join(parts)
+
+
+def path_in_text(text: str) -> Path | None:
+    """The existing file a line of text names, as terminals paste a dropped file: maybe
+    quoted, maybe a file:// URL, maybe with escaped spaces. None when it names none."""
+    from urllib.parse import unquote, urlsplit
+
+    text = text.strip()
+    if "\n" in text or not text:
+        return None
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if text.startswith("file://"):
+        text = unquote(urlsplit(text).path)
+    path = Path(os.path.expanduser(text.replace("\\ ", " ")))
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
+
+
+def paths_in_text(text: str) -> list[Path]:
+    """The files named one per line, if every non-blank line names one; else none (the
+    text is a message, not a list of files)."""
+    paths = []
+    for line in text.splitlines():
+        if line.strip():
+            path = path_in_text(line)
+            if path is None:
+                return []
+            paths.append(path)
+    return paths
 
 
 def describe_size(size: int) -> str:

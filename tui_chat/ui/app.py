@@ -23,7 +23,13 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
-from ..attachments import AttachmentRefused, Prepared, compose_prompt, prepare_attachments
+from ..attachments import (
+    AttachmentRefused,
+    Prepared,
+    compose_prompt,
+    paths_in_text,
+    prepare_attachments,
+)
 from ..catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ..chat import (
     AnswerRecorder,
@@ -825,7 +831,7 @@ class ChatApp(App[int]):
 
     async def action_attach(self) -> None:
         """Attach the file paths typed or pasted in the prompt, else open the file picker."""
-        paths = _paths_in(self.prompt.text)
+        paths = paths_in_text(self.prompt.text)
         if paths:
             for path in paths:
                 await self.query_one(ChipBar).add_path(path)
@@ -1090,36 +1096,6 @@ def _float(value: object) -> float | None:
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _paths_in(text: str) -> list[Path]:
-    """Existing files named by the prompt's text, one per line (as terminals paste a
-    dropped file: maybe quoted, maybe a file:// URL, maybe with escaped spaces)."""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    if not lines:
-        return []
-    paths = []
-    for line in lines:
-        path = _as_path(line)
-        if path is None:
-            return []  # the prompt is a message, not a list of files
-        paths.append(path)
-    return paths
-
-
-def _as_path(text: str) -> Path | None:
-    from urllib.parse import unquote, urlsplit
-
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        text = text[1:-1]
-    if text.startswith("file://"):
-        text = unquote(urlsplit(text).path)
-    text = text.replace("\\ ", " ")
-    path = Path(os.path.expanduser(text))
-    try:
-        return path if path.is_file() else None
-    except OSError:
-        return None
 
 
 def _now() -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,8 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+from ..attachments import path_in_text
 
 
 class PromptArea(TextArea):
@@ -44,14 +45,9 @@ class PromptArea(TextArea):
     def on_paste(self, event: events.Paste) -> None:
         # TextArea's own handler inserts the text (Textual calls the handler of every
         # class in the MRO); this one only looks at it.
-        text = event.text.strip().strip("'\"")
-        if text and "\n" not in text and len(text) < 4096:
-            path = Path(os.path.expanduser(text.removeprefix("file://")))
-            try:
-                if path.is_file():
-                    self.post_message(self.PathPasted(path))
-            except OSError:
-                pass
+        path = path_in_text(event.text) if len(event.text) < 4096 else None
+        if path is not None:
+            self.post_message(self.PathPasted(path))
 
     def action_submit(self) -> None:
         self.post_message(self.Submitted(self, self.text))
