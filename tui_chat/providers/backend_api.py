@@ -173,10 +173,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _content(obj: dict[str, Any]) -> list[str | Event]:
     content = obj.get("content")
     out: list[str | Event] = []
@@ -229,15 +225,7 @@ def _usage(obj: dict[str, Any]) -> list[str | Event]:
     usage = obj.get("usage")
     if not isinstance(usage, dict):
         return [RawEvent("usage", obj)]
-    return [
-        Usage(
-            prompt_tokens=_int(usage.get("prompt_tokens")),
-            completion_tokens=_int(usage.get("completion_tokens")),
-            total_tokens=_int(usage.get("total_tokens")),
-            model=_text(obj.get("model")),
-            provider=_text(obj.get("provider")),
-        )
-    ]
+    return [Usage.from_counts(usage, _text(obj.get("model")), _text(obj.get("provider")))]
 
 
 def _error(obj: dict[str, Any]) -> list[str | Event]:

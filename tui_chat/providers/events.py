@@ -7,6 +7,7 @@ understand arrives as `RawEvent` so nothing the server said is silently lost.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,19 @@ class Usage:
     total_tokens: int | None = None
     model: str = ""
     provider: str = ""
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, Any], model: str = "", provider: str = "") -> Usage:
+        """From a server's `usage` object; counts that are not whole numbers are left out."""
+
+        def count(name: str) -> int | None:
+            value = counts.get(name)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return cls(
+            count("prompt_tokens"), count("completion_tokens"), count("total_tokens"),
+            model, provider,
+        )  # fmt: skip
 
     def as_dict(self) -> dict[str, int]:
         """The counts that are known, for storing with a message."""

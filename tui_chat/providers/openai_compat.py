@@ -172,19 +172,8 @@ def _parse_chunk(data: str, splitter: ThinkSplitter) -> list[str | Event]:
             out.append(FinishReason(reason))
     usage = chunk.get("usage")
     if isinstance(usage, dict):
-        out.append(
-            Usage(
-                prompt_tokens=_int(usage.get("prompt_tokens")),
-                completion_tokens=_int(usage.get("completion_tokens")),
-                total_tokens=_int(usage.get("total_tokens")),
-                model=str(chunk.get("model") or ""),
-            )
-        )
+        out.append(Usage.from_counts(usage, str(chunk.get("model") or "")))
     return out
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class ThinkSplitter:
