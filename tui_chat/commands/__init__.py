@@ -122,10 +122,7 @@ def _add_models(subparsers: Any) -> None:
         epilog=LIST_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "-p", "--provider", action="append", metavar="NAME", help="only this provider (repeatable)"
-    )
-    parser.add_argument("--json", action="store_true", help="print a JSON array")
+    _add_listing_options(parser)
     parser.set_defaults(handler=_models)
 
 
@@ -138,11 +135,15 @@ def _add_providers(subparsers: Any) -> None:
         epilog=LIST_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_listing_options(parser)
+    parser.set_defaults(handler=_providers)
+
+
+def _add_listing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-p", "--provider", action="append", metavar="NAME", help="only this provider (repeatable)"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON array")
-    parser.set_defaults(handler=_providers)
 
 
 def _positive_int(text: str) -> int:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from ..store import ConversationStore, ConversationSummary
 from .safe import one_line, plain
+from .screens import move_highlight
 
 
 def hidden_error(id: str) -> Static:
@@ -139,10 +140,7 @@ class SearchConversations(ModalScreen[str | None]):
         self.query_one("#search-status", Label).update(status)
 
     def action_move(self, delta: int) -> None:
-        results_list = self.query_one(OptionList)
-        if results_list.option_count:
-            current = results_list.highlighted or 0
-            results_list.highlighted = max(0, min(results_list.option_count - 1, current + delta))
+        move_highlight(self.query_one(OptionList), delta)
 
     @on(Input.Submitted)
     def _submitted(self) -> None:

@@ -18,6 +18,13 @@ from ..catalog import ModelChoice
 from .safe import one_line, plain
 
 
+def move_highlight(option_list: OptionList, delta: int) -> None:
+    """Move a list's highlight while the focus stays in the field typed into above it."""
+    if option_list.option_count:
+        current = option_list.highlighted or 0
+        option_list.highlighted = max(0, min(option_list.option_count - 1, current + delta))
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key binding, with the keys in force (after keymap overrides)."""
 
@@ -110,10 +117,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             option_list.highlighted = 0
 
     def action_move(self, delta: int) -> None:
-        option_list = self.query_one(OptionList)
-        if option_list.option_count:
-            current = option_list.highlighted or 0
-            option_list.highlighted = max(0, min(option_list.option_count - 1, current + delta))
+        move_highlight(self.query_one(OptionList), delta)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._choose(self.query_one(OptionList).highlighted)
