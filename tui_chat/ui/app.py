@@ -549,7 +549,10 @@ class ChatApp(App[int]):
         self.prompt.clear()
         await chips.clear_chips()
         self.save_conversation(conversation)
-        self.refresh_conversations()
+        if len(conversation.messages) == 1:
+            # A new conversation shows in the list at once; otherwise the list is brought up
+            # to date when the answer ends (message count, a title from the backend).
+            self.refresh_conversations()
         media = [item for p in prepared if (item := p.media()) is not None]
         await self.start_answer(media=media)
 
