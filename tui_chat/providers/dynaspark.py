@@ -95,18 +95,17 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
                 ) as response:
                     payload = await http.read_json(response, "answer")
             except ConnectionFailedError as error:
-                cause = error.__cause__
-                if not isinstance(cause, aiohttp.ClientConnectorError) or isinstance(
-                    cause, aiohttp.ClientProxyConnectionError
-                ):
+                if not error.unreachable:
                     # The service was reached (the answer was cut), or the proxy is at
                     # fault: the general message says so and names the proxy.
                     raise
                 # One sentence that names the service, since it is known to have gone away.
                 raise ConnectionFailedError(
                     f"Dynaspark at {http.host_of(cls.api_endpoint)} cannot be reached: "
-                    f"{_reason(error)}",
+                    f"{error.reason}.",
                     hint="The public service has closed; set another endpoint in settings.",
+                    reason=error.reason,
+                    unreachable=True,
                 ) from error
         if not isinstance(payload, dict) or not isinstance(payload.get("response"), str):
             raise BadResponseError(
@@ -114,10 +113,3 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
                 "'response' string)."
             )
         yield payload["response"]
-
-
-def _reason(error: ConnectionFailedError) -> str:
-    text = str(error)
-    # "Could not connect to host: Connection refused." -> "Connection refused."
-    _, colon, rest = text.partition(": ")
-    return rest if colon else text

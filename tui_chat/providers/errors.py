@@ -39,7 +39,18 @@ class ModelNotSupportedError(ProviderError, ValueError):
 
 
 class ConnectionFailedError(ProviderError):
+    """No answer could be had. `unreachable`: the host itself could not be reached (name,
+    connection or TLS handshake), as opposed to a proxy failing or a connection cut;
+    `reason` is the bare cause ("connection refused")."""
+
     hint = "Check that the server is running and the URL is right."
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, reason: str = "", unreachable: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+        self.unreachable = unreachable
 
 
 class ProviderTimeoutError(ProviderError, TimeoutError):

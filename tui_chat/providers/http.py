@@ -176,18 +176,27 @@ def connection_error(
             hint="Check the proxy setting.",
         )
     if isinstance(error, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        reason = _os_reason(error)
         return ConnectionFailedError(
-            f"The secure (TLS) connection to {host} failed: {_os_reason(error)}.",
+            f"The secure (TLS) connection to {host} failed: {reason}.",
             hint="Check the URL's scheme (http or https) and the server's certificate.",
+            reason=reason,
+            unreachable=True,
         )
     dns_error = getattr(aiohttp, "ClientConnectorDNSError", None)
     if dns_error is not None and isinstance(error, dns_error):
+        reason = "the name does not resolve"
         return ConnectionFailedError(
-            f"Could not find the server {host_of(url).split(':')[0]}: the name does not resolve.",
+            f"Could not find the server {host_of(url).split(':')[0]}: {reason}.",
             hint="Check the host name in the URL.",
+            reason=reason,
+            unreachable=True,
         )
     if isinstance(error, aiohttp.ClientConnectorError):
-        return ConnectionFailedError(f"Could not connect to {host}: {_os_reason(error)}.")
+        reason = _os_reason(error)
+        return ConnectionFailedError(
+            f"Could not connect to {host}: {reason}.", reason=reason, unreachable=True
+        )
     if isinstance(error, (TimeoutError, aiohttp.ServerTimeoutError)):
         if isinstance(error, aiohttp.ConnectionTimeoutError):
             return ProviderTimeoutError(
