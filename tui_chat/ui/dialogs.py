@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from ..store import ConversationStore, ConversationSummary
 from .safe import one_line, plain
 from .screens import move_highlight
+from .settings_screen import check_max_tokens, check_temperature, parse_temperature
 
 
 def hidden_error(id: str) -> Static:
@@ -162,28 +163,6 @@ class Parameters:
     max_tokens: int | None
 
 
-def parse_temperature(text: str) -> tuple[float | None, str]:
-    text = text.strip()
-    if not text:
-        return None, ""
-    try:
-        value = float(text)
-    except ValueError:
-        return None, f"Temperature must be a number from 0 to 2, not {text!r}."
-    if not 0 <= value <= 2:
-        return None, "Temperature must be from 0 to 2."
-    return value, ""
-
-
-def parse_max_tokens(text: str) -> tuple[int | None, str]:
-    text = text.strip()
-    if not text:
-        return None, ""
-    if not text.isdigit() or int(text) <= 0:
-        return None, f"Max tokens must be a whole number above 0, not {text!r}."
-    return int(text), ""
-
-
 class ParametersScreen(ModalScreen[Parameters | None]):
     """This conversation's system prompt, temperature and max tokens."""
 
@@ -220,12 +199,16 @@ class ParametersScreen(ModalScreen[Parameters | None]):
 
     @on(Button.Pressed, "#param-save")
     def action_save(self) -> None:
-        temperature, temp_error = parse_temperature(self.query_one("#param-temp", Input).value)
-        max_tokens, max_error = parse_max_tokens(self.query_one("#param-max", Input).value)
+        # The same checks as the settings screen's request defaults.
+        temperature = self.query_one("#param-temp", Input).value
+        max_tokens = self.query_one("#param-max", Input).value
+        temp_error = check_temperature(temperature) or ""
+        max_error = check_max_tokens(max_tokens) or ""
         show_error(self.query_one("#param-temp-error", Static), temp_error)
         show_error(self.query_one("#param-max-error", Static), max_error)
         if temp_error or max_error:
             self.query_one("#param-temp" if temp_error else "#param-max", Input).focus()
             return
         system = self.query_one("#param-system", TextArea).text
-        self.dismiss(Parameters(system, temperature, max_tokens))
+        limit = int(max_tokens) if max_tokens.strip() else None
+        self.dismiss(Parameters(system, parse_temperature(temperature), limit))
