@@ -164,8 +164,7 @@ class ConversationList(OptionList):
     def action_request(self, action: str) -> None:
         conversation_id = None
         if self.highlighted is not None:
-            option_id = self.get_option_at_index(self.highlighted).id or ""
-            conversation_id = option_id[2:] if option_id.startswith("c-") else None
+            conversation_id = self.get_option_at_index(self.highlighted).id
         if conversation_id is None and action != "search":
             return
         self.post_message(self.Requested(action, conversation_id))
@@ -184,22 +183,21 @@ class ConversationList(OptionList):
             title = one_line(summary.title or "Untitled", 60)
             when = summary.updated.astimezone().strftime("%b %d %H:%M")
             prompt = plain(title).append(f"\n{when} · {summary.message_count} msgs")
-            options.append(Option(prompt, id=f"c-{summary.id}"))
+            options.append(Option(prompt, id=summary.id))
             if summary.id == current:
                 highlighted = index
         hidden = len(summaries) - len(shown)
         if hidden > 0:
             more = plain(f"… {hidden:,} older conversations: F3 searches them all")
-            options.append(Option(more, id="more", disabled=True))
+            options.append(Option(more, disabled=True))
         self.set_options(options)
         if options:
             self.highlighted = highlighted if highlighted is not None else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        option_id = event.option.id or ""
-        if option_id.startswith("c-"):
-            self.post_message(self.Opened(option_id[2:]))
+        if event.option.id:  # the "older conversations" row has none
+            self.post_message(self.Opened(event.option.id))
 
 
 class Sidebar(Vertical):
