@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
+from providers.testkit import PNG
 
 from tui_chat.attachments import (
     IMAGE,
@@ -24,22 +23,6 @@ from tui_chat.store import AttachmentLimits
 
 from .conftest import CLI, user_text
 
-
-def tiny_png() -> bytes:
-    """A real, valid 1x1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\x00\xff\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-PNG = tiny_png()
 LIMITS = AttachmentLimits(max_image_bytes=1000, max_text_bytes=100)
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import tomllib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from providers.testkit import RawServer, RawServers, Server, Step, start_server
+from providers.conftest import raw_serve, serve  # noqa: F401  (fixtures used here)
 from ui.conftest import screen_text, wait_until
 from ui.servers import LoopbackServers, start_servers
 
@@ -54,29 +54,6 @@ async def good() -> AsyncIterator[LoopbackServers]:
     running.gate.set()
     assert running.runner is not None
     await running.runner.cleanup()
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Callable[..., Awaitable[Server]]]:
-    runners: list[web.AppRunner] = []
-
-    async def start(handler: Any, ssl_context: Any = None) -> Server:
-        return await start_server(handler, runners, ssl_context)
-
-    yield start
-    for runner in runners:
-        await runner.cleanup()
-
-
-@pytest.fixture
-async def raw_serve() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
-    servers = RawServers()
-
-    async def start(script: Sequence[Step], *, read_request: bool = True) -> RawServer:
-        return await servers.start(script, read_request=read_request)
-
-    yield start
-    await servers.close()
 
 
 def in_turn(handlers: Sequence[Any]) -> Any:

@@ -39,10 +39,14 @@ OUTPUTS = {
 
 async def test_provider_output_is_shown_as_text(harness, serve):
     """One app, one answer per kind of output."""
-    server = await serve(in_turn([
-        stream([ndjson({"type": "content", "content": f"Start {sent} end."})])
-        for sent, _ in OUTPUTS.values()
-    ]))
+    server = await serve(
+        in_turn(
+            [
+                stream([ndjson({"type": "content", "content": f"Start {sent} end."})])
+                for sent, _ in OUTPUTS.values()
+            ]
+        )
+    )
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         for case, (sent, shown) in OUTPUTS.items():
@@ -55,9 +59,10 @@ async def test_provider_output_is_shown_as_text(harness, serve):
             # What would be written to the terminal holds no control character at all.
             for strip in app.screen._compositor.render_strips():
                 for segment in strip:
-                    assert not any(
-                        ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in segment.text
-                    ), (case, repr(segment.text))
+                    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in segment.text), (
+                        case,
+                        repr(segment.text),
+                    )
         await still_usable(pilot, app, [f"show me {case}" for case in OUTPUTS])
 
 

@@ -13,35 +13,11 @@ import socket
 import pytest
 from aiohttp import web
 from providers.conftest import full_backlog_port, self_signed
-from providers.testkit import CLOSE, HANG, chunk, http_head, reply, sse
+from providers.testkit import BODIES, CLOSE, HANG, REASONS, chunk, http_head, reply, sse
 
 from .conftest import FAST_REQUEST, SIZE, ask_and_wait, dead_port, flat, saved, still_usable
 
 __all__ = ["full_backlog_port", "self_signed"]  # fixtures, shared with tests/providers
-
-REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-BODIES = {
-    "json": (b'{"error": {"message": "Model is overloaded"}}', "application/json"),
-    "pretty-json": (
-        b'{\n    "error": {\n        "message": "Model is overloaded"\n    }\n}\n',
-        "application/json",
-    ),
-    "html": (
-        b"<!DOCTYPE html>\n<html><head><title>Model is overloaded</title></head>"
-        b"<body><h1>Sorry</h1></body></html>",
-        "text/html",
-    ),
-    "empty": (b"", "text/plain"),
-}
 
 
 def expected_error(status: int, body_kind: str) -> str:
@@ -123,7 +99,9 @@ async def test_name_that_does_not_resolve(harness, monkeypatch):
     app = harness.app("http://no-such-host.invalid:8080")
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
-            harness, pilot, app,
+            harness,
+            pilot,
+            app,
             "Could not find the server no-such-host.invalid: the name does not resolve.",
         )
 
@@ -151,7 +129,9 @@ async def test_server_stalls_mid_stream(harness, raw_serve):
     app = harness.app(server.url, extra=FAST_REQUEST)
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
-            harness, pilot, app,
+            harness,
+            pilot,
+            app,
             f"The answer from {server.host} stalled: nothing arrived for 0.6 seconds",
             partial="Partial words ",
         )
@@ -168,7 +148,9 @@ async def test_connection_cut_mid_stream(harness, raw_serve, where):
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         await network_case(
-            harness, pilot, app,
+            harness,
+            pilot,
+            app,
             f"The connection to {server.host} was cut before the answer finished.",
             partial="Partial words ",
         )
@@ -193,7 +175,9 @@ async def test_tls_self_signed_certificate(harness, serve, self_signed):
 async def test_proxy_that_refuses(harness, serve):
     server = await serve(reply(b"never"))
     port = dead_port()
-    proxy = f'[request]\nconnect_timeout = 1.0\nread_timeout = 0.6\nproxy = "http://127.0.0.1:{port}"\n'
+    proxy = (
+        f'[request]\nconnect_timeout = 1.0\nread_timeout = 0.6\nproxy = "http://127.0.0.1:{port}"\n'
+    )
     app = harness.app(server.url, extra=proxy)
     async with app.run_test(size=SIZE) as pilot:
         # The good provider goes through the same (dead) proxy: fix the setting first.

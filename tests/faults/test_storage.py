@@ -69,7 +69,7 @@ async def test_every_corrupt_conversation_kind_is_moved_aside_and_named(harness)
 
 SETTINGS_FAULTS = {
     "settings-bad-toml": ("settings.toml", b"[defaults\nprovider = 1\n", "line 1"),
-    "settings-wrong-type": ("settings.toml", b'theme = 7\n', "theme"),
+    "settings-wrong-type": ("settings.toml", b"theme = 7\n", "theme"),
     "settings-not-utf8": ("settings.toml", b'theme = "\xff\xfe"\n', "UTF-8"),
     "secrets-bad-toml": ("secrets.toml", b"[keys\nx = 1\n", "line 1"),
 }
@@ -118,8 +118,9 @@ def failing_os(function: str, code: int) -> types.SimpleNamespace:
     ],
     ids=["read-only-config-dir", "disk-full", "permission-denied"],
 )
-async def test_failed_save_is_said_and_nothing_is_lost(harness, monkeypatch, function, code,
-                                                       reason):
+async def test_failed_save_is_said_and_nothing_is_lost(
+    harness, monkeypatch, function, code, reason
+):
     app = harness.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.set_choice(ModelChoice("good", "echo"))
@@ -153,8 +154,11 @@ async def test_two_instances_on_one_config_dir_lose_nothing(harness):
         await ask_and_wait(pilot, app, "from the app again")
         contents = [m["content"] for m in saved(app)["messages"]]
         assert contents == [
-            "from the app", "Echo: from the app",
-            "from the other instance", "Echo: from the other instance",
-            "from the app again", "Echo: from the app again",
+            "from the app",
+            "Echo: from the app",
+            "from the other instance",
+            "Echo: from the other instance",
+            "from the app again",
+            "Echo: from the app again",
         ]
         await wait_until(pilot, lambda: "Echo: from the app again" in flat(app))

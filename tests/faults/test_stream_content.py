@@ -42,10 +42,14 @@ ODD_LINES = {
 
 async def test_odd_lines_are_skipped_with_a_note_and_the_answer_kept(harness, serve):
     """One app, one message per odd line, each answered around the odd line."""
-    server = await serve(in_turn([
-        stream([ndjson(content(f"Before {case}. ")), line, ndjson(content("After."))])
-        for case, (line, _) in ODD_LINES.items()
-    ]))
+    server = await serve(
+        in_turn(
+            [
+                stream([ndjson(content(f"Before {case}. ")), line, ndjson(content("After."))])
+                for case, (line, _) in ODD_LINES.items()
+            ]
+        )
+    )
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         for case, (_, said) in ODD_LINES.items():
@@ -155,12 +159,16 @@ async def test_line_split_byte_by_byte_across_reads(harness, raw_serve):
 
 
 EMPTY_200 = {
-    "empty-body": (reply(b"", content_type="text/event-stream"),
-                   "ended the stream without sending anything"),
+    "empty-body": (
+        reply(b"", content_type="text/event-stream"),
+        "ended the stream without sending anything",
+    ),
     "blank-lines": (stream([b"\n\n\n"]), "ended the stream without sending anything"),
     "html-page": (
-        reply(b"<!DOCTYPE html><html><title>g4f GUI</title></html>",
-              content_type="text/html; charset=utf-8"),
+        reply(
+            b"<!DOCTYPE html><html><title>g4f GUI</title></html>",
+            content_type="text/html; charset=utf-8",
+        ),
         "answered with a web page, not a chat stream",
     ),
 }
@@ -185,8 +193,12 @@ async def test_200_without_an_answer_fails_in_words(harness, serve):
 
 async def test_error_event_after_content_keeps_the_content_and_shows_the_error(harness, serve):
     error = {"type": "error", "error": "ResponseError", "message": "upstream exploded"}
-    body = [sse(content("Partial ")), sse(content("answer.")), sse(error),
-            sse(content("never shown"))]
+    body = [
+        sse(content("Partial ")),
+        sse(content("answer.")),
+        sse(error),
+        sse(content("never shown")),
+    ]
     server = await serve(stream(body))
     app = harness.app(server.url)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -219,4 +231,3 @@ async def test_openai_stream_with_bad_chunks(harness, serve):
         assert answer.status == "complete"
         assert "Fine answer." in flat(app)
         await still_usable(pilot, app)
-

@@ -80,8 +80,10 @@ async def test_sending_while_an_answer_streams_is_refused_and_kept(harness):
         await pilot.press("enter")  # the kept text goes once the answer is done
         await wait_until(pilot, lambda: len(app.conversation.messages) == 4 and not app.streaming)
         assert [m["content"] for m in saved(app)["messages"]] == [
-            "first", "Partial one. Partial two. Rest.",
-            "second", "Partial one. Partial two. Rest.",
+            "first",
+            "Partial one. Partial two. Rest.",
+            "second",
+            "Partial one. Partial two. Rest.",
         ]
 
 

@@ -18,10 +18,12 @@ from tui_chat.providers import (
 )
 
 from .testkit import (
+    BODIES,
     CLOSE,
     HANG,
     KINDS,
     PATHS,
+    REASONS,
     answer,
     chunk,
     collect,
@@ -43,30 +45,6 @@ def ask(kind: str, url: str, **kwargs):
 
 
 # --- HTTP error statuses ------------------------------------------------------------------
-
-REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-BODIES = {
-    "json": (b'{"error": {"message": "Model is overloaded"}}', "application/json"),
-    "pretty-json": (
-        b'{\n    "error": {\n        "message": "Model is overloaded"\n    }\n}\n',
-        "application/json",
-    ),
-    "html": (
-        b"<!DOCTYPE html>\n<html><head><title>Model is overloaded</title></head>"
-        b"<body><h1>Sorry</h1></body></html>",
-        "text/html",
-    ),
-    "empty": (b"", "text/plain"),
-}
 
 
 @pytest.mark.parametrize("status", list(REASONS))

@@ -26,6 +26,32 @@ from multidict import CIMultiDict
 
 from tui_chat.providers.errors import ProviderError
 
+#: Error statuses with their reason phrases, and error bodies in every shape servers send.
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+BODIES = {
+    "json": (b'{"error": {"message": "Model is overloaded"}}', "application/json"),
+    "pretty-json": (
+        b'{\n    "error": {\n        "message": "Model is overloaded"\n    }\n}\n',
+        "application/json",
+    ),
+    "html": (
+        b"<!DOCTYPE html>\n<html><head><title>Model is overloaded</title></head>"
+        b"<body><h1>Sorry</h1></body></html>",
+        "text/html",
+    ),
+    "empty": (b"", "text/plain"),
+}
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

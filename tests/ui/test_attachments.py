@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import base64
 import os
-import struct
 import tomllib
-import zlib
 from pathlib import Path
 
 import pytest
+from providers.testkit import PNG
 
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
@@ -24,16 +23,7 @@ SIZE = (80, 24)
 
 def png_bytes() -> bytes:
     """A real 1x1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+    return PNG
 
 
 @pytest.fixture
