@@ -15,7 +15,7 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .safe import markdown
+from .markdown_render import render_markdown
 
 
 def estimate_height(text: str, width: int) -> int:
@@ -32,10 +32,15 @@ class MarkdownBlock(Widget):
     MarkdownBlock { height: auto; }
     """
 
-    def __init__(self, text: str, *, dark: bool = True, classes: str | None = None) -> None:
+    def __init__(
+        self, text: str, *, dark: bool = True, classes: str | None = None, eager: bool = False
+    ) -> None:
         super().__init__(classes=classes)
         self.text = text
         self.dark = dark
+        # The open tail of a stream is always in sight and small: render it for layout
+        # rather than guess its height and lay out twice each frame.
+        self.eager = eager
         self._key: tuple[int, Style, bool] | None = None
         self._lines: list[Strip] = []
         self._estimated: int | None = None
@@ -44,20 +49,22 @@ class MarkdownBlock(Widget):
         style = self.rich_style
         key = (width, style, self.dark)
         if key != self._key:
-            console = self.app.console
-            options = console.options.update_width(max(width, 1))
-            rendered = console.render_lines(
-                markdown(self.text, self.dark), options, style=style, pad=False
-            )
-            self._lines = [Strip(line).adjust_cell_length(width, style) for line in rendered]
+            self._lines = render_markdown(self.text, width, style, self.dark)
             self._key = key
         return self._lines
+
+    def update(self, text: str) -> None:
+        """Show other text (the open tail of a streaming answer)."""
+        if text != self.text:
+            self.text = text
+            self._key = None
+            self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if not self.text.strip():
             return 0
-        if self._key is not None and self._key[0] == width:
-            return len(self._lines)
+        if (self._key is not None and self._key[0] == width) or self.eager:
+            return len(self.lines_for(width))
         self._estimated = estimate_height(self.text, width)
         return self._estimated
 

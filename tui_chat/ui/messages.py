@@ -1,10 +1,11 @@
 """The message log: one view per message, a streaming answer, and a window over history.
 
 Costs measured here shaped this module: a Textual `Markdown` widget costs ~60 ms to
-mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So finished
-answers are Statics, only a window of messages near the viewport is mounted, and a
-streaming answer commits finished Markdown blocks once and re-renders only its last one,
-at most once per frame.
+mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So answers
+are columns of line-API pieces (`MarkdownBlock`, drawn by `markdown_render`) rendered only
+when seen, only a window of messages near the viewport is mounted, and a streaming answer
+commits finished Markdown blocks once and re-renders only its last one, at most once per
+frame.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..attachments import describe_size
 from ..store import Message
 from .markdown_block import MarkdownBlock
 from .markdown_split import MarkdownSplitter, Piece
-from .safe import markdown, one_line, plain
+from .safe import one_line, plain
 
 #: Markdown pieces mounted per frame at most (a megabyte arriving at once is ~250 pieces).
 MOUNT_BATCH = 24
@@ -110,7 +111,7 @@ class MarkdownBody(Vertical):
         self.committed = 0  # text[:committed] is in finished pieces
         self.blocks: list[str] = []
         self.splitter = MarkdownSplitter()
-        self._tail = Static("", classes="tail")
+        self._tail = MarkdownBlock("", dark=dark, classes="tail", eager=True)
         self._tail.display = False
         self._tail_shown = ""
         self._initial: list[MarkdownBlock] = []
@@ -157,7 +158,7 @@ class MarkdownBody(Vertical):
         if tail != self._tail_shown:
             self._tail_shown = tail
             shown = self.splitter.display_prefix() + tail
-            self._tail.update(markdown(shown, self.dark) if tail.strip() else "")
+            self._tail.update(shown if tail.strip() else "")
             self._tail.display = bool(tail.strip())
 
     def shown_text(self) -> str:

@@ -7,12 +7,7 @@ so that ANSI escapes, OSC 52 clipboard writes or title changes never reach the t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.content import Content
-
-if TYPE_CHECKING:
-    from rich.markdown import Markdown as RichMarkdown
 
 
 def _table() -> dict[int, str]:
@@ -42,15 +37,3 @@ def one_line(text: str, limit: int = 200) -> str:
 def plain(text: str) -> Content:
     """Outside text as widget content, never markup."""
     return Content(visible(text))
-
-
-def markdown(text: str, dark: bool = True) -> RichMarkdown:
-    """Outside text rendered as Markdown (not markup); links shown with their URL."""
-    from rich.markdown import Markdown as RichMarkdown  # not at start-up: ~0.1 s of imports
-
-    return RichMarkdown(
-        visible(text),
-        code_theme="monokai" if dark else "friendly",
-        hyperlinks=False,
-        inline_code_lexer=None,
-    )

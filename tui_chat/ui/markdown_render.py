@@ -1,0 +1,446 @@
+"""Markdown to terminal lines, fast enough to run on every frame of a stream.
+
+Rich's `Markdown` costs about 10 ms per kilobyte here (its `Syntax` about 16 ms per
+kilobyte of code): a streaming answer's tail re-rendered each frame, or the first screen
+of a long history, spent most of its time there. This walks markdown-it's tree (the
+parser Rich and Textual use) and writes segments straight into `Strip`s, word-wrapped
+to the width, with pygments colouring code: a few times faster for the same look.
+
+Text is shown, never interpreted: control characters are made visible first, raw HTML
+is shown as written, and links keep their address beside the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from .safe import visible
+
+if TYPE_CHECKING:
+    from markdown_it.tree import SyntaxTreeNode
+
+#: A rendered line under construction: its segments and its width in cells.
+Line = tuple[list[Segment], int]
+Span = tuple[str, Style]
+
+_WORDS = re.compile(r"[^ \n]+|[ ]+|\n")
+_ALIGN = re.compile(r"text-align:(left|right|center)")
+BULLETS = ("•", "◦", "▪")
+NULL = Style()
+
+
+@dataclass(frozen=True)
+class MarkdownTheme:
+    """The styles of Markdown's elements; ANSI colours, so terminal themes apply."""
+
+    dark: bool
+    headings: tuple[Style, ...]
+    code_inline: Style
+    link: Style
+    url: Style
+    quote: Style
+    quote_bar: Style
+    bullet: Style
+    rule: Style
+    table_border: Style
+    table_header: Style
+    html: Style
+    code_theme: str
+
+
+@lru_cache(maxsize=2)
+def theme_for(dark: bool) -> MarkdownTheme:
+    return MarkdownTheme(
+        dark=dark,
+        headings=(
+            Style(bold=True, underline=True, color="magenta" if dark else "blue"),
+            Style(bold=True, color="magenta" if dark else "blue"),
+            Style(bold=True),
+            Style(bold=True, italic=True),
+            Style(italic=True),
+            Style(italic=True, dim=True),
+        ),
+        code_inline=Style(bold=True, color="cyan" if dark else "blue"),
+        link=Style(color="bright_blue" if dark else "blue", underline=True),
+        url=Style(color="blue", dim=True),
+        quote=Style(italic=True),
+        quote_bar=Style(color="magenta" if dark else "blue"),
+        bullet=Style(bold=True, color="yellow" if dark else "magenta"),
+        rule=Style(dim=True),
+        table_border=Style(dim=True),
+        table_header=Style(bold=True),
+        html=Style(dim=True),
+        code_theme="monokai" if dark else "friendly",
+    )
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    # Imported on first use: start-up does not need it.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("strikethrough").enable("table")
+
+
+def render_markdown(text: str, width: int, base: Style = NULL, dark: bool = True) -> list[Strip]:
+    """`text` as lines of exactly `width` cells, styled over `base`."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    width = max(width, 1)
+    renderer = _Renderer(theme_for(dark), base)
+    root = SyntaxTreeNode(_parser().parse(visible(text).replace("\t", "    ")))
+    lines = renderer.blocks(root.children, width, NULL, tight=False)
+    return [
+        Strip(segments, cells).adjust_cell_length(width, base)
+        if cells != width
+        else Strip(segments, cells)
+        for segments, cells in lines
+    ]
+
+
+class _Renderer:
+    def __init__(self, theme: MarkdownTheme, base: Style) -> None:
+        self.theme = theme
+        self.base = base
+        self._styles: dict[Style, Style] = {}
+
+    def style(self, style: Style) -> Style:
+        """`base + style`, computed once per style."""
+        combined = self._styles.get(style)
+        if combined is None:
+            combined = self._styles[style] = self.base + style
+        return combined
+
+    # --- blocks --------------------------------------------------------------------------
+
+    def blocks(
+        self, nodes: list[SyntaxTreeNode], width: int, inherit: Style, tight: bool
+    ) -> list[Line]:
+        out: list[Line] = []
+        for node in nodes:
+            lines = self.block(node, width, inherit)
+            if not lines:
+                continue
+            if out and not tight:
+                out.append(([], 0))
+            out.extend(lines)
+        return out
+
+    def block(self, node: SyntaxTreeNode, width: int, inherit: Style) -> list[Line]:
+        kind = node.type
+        if kind == "paragraph":
+            return self.wrap(self.inline(node.children[0], inherit), width)
+        if kind == "heading":
+            level = min(int(node.tag[1:]), 6)
+            style = inherit + self.theme.headings[level - 1]
+            return self.wrap(self.inline(node.children[0], style), width)
+        if kind in ("bullet_list", "ordered_list"):
+            return self.list(node, width, inherit)
+        if kind == "blockquote":
+            bar = Segment("▌ ", self.style(self.theme.quote_bar))
+            inner = self.blocks(node.children, max(width - 2, 1), inherit + self.theme.quote, False)
+            return [([bar, *segments], cells + 2) for segments, cells in inner]
+        if kind in ("fence", "code_block"):
+            language = node.info.split()[0] if kind == "fence" and node.info.strip() else ""
+            return self.code(node.content, language, width)
+        if kind == "hr":
+            return [([Segment("─" * width, self.style(self.theme.rule))], width)]
+        if kind == "table":
+            return self.table(node, width, inherit)
+        if kind == "html_block":
+            spans = [(node.content.rstrip("\n"), inherit + self.theme.html)]
+            return self.wrap(spans, width)
+        if node.children:  # anything else with content: its blocks in order
+            return self.blocks(node.children, width, inherit, tight=False)
+        return self.wrap([(node.content, inherit)], width) if node.content else []
+
+    def list(self, node: SyntaxTreeNode, width: int, inherit: Style) -> list[Line]:
+        depth = 0
+        parent = node.parent
+        while parent is not None:
+            depth += parent.type in ("bullet_list", "ordered_list")
+            parent = parent.parent
+        items = node.children
+        ordered = node.type == "ordered_list"
+        if ordered:
+            start = int(node.attrs.get("start", 1) or 1)
+            markers = [f"{start + i}." for i in range(len(items))]
+        else:
+            markers = [BULLETS[depth % len(BULLETS)]] * len(items)
+        pad = max(cell_len(m) for m in markers) + 1 if markers else 2
+        tight = all(
+            child.hidden for item in items for child in item.children if child.type == "paragraph"
+        )
+        bullet = self.style(self.theme.bullet)
+        blank = Segment(" " * pad, self.style(NULL))
+        out: list[Line] = []
+        inner_width = max(width - pad, 1)
+        for marker, item in zip(markers, items, strict=True):
+            lines = self.blocks(item.children, inner_width, inherit, tight) or [([], 0)]
+            if out and not tight:
+                out.append(([], 0))
+            label = marker.rjust(pad - 1) + " " if ordered else marker.ljust(pad)
+            first = Segment(label, bullet)
+            for index, (segments, cells) in enumerate(lines):
+                out.append(([first if index == 0 else blank, *segments], cells + pad))
+        return out
+
+    def code(self, code: str, language: str, width: int) -> list[Line]:
+        """A code block on its own background, one cell of padding each side."""
+        background, token_style = _code_style(self.theme.code_theme)
+        fill = self.style(background)
+        inner = max(width - 2, 1)
+        out: list[Line] = []
+        line: list[Segment] = [Segment(" ", fill)]
+        cells = 0
+
+        def end_line() -> None:
+            nonlocal line, cells
+            pad = max(0, width - 1 - cells)
+            line.append(Segment(" " * pad, fill))
+            out.append((line, 1 + cells + pad))
+            line, cells = [Segment(" ", fill)], 0
+
+        for token_type, value in _highlight(code.rstrip("\n"), language):
+            style = self.style(background + token_style(token_type))
+            for index, part in enumerate(value.split("\n")):
+                if index:
+                    end_line()
+                while part:
+                    room = inner - cells
+                    size = cell_len(part)
+                    if size <= room:
+                        line.append(Segment(part, style))
+                        cells += size
+                        break
+                    head = _fit(part, room, empty=not cells)
+                    if head:
+                        line.append(Segment(head, style))
+                        cells += cell_len(head)
+                        part = part[len(head) :]
+                    end_line()
+        end_line()
+        return out
+
+    def table(self, node: SyntaxTreeNode, width: int, inherit: Style) -> list[Line]:
+        rows: list[tuple[bool, list[list[Span]]]] = []
+        aligns: list[str] = []
+        for section in node.children:
+            header = section.type == "thead"
+            for tr in section.children:
+                cells: list[list[Span]] = []
+                for index, cell in enumerate(tr.children):
+                    if header or len(aligns) <= index:
+                        match = _ALIGN.search(str(cell.attrs.get("style", "")))
+                        align = match.group(1) if match else "left"
+                        if index < len(aligns):
+                            aligns[index] = align
+                        else:
+                            aligns.append(align)
+                    style = inherit + self.theme.table_header if header else inherit
+                    cells.append(self.inline(cell.children[0], style) if cell.children else [])
+                rows.append((header, cells))
+        columns = max((len(cells) for _, cells in rows), default=0)
+        if not columns:
+            return []
+        natural = [1] * columns
+        for _, cells in rows:
+            for index, spans in enumerate(cells):
+                natural[index] = max(natural[index], sum(cell_len(t) for t, _ in spans))
+        # Shrink the widest columns until the table fits (" │ " between columns).
+        room = max(width - 3 * (columns - 1), columns)
+        widths = natural[:]
+        while sum(widths) > room and max(widths) > 1:
+            widest = widths.index(max(widths))
+            widths[widest] -= max(1, (sum(widths) - room) // columns)
+        border = self.style(self.theme.table_border)
+        separator = Segment(" │ ", border)
+        out: list[Line] = []
+        for header, cells in rows:
+            wrapped = [
+                self.wrap(cells[i] if i < len(cells) else [], widths[i]) or [([], 0)]
+                for i in range(columns)
+            ]
+            for y in range(max(len(w) for w in wrapped)):
+                line: list[Segment] = []
+                for i in range(columns):
+                    if i:
+                        line.append(separator)
+                    segments, cells_used = wrapped[i][y] if y < len(wrapped[i]) else ([], 0)
+                    gap = widths[i] - cells_used
+                    shift = {"left": 0, "right": gap, "center": gap // 2}[aligns[i]]
+                    left = max(shift, 0)
+                    if left:
+                        line.append(Segment(" " * left, self.style(NULL)))
+                    line.extend(segments)
+                    if gap - left > 0:
+                        line.append(Segment(" " * (gap - left), self.style(NULL)))
+                out.append((line, sum(widths) + 3 * (columns - 1)))
+            if header:
+                rule = "─┼─".join("─" * w for w in widths)
+                out.append(([Segment(rule, border)], cell_len(rule)))
+        return out
+
+    # --- inline --------------------------------------------------------------------------
+
+    def inline(self, node: SyntaxTreeNode, style: Style) -> list[Span]:
+        spans: list[Span] = []
+        self._inline(node.children, style, spans)
+        return spans
+
+    def _inline(self, nodes: list[SyntaxTreeNode], style: Style, spans: list[Span]) -> None:
+        theme = self.theme
+        for node in nodes:
+            kind = node.type
+            if kind == "text":
+                spans.append((node.content, style))
+            elif kind == "softbreak":
+                spans.append((" ", style))
+            elif kind == "hardbreak":
+                spans.append(("\n", style))
+            elif kind == "code_inline":
+                spans.append((node.content, style + theme.code_inline))
+            elif kind == "strong":
+                self._inline(node.children, style + Style(bold=True), spans)
+            elif kind == "em":
+                self._inline(node.children, style + Style(italic=True), spans)
+            elif kind == "s":
+                self._inline(node.children, style + Style(strike=True), spans)
+            elif kind == "link":
+                start = len(spans)
+                self._inline(node.children, style + theme.link, spans)
+                href = str(node.attrs.get("href", ""))
+                shown = "".join(text for text, _ in spans[start:])
+                if href and href != shown and href != f"mailto:{shown}":
+                    spans.append((f" ({href})", style + theme.url))
+            elif kind == "image":
+                alt = "".join(child.content for child in node.children) or "image"
+                spans.append((f"🖼 {alt} ({node.attrs.get('src', '')})", style + theme.url))
+            elif kind == "html_inline":
+                spans.append((node.content, style + theme.html))
+            elif node.children:
+                self._inline(node.children, style, spans)
+            elif node.content:
+                spans.append((node.content, style))
+
+    def wrap(self, spans: list[Span], width: int) -> list[Line]:
+        """Word-wrap styled text to `width` cells; words longer than a line are cut."""
+        out: list[Line] = []
+        line: list[Segment] = []
+        cells = 0
+        word: list[Segment] = []
+        word_cells = 0
+
+        def flush_line() -> None:
+            nonlocal line, cells
+            while line and line[-1].text.isspace():  # no trailing blanks at a wrap
+                cells -= cell_len(line.pop().text)
+            out.append((line, cells))
+            line, cells = [], 0
+
+        def place_word() -> None:
+            nonlocal word, word_cells, cells
+            if not word:
+                return
+            if cells and cells + word_cells > width:
+                flush_line()
+            if word_cells > width:  # longer than a line: cut it
+                for segment in word:
+                    text = segment.text
+                    while text:
+                        room = width - cells
+                        size = cell_len(text)
+                        if size <= room:
+                            line.append(Segment(text, segment.style))
+                            cells += size
+                            break
+                        head = _fit(text, room, empty=not cells)
+                        if head:
+                            line.append(Segment(head, segment.style))
+                            cells += cell_len(head)
+                            text = text[len(head) :]
+                        flush_line()
+            else:
+                line.extend(word)
+                cells += word_cells
+            word, word_cells = [], 0
+
+        for text, style in spans:
+            combined = self.style(style)
+            for match in _WORDS.finditer(text):
+                part = match.group()
+                if part == "\n":
+                    place_word()
+                    flush_line()
+                elif part[0] == " ":
+                    place_word()
+                    if cells and cells + len(part) <= width:
+                        line.append(Segment(part, combined))
+                        cells += len(part)
+                    elif cells:
+                        flush_line()
+                else:
+                    word.append(Segment(part, combined))
+                    word_cells += cell_len(part)
+        place_word()
+        if line or not out:
+            flush_line()
+        return out
+
+
+def _fit(text: str, room: int, empty: bool) -> str:
+    """The start of `text` that fits in `room` cells; on an empty line at least one
+    character, so a character wider than the whole line still moves on."""
+    head = chop_cells(text, room)[0] if room > 0 else ""
+    return head or (text[0] if empty else "")
+
+
+@lru_cache(maxsize=4)
+def _code_style(name: str) -> tuple[Style, Any]:
+    """The background of a pygments style, and a cached token type -> Style function."""
+    from pygments.styles import get_style_by_name
+
+    pygments_style = get_style_by_name(name)
+    background = Style(bgcolor=pygments_style.background_color)
+
+    @lru_cache(maxsize=512)
+    def token_style(token_type: Any) -> Style:
+        spec = pygments_style.style_for_token(token_type)
+        return Style(
+            color=f"#{spec['color']}" if spec["color"] else None,
+            bold=spec["bold"] or None,
+            italic=spec["italic"] or None,
+            underline=spec["underline"] or None,
+        )
+
+    return background, token_style
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Any:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    if language:
+        try:
+            return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            pass
+    return None
+
+
+def _highlight(code: str, language: str) -> Any:
+    lexer = _lexer(language.lower())
+    if lexer is None:
+        from pygments.token import Text
+
+        return [(Text, code)]
+    return lexer.get_tokens(code)
