@@ -60,8 +60,9 @@ from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
 from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
 from .file_picker import FilePicker
-from .markdown_block import MarkdownBlock
+from .markdown_block import MarkdownBody
 from .messages import MessageLog, MessageView, usage_summary
+from .pacing import FramePacer
 from .prompt import PromptArea
 from .safe import one_line
 from .screens import CopyPicker, HelpScreen, ModelCandidate, ModelPicker, code_blocks
@@ -226,7 +227,7 @@ class ChatApp(App[int]):
             # Code blocks are highlighted for a dark or a light background.
             dark = self.current_theme.dark
             self.log_view.dark = dark
-            for block in self.query(MarkdownBlock):
+            for block in self.query(MarkdownBody):
                 block.set_dark(dark)
         if self.is_mounted and theme != self.settings.theme and self._theme_before is None:
             self.settings.theme = theme
@@ -668,7 +669,7 @@ class ChatApp(App[int]):
     ) -> None:
         """Run the provider's generator; the screen catches up once per frame."""
         recorder = AnswerRecorder(message, conversation)
-        painter = self.set_interval(1 / FRAME_RATE, lambda: self._paint(view, recorder))
+        painter = FramePacer(self, lambda: self._paint(view, recorder), FRAME_RATE).start()
         last_save = last_yield = time.monotonic()
         try:
             entry = self.catalog.get(choice.provider)

@@ -1,25 +1,32 @@
-"""A finished piece of Markdown, rendered only when it is seen, and then once per width.
+"""A Markdown answer as one widget: a column of pieces, each rendered only when seen.
 
-Layout asks every widget its height on each refresh. A `Static` holding a Rich Markdown
-answers by rendering it again (syntax highlighting and all), which made every frame of a
-stream re-render the whole answer. This widget answers layout with an estimate until it
-is painted (Textual asks for lines only where they are visible), renders then, caches the
-lines for that width and style, and corrects its height if the estimate was off. Blocks
-that stream past unseen, or sit above the viewport of a long answer, cost almost nothing.
+An answer is cut into pieces (`markdown_split`). They used to be one widget each, and a
+long answer meant dozens of widgets for every layout pass to size, every frame of a
+stream. Here they are plain data inside one line-API widget: layout asks for one height,
+made of each piece's real height where it has been rendered and a cheap estimate where
+not; `render_line` renders a piece the first time one of its lines is on screen (once per
+width and style) and, if the estimate was off, lays out again. The bottom of an answer
+(where a stream is followed, where a conversation opens) is rendered up front, a screen's
+worth, so those frames are right the first time.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
 from .markdown_render import render_markdown
+from .markdown_split import MarkdownSplitter, Piece
 
 
 def estimate_height(text: str, width: int) -> int:
     """Lines the Markdown will take, roughly: wrapped source lines; fences add padding."""
+    if not text.strip():
+        return 0
     width = max(width, 1)
     lines = 0
     for line in text.strip("\n").split("\n"):
@@ -27,57 +34,153 @@ def estimate_height(text: str, width: int) -> int:
     return lines
 
 
-class MarkdownBlock(Widget):
-    DEFAULT_CSS = """
-    MarkdownBlock { height: auto; }
+class _Rendered:
+    """One piece of an answer and its lines, rendered at most once per width and style."""
+
+    __slots__ = ("_estimate", "_key", "display", "gap", "lines")
+
+    def __init__(self, display: str, gap: bool) -> None:
+        self.display = display
+        self.gap = gap  # a blank line ended it: one blank line follows it on screen
+        self._estimate: tuple[int, int] = (-1, 0)
+        self._key: tuple[int, Style, bool] | None = None
+        self.lines: list[Strip] = []
+
+    def is_rendered(self, width: int, style: Style, dark: bool) -> bool:
+        return self._key == (width, style, dark)
+
+    def render(self, width: int, style: Style, dark: bool) -> list[Strip]:
+        key = (width, style, dark)
+        if self._key != key:
+            self.lines = render_markdown(self.display, width, style, dark)
+            self._key = key
+        return self.lines
+
+    def height(self, width: int, style: Style, dark: bool) -> int:
+        if self._key == (width, style, dark):
+            return len(self.lines)
+        if self._estimate[0] != width:
+            self._estimate = (width, estimate_height(self.display, width))
+        return self._estimate[1]
+
+
+class MarkdownBody(Widget):
+    """A Markdown answer; while it streams, `set_text` extends it.
+
+    Finished pieces never change; only the open rest (the tail, at most a few kilobytes)
+    is rendered again when it grows, so the cost of a frame does not grow with the answer.
     """
 
-    def __init__(
-        self, text: str, *, dark: bool = True, classes: str | None = None, eager: bool = False
-    ) -> None:
-        super().__init__(classes=classes)
-        self.text = text
+    DEFAULT_CSS = """
+    MarkdownBody { height: auto; }
+    """
+
+    def __init__(self, text: str = "", *, streaming: bool = False, dark: bool = True) -> None:
+        super().__init__(classes="body")
         self.dark = dark
-        # The open tail of a stream is always in sight and small: render it for layout
-        # rather than guess its height and lay out twice each frame.
-        self.eager = eager
-        self._key: tuple[int, Style, bool] | None = None
-        self._lines: list[Strip] = []
-        self._estimated: int | None = None
+        #: Render the bottom screenful before layout (set for the answer being followed).
+        self.eager_bottom = streaming
+        self.text = ""
+        self.committed = 0  # text[:committed] is in finished pieces
+        self.blocks: list[str] = []  # the raw text of each finished piece
+        self.splitter = MarkdownSplitter()
+        self._pieces: list[_Rendered] = []
+        self._tail = _Rendered("", gap=False)
+        self._tail_raw = ""
+        self._style = Style()
+        # The layout in force: its width, each piece's first line, each piece's height.
+        self._laid_width = -1
+        self._starts: list[int] = []
+        self._heights: list[int] = []
+        self._relayout_pending = False
+        if text:
+            self.set_text(text, final=not streaming)
 
-    def lines_for(self, width: int) -> list[Strip]:
-        style = self.rich_style
-        key = (width, style, self.dark)
-        if key != self._key:
-            self._lines = render_markdown(self.text, width, style, self.dark)
-            self._key = key
-        return self._lines
+    # --- text ----------------------------------------------------------------------------
 
-    def update(self, text: str) -> None:
-        """Show other text (the open tail of a streaming answer)."""
-        if text != self.text:
-            self.text = text
-            self._key = None
+    def set_text(self, text: str, final: bool = False) -> None:
+        """Show `text`, which extends what was shown before."""
+        if text == self.text and not final:
+            return
+        self.text = text
+        pieces, taken = self.splitter.take(text[self.committed :], final=final)
+        self.committed += taken
+        for piece in pieces:
+            self._add(piece)
+        tail = text[self.committed :]
+        changed = bool(pieces)
+        if tail != self._tail_raw:
+            self._tail_raw = tail
+            shown = self.splitter.display_prefix() + tail if tail.strip() else ""
+            self._tail = _Rendered(shown, gap=False)
+            changed = True
+        if changed and self.is_attached:
             self.refresh(layout=True)
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if not self.text.strip():
-            return 0
-        if (self._key is not None and self._key[0] == width) or self.eager:
-            return len(self.lines_for(width))
-        self._estimated = estimate_height(self.text, width)
-        return self._estimated
+    def _add(self, piece: Piece) -> None:
+        self.blocks.append(piece.raw)
+        gap = piece.raw.rstrip(" \t").endswith("\n\n")
+        self._pieces.append(_Rendered(piece.display, gap))
 
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        known = self._key is not None and self._key[0] == width
-        lines = self.lines_for(width)
-        if not known and len(lines) != self.size.height:
-            # The estimate was off: lay out again with the real height.
-            self.call_after_refresh(self.refresh, layout=True)
-        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
+    def shown_text(self) -> str:
+        """Everything shown, in order: the finished pieces and the tail."""
+        return "".join(self.blocks) + self._tail_raw
 
     def set_dark(self, dark: bool) -> None:
         if dark != self.dark:
             self.dark = dark
             self.refresh(layout=True)
+
+    # --- layout and rendering ------------------------------------------------------------
+
+    def _all(self) -> list[_Rendered]:
+        return [*self._pieces, self._tail] if self._tail.display else self._pieces
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        style = self._style = self.rich_style
+        pieces = self._all()
+        if pieces and pieces[-1] is self._tail:
+            self._tail.render(width, style, self.dark)  # small, and always in sight
+        if self.eager_bottom:
+            seen = 0
+            for piece in reversed(pieces):
+                if seen >= viewport.height:
+                    break
+                seen += len(piece.render(width, style, self.dark)) + piece.gap
+        heights = [piece.height(width, style, self.dark) + piece.gap for piece in pieces]
+        if heights and pieces[-1].gap:
+            heights[-1] -= 1  # no blank line after the last piece
+        starts, total = [], 0
+        for height in heights:
+            starts.append(total)
+            total += height
+        self._laid_width, self._starts, self._heights = width, starts, heights
+        return total
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._style = self.rich_style  # once per paint, not once per line
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self._style
+        index = bisect_right(self._starts, y) - 1
+        pieces = self._all()
+        if width != self._laid_width or not 0 <= index < min(len(pieces), len(self._starts)):
+            return Strip.blank(width, style)
+        piece = pieces[index]
+        known = piece.is_rendered(width, style, self.dark)
+        lines = piece.render(width, style, self.dark)
+        laid = self._heights[index] - (piece.gap and index < len(pieces) - 1)
+        if not known and len(lines) != laid and not self._relayout_pending:
+            # The estimate was off: lay out again with the real height.
+            self._relayout_pending = True
+            self.call_after_refresh(self._relayout)
+        offset = y - self._starts[index]
+        if offset < min(len(lines), laid):
+            return lines[offset]
+        return Strip.blank(width, style)
+
+    def _relayout(self) -> None:
+        self._relayout_pending = False
+        self.refresh(layout=True)

@@ -98,12 +98,18 @@ def render_markdown(text: str, width: int, base: Style = NULL, dark: bool = True
     renderer = _Renderer(theme_for(dark), base)
     root = SyntaxTreeNode(_parser().parse(visible(text).replace("\t", "    ")))
     lines = renderer.blocks(root.children, width, NULL, tight=False)
-    return [
-        Strip(segments, cells).adjust_cell_length(width, base)
-        if cells != width
-        else Strip(segments, cells)
-        for segments, cells in lines
-    ]
+    # One Strip per line: each costs ~30 us to make (it sets up its own caches), so pad
+    # the segments here rather than let `adjust_cell_length` make a second one.
+    strips: list[Strip] = []
+    pad = renderer.style(NULL)
+    for segments, cells in lines:
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), pad))
+        elif cells > width:
+            strips.append(Strip(segments).adjust_cell_length(width, base))
+            continue
+        strips.append(Strip(segments, width))
+    return strips
 
 
 class _Renderer:

@@ -21,12 +21,9 @@ from textual.widgets import Collapsible, Static
 
 from ..attachments import describe_size
 from ..store import Message
-from .markdown_block import MarkdownBlock
-from .markdown_split import MarkdownSplitter, Piece
+from .markdown_block import MarkdownBody
 from .safe import one_line, plain
 
-#: Markdown pieces mounted per frame at most (a megabyte arriving at once is ~250 pieces).
-MOUNT_BATCH = 24
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
 STEP = 16
@@ -87,83 +84,6 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
         lines = [error, retry] + ([line] if line else [])
         return Content("\n").join(lines)
     return line
-
-
-class MarkdownBody(Vertical):
-    """A Markdown answer as a column of pieces (see `markdown_split`).
-
-    While it streams, finished pieces are mounted once each and only the open rest (the
-    tail, at most a few kilobytes) is re-rendered per frame; pieces rendered or not, the
-    cost of a frame does not grow with the answer. A saved answer is cut the same way, so
-    a megabyte of text on one line opens as quickly as any other.
-    """
-
-    DEFAULT_CSS = """
-    MarkdownBody { height: auto; }
-    MarkdownBody > .tail { height: auto; }
-    MarkdownBody > .gap { margin-bottom: 1; }
-    """
-
-    def __init__(self, text: str = "", *, streaming: bool = False, dark: bool = True) -> None:
-        super().__init__(classes="body")
-        self.dark = dark
-        self.text = ""
-        self.committed = 0  # text[:committed] is in finished pieces
-        self.blocks: list[str] = []
-        self.splitter = MarkdownSplitter()
-        self._tail = MarkdownBlock("", dark=dark, classes="tail", eager=True)
-        self._tail.display = False
-        self._tail_shown = ""
-        self._initial: list[MarkdownBlock] = []
-        self._queue: list[Piece] = []
-        if text:
-            pieces, taken = self.splitter.take(text, final=not streaming)
-            self._initial = [self._block(piece) for piece in pieces]
-            self.text, self.committed = text, taken
-            self._tail_shown = ""
-
-    def _block(self, piece: Piece) -> MarkdownBlock:
-        self.blocks.append(piece.raw)
-        # A blank line ended it: leave one between it and the next, as Markdown would.
-        gap = piece.raw.rstrip(" \t").endswith("\n\n")
-        return MarkdownBlock(piece.display, dark=self.dark, classes="gap" if gap else None)
-
-    def compose(self) -> ComposeResult:
-        yield from self._initial
-        yield self._tail
-
-    def on_mount(self) -> None:
-        self._drain()  # the open rest of a stopped answer being continued
-
-    def set_text(self, text: str, final: bool = False) -> None:
-        """Show `text`, which extends what was shown before."""
-        if text == self.text and not final:
-            return
-        self.text = text
-        pieces, taken = self.splitter.take(text[self.committed :], final=final)
-        self.committed += taken
-        self._queue.extend(pieces)
-        self._drain()
-
-    def _drain(self) -> None:
-        """Mount a batch of waiting pieces, then the rest after the next refresh, so even
-        a megabyte arriving at once never stalls a frame; the tail waits its turn."""
-        if self._queue:
-            batch, self._queue = self._queue[:MOUNT_BATCH], self._queue[MOUNT_BATCH:]
-            self.mount_all([self._block(piece) for piece in batch], before=self._tail)
-            if self._queue:
-                self.call_after_refresh(self._drain)
-                return
-        tail = self.text[self.committed :]
-        if tail != self._tail_shown:
-            self._tail_shown = tail
-            shown = self.splitter.display_prefix() + tail
-            self._tail.update(shown if tail.strip() else "")
-            self._tail.display = bool(tail.strip())
-
-    def shown_text(self) -> str:
-        """Everything on screen, in order: the mounted pieces and the tail."""
-        return "".join(self.blocks) + (self._tail_shown if not self._queue else "")
 
 
 class MessageView(Vertical):

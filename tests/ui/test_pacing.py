@@ -1,0 +1,83 @@
+"""Frame pacing of a streaming answer: full rate when frames are cheap, a bounded share of
+the time when they are not. Driven with a scripted clock and scheduler, no real timers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+
+import pytest
+
+from tui_chat.ui.pacing import FramePacer, next_delay
+
+
+@pytest.mark.parametrize(
+    ("cost", "delay"),
+    [
+        (0.0, 1 / 30),  # free: the full frame rate
+        (0.010, 1 / 30 - 0.010),  # cheap: still 30 a second, counted from the start
+        (0.020, 0.040),  # dear: wait twice the cost, painting is a third of the time
+        (0.100, 0.200),
+    ],
+)
+def test_next_delay(cost: float, delay: float) -> None:
+    assert next_delay(cost, 30) == pytest.approx(delay)
+
+
+class Scripted:
+    """A scheduler whose timers and after-refresh callbacks run when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.timers: list[tuple[float, Callable[[], object]]] = []
+        self.after: list[tuple[Callable[..., object], tuple[object, ...]]] = []
+
+    def set_timer(self, delay: float, callback: Callable[[], object]) -> object:
+        self.timers.append((self.now + delay, callback))
+        return None
+
+    def call_after_refresh(self, callback: Callable[..., object], *args: object) -> bool:
+        self.after.append((callback, args))
+        return True
+
+    def clock(self) -> float:
+        return self.now
+
+
+def run_frames(frame_cost: float, frames: int) -> list[float]:
+    """Start times of `frames` paints when each paint plus its frame takes `frame_cost`."""
+    node = Scripted()
+    starts: list[float] = []
+    pacer = FramePacer(node, lambda: starts.append(node.now), 30, clock=node.clock).start()
+    while len(starts) < frames:
+        at, callback = node.timers.pop(0)
+        node.now = max(node.now, at)
+        callback()
+        node.now += frame_cost  # the layout and the frame after the paint
+        for after, args in node.after:
+            after(*args)
+        node.after.clear()
+    pacer.stop()
+    return starts
+
+
+def test_cheap_frames_come_at_the_full_rate() -> None:
+    starts = run_frames(0.005, 10)
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert gaps == pytest.approx([1 / 30] * 9)
+
+
+def test_dear_frames_leave_two_thirds_of_the_time_to_the_stream() -> None:
+    starts = run_frames(0.050, 10)
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert gaps == pytest.approx([0.150] * 9)  # 50 ms painting, 100 ms for the rest
+
+
+def test_stop_ends_painting() -> None:
+    node = Scripted()
+    painted: list[float] = []
+    pacer = FramePacer(node, lambda: painted.append(node.now), 30, clock=node.clock).start()
+    pacer.stop()
+    for _, callback in node.timers:
+        callback()
+    assert painted == []
