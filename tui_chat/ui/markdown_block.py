@@ -13,6 +13,7 @@ worth, so those frames are right the first time.
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import ClassVar
 
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -34,34 +35,53 @@ def estimate_height(text: str, width: int) -> int:
     return lines
 
 
-class _Rendered:
-    """One piece of an answer and its lines, rendered at most once per width and style."""
+#: Pieces whose rendered lines are kept (all answers together); older ones keep only their
+#: height. Every line is a Strip of segments, ~16 objects for the garbage collector to walk
+#: on each full collection: kept for a whole long answer, they made those pauses ~70 ms.
+KEEP_RENDERED = 32
 
-    __slots__ = ("_estimate", "_key", "display", "gap", "lines")
+
+class _Rendered:
+    """One piece of an answer and its lines, rendered at most once per width and style
+    while it is among the `KEEP_RENDERED` most recently rendered."""
+
+    __slots__ = ("_estimate", "_height", "_key", "display", "gap", "lines")
+
+    #: The pieces holding lines, oldest first (a dict keeps insertion order).
+    recent: ClassVar[dict[_Rendered, None]] = {}
 
     def __init__(self, display: str, gap: bool) -> None:
         self.display = display
         self.gap = gap  # a blank line ended it: one blank line follows it on screen
         self._estimate: tuple[int, int] = (-1, 0)
+        self._height: tuple[int, int] = (-1, 0)  # its real height, known once rendered
         self._key: tuple[int, Style, bool] | None = None
         self.lines: list[Strip] = []
-
-    def is_rendered(self, width: int, style: Style, dark: bool) -> bool:
-        return self._key == (width, style, dark)
 
     def render(self, width: int, style: Style, dark: bool) -> list[Strip]:
         key = (width, style, dark)
         if self._key != key:
             self.lines = render_markdown(self.display, width, style, dark)
             self._key = key
+            self._height = (width, len(self.lines))
+            recent = _Rendered.recent
+            recent.pop(self, None)
+            recent[self] = None
+            while len(recent) > KEEP_RENDERED:
+                oldest = next(iter(recent))
+                del recent[oldest]
+                oldest.lines, oldest._key = [], None
         return self.lines
 
     def height(self, width: int, style: Style, dark: bool) -> int:
-        if self._key == (width, style, dark):
-            return len(self.lines)
+        if self._height[0] == width:
+            return self._height[1]
         if self._estimate[0] != width:
             self._estimate = (width, estimate_height(self.display, width))
         return self._estimate[1]
+
+    def knows_height(self, width: int) -> bool:
+        return self._height[0] == width
 
 
 class MarkdownBody(Widget):
@@ -169,7 +189,7 @@ class MarkdownBody(Widget):
         if width != self._laid_width or not 0 <= index < min(len(pieces), len(self._starts)):
             return Strip.blank(width, style)
         piece = pieces[index]
-        known = piece.is_rendered(width, style, self.dark)
+        known = piece.knows_height(width)
         lines = piece.render(width, style, self.dark)
         laid = self._heights[index] - (piece.gap and index < len(pieces) - 1)
         if not known and len(lines) != laid and not self._relayout_pending:
