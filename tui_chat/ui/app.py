@@ -62,6 +62,7 @@ from .commands import COMMANDS, ChatCommands
 from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
 from .file_picker import FilePicker
 from .markdown_block import MarkdownBody
+from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
 from .prompt import PromptArea
@@ -730,6 +731,7 @@ class ChatApp(App[int]):
         gc.freeze()
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, FULL_GC_EVERY)
+        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
         view.show_progress(recorder.text, recorder.reasoning)

@@ -115,6 +115,11 @@ class MessageView(Vertical):
         self.set_class(message.status == "failed", "-failed")
         self.set_class(message.status == "stopped", "-stopped")
 
+    def render_bottom_first(self) -> None:
+        """Render the last screenful of the text before layout, not after a guess."""
+        if isinstance(self._body, MarkdownBody):
+            self._body.eager_bottom = True
+
     def compose(self) -> ComposeResult:
         yield self._header
         if self.message.reasoning:
@@ -203,10 +208,10 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.messages = messages
         self.end = len(messages)
         self.start = max(0, self.end - WINDOW)
-        await self.mount_all(
-            [self._view(message) for message in messages[self.start : self.end]],
-            before=self._newer,
-        )
+        views = [self._view(message) for message in messages[self.start : self.end]]
+        if views:
+            views[-1].render_bottom_first()  # where the log opens: right in the first frame
+        await self.mount_all(views, before=self._newer)
         self._update_markers()
         self.following = True
         self.follow()  # after the new messages have been laid out
