@@ -1,0 +1,69 @@
+"""Markdown rendering alone: tui-chat's renderer beside Rich's Markdown, same text.
+
+    python bench/render.py [--chunks 10000] [--width 100] [--runs 3]
+
+Renders the stream benchmark's Markdown answer (paragraphs, lists, Python code fences),
+cut into the pieces the app shows, to terminal lines at one width, with
+`tui_chat.ui.markdown_render.render_markdown` and with `rich.markdown.Markdown` (what the
+app used before). Prints milliseconds per kilobyte of text, best of --runs. No target:
+this explains the frame costs of bench/stream.py, latency.py and history.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+
+from _common import row
+from _servers import answer_text
+
+
+def best(runs: int, work) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--width", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from tui_chat.ui.markdown_render import render_markdown, warm_up
+    from tui_chat.ui.markdown_split import split_all
+
+    text = answer_text(args.chunks)
+    pieces = [piece.display for piece in split_all(text)]
+    kb = len(text) / 1000
+    console = Console(width=args.width, file=io.StringIO(), color_system="truecolor")
+    options = console.options.update_width(args.width)
+    warm_up()
+
+    def ours() -> None:
+        for piece in pieces:
+            render_markdown(piece, args.width)
+
+    def rich() -> None:
+        for piece in pieces:
+            console.render_lines(Markdown(piece, code_theme="monokai"), options, pad=False)
+
+    rich()  # imports and caches
+    t_ours = best(args.runs, ours)
+    t_rich = best(args.runs, rich)
+    print(f"\nrender: {kb:.0f} kB of Markdown in {len(pieces)} pieces at width {args.width}")
+    print(row("tui-chat renderer, per kB", t_ours / kb, None))
+    print(row("rich.markdown.Markdown, per kB", t_rich / kb, None))
+    print(row("rich / tui-chat", t_rich / t_ours, None, "x"))
+
+
+if __name__ == "__main__":
+    main()
