@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -39,7 +39,6 @@ from ..chat import (
     resend_media,
     title_from,
 )
-from ..export import conversation_to_markdown, export_filename
 from ..providers import BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
 from ..store import (
@@ -58,15 +57,18 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
-from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
-from .file_picker import FilePicker
 from .markdown_block import MarkdownBlock
 from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
 from .safe import one_line
-from .screens import CopyPicker, HelpScreen, ModelCandidate, ModelPicker, code_blocks
-from .settings_screen import SettingsResult, SettingsScreen, env_key_sources
 from .sidebar import ConversationList, ProviderTree, Sidebar
+
+# The modal screens (settings, dialogs, file picker, pickers, help) and the export are
+# imported where they are opened: the first frame needs none of them, and together with
+# the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
+if TYPE_CHECKING:
+    from .screens import ModelCandidate
+    from .settings_screen import SettingsResult
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
@@ -339,6 +341,8 @@ class ChatApp(App[int]):
             self._update_status()
 
     def model_candidates(self) -> list[ModelCandidate]:
+        from .screens import ModelCandidate
+
         candidates: list[ModelCandidate] = []
         seen: set[str] = set()
 
@@ -365,6 +369,8 @@ class ChatApp(App[int]):
         return candidates
 
     def action_pick_model(self) -> None:
+        from .screens import ModelPicker
+
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
                 self.set_choice(choice)
@@ -810,6 +816,8 @@ class ChatApp(App[int]):
         await self.start_answer(continue_from=last)
 
     def action_copy(self) -> None:
+        from .screens import CopyPicker, code_blocks
+
         answers = [
             m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
         ]
@@ -847,6 +855,8 @@ class ChatApp(App[int]):
             for path in paths or []:
                 await self.query_one(ChipBar).add_path(path)
             self.prompt.focus()
+
+        from .file_picker import FilePicker
 
         self.push_screen(FilePicker(self._picker_start), chosen)
 
@@ -888,6 +898,8 @@ class ChatApp(App[int]):
             return None
 
     async def action_rename_conversation(self, conversation_id: str | None = None) -> None:
+        from .dialogs import TextPrompt
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -906,6 +918,8 @@ class ChatApp(App[int]):
         )
 
     async def action_delete_conversation(self, conversation_id: str | None = None) -> None:
+        from .dialogs import Confirm
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -939,6 +953,8 @@ class ChatApp(App[int]):
         )
 
     def action_search_conversations(self) -> None:
+        from .dialogs import SearchConversations
+
         async def chosen(conversation_id: str | None) -> None:
             if conversation_id:
                 await self.open_conversation(conversation_id)
@@ -946,6 +962,9 @@ class ChatApp(App[int]):
         self.push_screen(SearchConversations(self.store), chosen)
 
     async def action_export_conversation(self, conversation_id: str | None = None) -> None:
+        from ..export import conversation_to_markdown, export_filename
+        from .dialogs import TextPrompt
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -993,6 +1012,8 @@ class ChatApp(App[int]):
         return [entry.api_key for entry in self.catalog if entry.api_key]
 
     def action_conversation_parameters(self) -> None:
+        from .dialogs import Parameters, ParametersScreen
+
         conversation = self.conversation
         current = Parameters(
             conversation.system_prompt,
@@ -1022,6 +1043,7 @@ class ChatApp(App[int]):
 
     def action_settings(self) -> None:
         """The settings screen; saved settings take effect at once."""
+        from .settings_screen import SettingsScreen, env_key_sources
 
         def done(result: SettingsResult | None) -> None:
             if result is not None:
@@ -1068,6 +1090,8 @@ class ChatApp(App[int]):
             self.prompt.focus()
 
     def action_help(self) -> None:
+        from .screens import HelpScreen
+
         rows: list[tuple[str, str, str]] = []
         for binding in PromptArea.BINDINGS:
             if isinstance(binding, Binding):
