@@ -143,6 +143,7 @@ class ChatApp(App[int]):
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
         self._theme_before: str | None = None
+        self._theme_problems = self._register_themes()
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
@@ -179,9 +180,12 @@ class ChatApp(App[int]):
         return self.query_one("#providers", ProviderTree)
 
     def on_mount(self) -> None:
-        self._register_themes()
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        for problem, title, timeout in self._theme_problems:
+            self.notify(
+                problem, title=title or "", severity="warning", markup=False, timeout=timeout
+            )
         for problem in self.startup_problems:
             self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
         self.log_view.dark = self.current_theme.dark
@@ -201,27 +205,38 @@ class ChatApp(App[int]):
         self.prompt.focus()
         self._update_status()
 
-    def _register_themes(self) -> None:
+    def _register_themes(self) -> list[tuple[str, str | None, float | None]]:
+        """Register the theme files and choose the theme, before the app runs.
+
+        Chosen here rather than on mount, the stylesheet is parsed once, with this theme's
+        variables: a theme set on mount made Textual re-parse and re-apply all the CSS
+        before the first frame and left its parse cache empty, so the footer's keys, the
+        first new widgets mounted, had all of it parsed once more. Returns the problems
+        (message, title, seconds shown) for `on_mount` to show.
+        """
         specs, problems = load_theme_files(builtin_dir(), self.paths.themes_dir)
+        notes: list[tuple[str, str | None, float | None]] = [
+            (problem, "Themes", 12) for problem in problems
+        ]
         for spec in specs:
             try:
                 self.register_theme(_to_theme(spec))
             except ValueError as error:
-                problems.append(f"Theme file {spec.path} was not loaded: {error}.")
-        for problem in problems:
-            self.notify(problem, title="Themes", severity="warning", markup=False, timeout=12)
-        wanted = self.settings.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self.notify(
-                f"Theme {wanted!r} is not installed; using tui-chat-dark.",
-                severity="warning",
-                markup=False,
-            )
-            self.theme = (
-                "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
-            )
+                notes.append((f"Theme file {spec.path} was not loaded: {error}.", "Themes", 12))
+        name = self.settings.theme
+        if name not in self.available_themes:
+            notes.append((f"Theme {name!r} is not installed; using tui-chat-dark.", None, None))
+            name = "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
+        # What `App._watch_theme` does, less the CSS refresh it queues: nothing is parsed
+        # yet, and the stylesheet gets this theme's variables before it is.
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+        return notes
 
     def watch_theme(self, theme: str) -> None:
         if self.is_mounted:
