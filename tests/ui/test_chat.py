@@ -133,6 +133,30 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
         assert "HTTP 500: the model melted" in screen_text(app)
 
 
+async def test_model_lists_load_after_the_conversation_list(make_app, servers):
+    """Model lists are asked for once the first conversation list is shown..."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        assert app.catalog.get("dead").state == "unreachable"
+
+
+async def test_model_lists_load_when_the_conversation_list_fails(make_app, servers):
+    """...and also when it cannot be read."""
+    from tui_chat.store import StoreError
+
+    app = make_app()
+
+    def failing_list():
+        raise StoreError("Could not list the conversations: test.", app.paths.conversations_dir)
+
+    app.store.list = failing_list  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        await wait_until(pilot, lambda: "Could not list" in screen_text(app))
+
+
 async def test_model_switch_through_the_picker(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

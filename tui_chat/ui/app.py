@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import time
 from collections.abc import Mapping
@@ -143,6 +144,9 @@ class ChatApp(App[int]):
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
         self._theme_before: str | None = None
+        # The model lists are asked for once the first complete frame (with the
+        # conversation list) is on its way; see `_start_loading_models`.
+        self._models_pending = fetch_models
         self._theme_problems = self._register_themes()
 
     @classmethod
@@ -192,11 +196,8 @@ class ChatApp(App[int]):
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(self.settings)
         self.choice.apply_to(self.conversation)
-        for entry in self.catalog:
-            if self.fetch_models_on_start:
-                # After the first frame: the model lists never hold up the screen.
-                self.call_after_refresh(self.load_models, entry)
-            else:
+        if not self.fetch_models_on_start:
+            for entry in self.catalog:
                 entry.state = READY
                 entry.models = entry.static_models()
                 self.tree.update_entry(entry)
@@ -344,11 +345,26 @@ class ChatApp(App[int]):
 
     # --- models --------------------------------------------------------------------------
 
+    def _start_loading_models(self) -> None:
+        """Ask every provider for its models, once, after the frame being prepared.
+
+        Called when the first conversation list has been shown (or could not be read), so
+        the first complete frame is painted before any of the model lists' work runs.
+        """
+        if not self._models_pending:
+            return
+        self._models_pending = False
+        for entry in self.catalog:
+            self.call_after_refresh(self.load_models, entry)
+
     @work(group="models", exit_on_error=False)
     async def load_models(self, entry: ProviderEntry) -> None:
         """Ask a provider for its models in the background; start-up does not wait."""
         entry.state = LOADING
         self.tree.update_entry(entry)
+        # aiohttp takes ~0.15 s to import: in a thread, keys and frames go on meanwhile
+        # (`http.session` imports it on the event loop, where it would block them).
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
         request = self.settings.request
         await entry.refresh(request.proxy or None, listing_timeouts(request))
         self.tree.update_entry(entry)
@@ -454,8 +470,12 @@ class ChatApp(App[int]):
             summaries, problems = self.store.list()
         except StoreError as error:
             self.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
+        else:
+            self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
+        finally:
+            # The first list is part of the first complete frame; the model lists come after.
+            if self._models_pending:
+                self.call_from_thread(self._start_loading_models)
 
     def _show_conversations(self, summaries: list[Any], problems: list[str]) -> None:
         self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
