@@ -133,6 +133,18 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
         assert "HTTP 500: the model melted" in screen_text(app)
 
 
+async def test_state_read_before_the_widgets_exist(make_app, servers):
+    """Reading `streaming` or `choice` first runs their watchers; before on_mount (as a
+    footer building its keys early does, through check_action) they must not touch the
+    widgets, which do not exist yet."""
+    app = make_app()
+    assert app.streaming is False
+    assert app.check_action("stop", ()) is None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "local › echo" in screen_text(app).splitlines()[0]  # the status line
+
+
 async def test_model_lists_load_after_the_conversation_list(make_app, servers):
     """Model lists are asked for once the first conversation list is shown..."""
     app = make_app()

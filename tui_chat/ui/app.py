@@ -144,6 +144,9 @@ class ChatApp(App[int]):
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
         self._theme_before: str | None = None
+        # True from on_mount on, when the widgets the watchers update exist. (Not
+        # `self.is_mounted`: on an App that is a method, is_mounted(widget), always true.)
+        self._widgets_ready = False
         # The model lists are asked for once the first complete frame (with the
         # conversation list) is on its way; see `_start_loading_models`.
         self._models_pending = fetch_models
@@ -184,6 +187,7 @@ class ChatApp(App[int]):
         return self.query_one("#providers", ProviderTree)
 
     def on_mount(self) -> None:
+        self._widgets_ready = True
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         for problem, title, timeout in self._theme_problems:
@@ -240,13 +244,13 @@ class ChatApp(App[int]):
         return notes
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted:
+        if self._widgets_ready:
             # Code blocks are highlighted for a dark or a light background.
             dark = self.current_theme.dark
             self.log_view.dark = dark
             for block in self.query(MarkdownBlock):
                 block.set_dark(dark)
-        if self.is_mounted and theme != self.settings.theme and self._theme_before is None:
+        if self._widgets_ready and theme != self.settings.theme and self._theme_before is None:
             self.settings.theme = theme
             self._save_settings()
 
@@ -289,7 +293,7 @@ class ChatApp(App[int]):
     # --- status --------------------------------------------------------------------------
 
     def watch_choice(self, choice: ModelChoice) -> None:
-        if not self.is_mounted:
+        if not self._widgets_ready:
             return
         self.tree.mark_current(choice)
         self._update_status()
@@ -298,7 +302,7 @@ class ChatApp(App[int]):
         self._update_status()
 
     def _update_status(self) -> None:
-        if not self.is_mounted:
+        if not self._widgets_ready:
             return
         parts: list[tuple[str, str] | str] = [("tui-chat ", "bold")]
         parts.append(
