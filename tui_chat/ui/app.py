@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from ..attachments import (
@@ -58,6 +58,7 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
+from .footer import ChatFooter
 from .markdown_block import MarkdownBlock
 from .messages import MessageLog, MessageView, usage_summary
 from .prompt import PromptArea
@@ -172,7 +173,7 @@ class ChatApp(App[int]):
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
-        yield Footer()
+        yield ChatFooter()
 
     @property
     def log_view(self) -> MessageLog:
