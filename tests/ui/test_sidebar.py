@@ -1,0 +1,72 @@
+"""The conversation list: the first screenful at once, the rest after the next frame."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tui_chat.store import ConversationSummary
+from tui_chat.ui.sidebar import ConversationList
+
+from .conftest import wait_until
+
+SIZE = (120, 40)
+
+
+def summaries(count: int) -> list[ConversationSummary]:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    return [
+        ConversationSummary(
+            f"c{i:04d}",
+            f"Conversation {i}",
+            start,
+            start + timedelta(hours=count - i),  # newest first
+            "p",
+            "m",
+            2,
+            Path(f"/nowhere/c{i:04d}.toml"),
+        )
+        for i in range(count)
+    ]
+
+
+def ids(listing: ConversationList) -> list[str | None]:
+    return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+
+
+async def test_first_screenful_then_the_rest(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        listing = app.query_one(ConversationList)
+        listing.set_summaries(summaries(200), None)
+        assert listing.option_count == SIZE[1] // 2 + 1  # more than fit on the screen
+        assert listing.highlighted == 0
+        await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 1)
+        assert ids(listing)[:-1] == [f"c{i:04d}" for i in range(ConversationList.LIMIT)]
+        older = listing.get_option_at_index(ConversationList.LIMIT)
+        assert older.disabled and "50 older conversations" in str(older.prompt)
+
+
+async def test_a_newer_list_replaces_one_still_being_added(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        listing = app.query_one(ConversationList)
+        listing.set_summaries(summaries(200), None)
+        listing.set_summaries(summaries(60), "c0050")
+        assert listing.highlighted == 50  # laid out at once, though below the first screenful
+        await pilot.pause(0.2)
+        assert ids(listing) == [f"c{i:04d}" for i in range(60)]
+        assert listing.highlighted == 50
+
+
+async def test_current_conversation_older_than_the_limit_is_listed(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        listing = app.query_one(ConversationList)
+        listing.set_summaries(summaries(200), "c0180")
+        await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 2)
+        assert ids(listing)[ConversationList.LIMIT] == "c0180"
+        assert listing.highlighted == ConversationList.LIMIT
