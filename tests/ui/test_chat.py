@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import tomllib
 
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
+from tui_chat.ui.app import ChatApp
 from tui_chat.ui.messages import MessageLog, MessageView
 from tui_chat.ui.sidebar import ConversationList, ModelNode, ProviderTree
 
@@ -167,6 +169,31 @@ async def test_model_lists_load_when_the_conversation_list_fails(make_app, serve
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await wait_until(pilot, lambda: "Could not list" in screen_text(app))
+
+
+async def test_garbage_collector_back_on_after_the_first_list(make_app, servers):
+    """The command line turns the collector off for the start-up (resume_gc)."""
+    app = make_app()
+    gc.disable()
+    try:
+        app = ChatApp.from_paths(app.paths, environ={}, fetch_models=False, resume_gc=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled)
+            assert app.query_one(ConversationList).option_count == 0  # listed (nothing)
+    finally:
+        gc.enable()
+
+
+async def test_garbage_collector_left_alone_without_resume_gc(make_app, servers):
+    app = make_app()
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+            await pilot.pause(0.1)
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_model_switch_through_the_picker(make_app, servers):

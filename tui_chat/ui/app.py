@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import time
@@ -126,6 +127,7 @@ class ChatApp(App[int]):
         problems: list[str] | None = None,
         environ: Mapping[str, str] | None = None,
         fetch_models: bool = True,
+        resume_gc: bool = False,
     ) -> None:
         super().__init__()
         self.paths = paths
@@ -148,9 +150,10 @@ class ChatApp(App[int]):
         # True from on_mount on, when the widgets the watchers update exist. (Not
         # `self.is_mounted`: on an App that is a method, is_mounted(widget), always true.)
         self._widgets_ready = False
-        # The model lists are asked for once the first complete frame (with the
-        # conversation list) is on its way; see `_start_loading_models`.
-        self._models_pending = fetch_models
+        # What waits for the first complete frame (with the conversation list): the model
+        # lists, and turning the garbage collector back on (`resume_gc`, see cli.run_app).
+        self._first_list_pending = True
+        self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
 
     @classmethod
@@ -350,17 +353,18 @@ class ChatApp(App[int]):
 
     # --- models --------------------------------------------------------------------------
 
-    def _start_loading_models(self) -> None:
-        """Ask every provider for its models, once, after the frame being prepared.
-
-        Called when the first conversation list has been shown (or could not be read), so
-        the first complete frame is painted before any of the model lists' work runs.
-        """
-        if not self._models_pending:
+    def _first_list_shown(self) -> None:
+        """Once the first conversation list has been shown (or could not be read): ask
+        every provider for its models and turn the garbage collector back on if asked,
+        both after the frame being prepared, the first complete one."""
+        if not self._first_list_pending:
             return
-        self._models_pending = False
-        for entry in self.catalog:
-            self.call_after_refresh(self.load_models, entry)
+        self._first_list_pending = False
+        if self.fetch_models_on_start:
+            for entry in self.catalog:
+                self.call_after_refresh(self.load_models, entry)
+        if self._resume_gc:
+            self.call_after_refresh(gc.enable)
 
     @work(group="models", exit_on_error=False)
     async def load_models(self, entry: ProviderEntry) -> None:
@@ -479,8 +483,8 @@ class ChatApp(App[int]):
             self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
         finally:
             # The first list is part of the first complete frame; the model lists come after.
-            if self._models_pending:
-                self.call_from_thread(self._start_loading_models)
+            if self._first_list_pending:
+                self.call_from_thread(self._first_list_shown)
 
     def _show_conversations(self, summaries: list[Any], problems: list[str]) -> None:
         self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
