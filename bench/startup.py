@@ -75,6 +75,9 @@ def run_once(
     """(seconds to the first frame, seconds to the complete frame) of one start."""
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
     env.pop("TUI_CHAT_CONFIG_DIR", None)
+    # The warm-up run must be able to write the .pyc files, as an installed app's are
+    # there; with PYTHONDONTWRITEBYTECODE inherited every run compiled tui_chat again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import tomllib
 
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
+from tui_chat.ui.app import ChatApp
 from tui_chat.ui.messages import MessageLog, MessageView
 from tui_chat.ui.sidebar import ConversationList, ModelNode, ProviderTree
 
@@ -131,6 +133,67 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
         await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
         await pilot.pause()
         assert "HTTP 500: the model melted" in screen_text(app)
+
+
+async def test_state_read_before_the_widgets_exist(make_app, servers):
+    """Reading `streaming` or `choice` first runs their watchers; before on_mount (as a
+    footer building its keys early does, through check_action) they must not touch the
+    widgets, which do not exist yet."""
+    app = make_app()
+    assert app.streaming is False
+    assert app.check_action("stop", ()) is None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "local › echo" in screen_text(app).splitlines()[0]  # the status line
+
+
+async def test_model_lists_load_after_the_conversation_list(make_app, servers):
+    """Model lists are asked for once the first conversation list is shown..."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        assert app.catalog.get("dead").state == "unreachable"
+
+
+async def test_model_lists_load_when_the_conversation_list_fails(make_app, servers):
+    """...and also when it cannot be read."""
+    from tui_chat.store import StoreError
+
+    app = make_app()
+
+    def failing_list():
+        raise StoreError("Could not list the conversations: test.", app.paths.conversations_dir)
+
+    app.store.list = failing_list  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        await wait_until(pilot, lambda: "Could not list" in screen_text(app))
+
+
+async def test_garbage_collector_back_on_after_the_first_list(make_app, servers):
+    """The command line turns the collector off for the start-up (resume_gc)."""
+    app = make_app()
+    gc.disable()
+    try:
+        app = ChatApp.from_paths(app.paths, environ={}, fetch_models=False, resume_gc=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, gc.isenabled)
+            assert app.query_one(ConversationList).option_count == 0  # listed (nothing)
+    finally:
+        gc.enable()
+
+
+async def test_garbage_collector_left_alone_without_resume_gc(make_app, servers):
+    app = make_app()
+    gc.disable()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+            await pilot.pause(0.1)
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 async def test_model_switch_through_the_picker(make_app, servers):

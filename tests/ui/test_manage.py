@@ -149,6 +149,38 @@ async def test_user_theme_loads_and_bad_theme_is_reported(make_app, servers):
         assert app.theme == "tui-chat-dark"  # the app still started, with its theme
 
 
+async def test_saved_theme_is_in_use_from_the_start(make_app, servers):
+    """The theme is chosen before the app runs (so its CSS is parsed once): the classes,
+    colours and theme variables must be those of the saved theme all the same."""
+    app = make_app()
+    settings = app.paths.settings_file
+    settings.write_text('theme = "tui-chat-light"\n' + settings.read_text())
+    app = make_app(write=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.query("FooterKey"))
+        await pilot.pause()
+        assert app.theme == "tui-chat-light"
+        assert app.has_class("-theme-tui-chat-light") and app.has_class("-light-mode")
+        assert not app.has_class("-dark-mode")
+        assert app.log_view.dark is False
+        assert app.query_one("#sidebar").styles.background.hex == "#FFFFFF"  # $surface
+        assert app.query_one("#status").styles.background.hex == "#E8EAED"  # $panel
+        key = app.query("FooterKey").first()
+        # A variable from the theme file's [variables]
+        assert key.get_component_styles("footer-key--key").color.hex == "#B35C00"
+
+
+async def test_missing_saved_theme_falls_back(make_app, servers):
+    app = make_app()
+    settings = app.paths.settings_file
+    settings.write_text('theme = "no-such-theme"\n' + settings.read_text())
+    app = make_app(write=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        assert app.theme == "tui-chat-dark" and app.has_class("-dark-mode")
+        assert "'no-such-theme' is not installed" in " ".join(screen_text(app).split())
+
+
 async def test_theme_previews_live_and_choice_is_saved(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import importlib
 import os
 import time
 from collections.abc import Mapping
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -21,7 +23,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from ..attachments import (
@@ -40,7 +42,6 @@ from ..chat import (
     resend_media,
     title_from,
 )
-from ..export import conversation_to_markdown, export_filename
 from ..providers import BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
 from ..store import (
@@ -59,17 +60,24 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
-from .dialogs import Confirm, Parameters, ParametersScreen, SearchConversations, TextPrompt
-from .file_picker import FilePicker
+from .footer import ChatFooter
 from .markdown_block import MarkdownBody
 from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
 from .prompt import PromptArea
 from .safe import one_line
-from .screens import CopyPicker, HelpScreen, ModelCandidate, ModelPicker, code_blocks
-from .settings_screen import SettingsResult, SettingsScreen, env_key_sources
 from .sidebar import ConversationList, ProviderTree, Sidebar
+
+# The modal screens (settings, dialogs, file picker, pickers, help) and the export are
+# imported where they are opened: the first frame needs none of them, and together with
+# the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from ..store import ConversationSummary, StoreProblem
+    from .screens import ModelCandidate
+    from .settings_screen import SettingsResult
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
@@ -79,6 +87,8 @@ SAVE_EVERY = 2.0
 FULL_GC_EVERY = 100
 #: Below this width the sidebar hides itself.
 NARROW = 90
+#: At most this long, the first frame waits for the conversation list being read.
+LIST_WAIT = 0.2
 
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped, without repeating anything."
@@ -127,11 +137,16 @@ class ChatApp(App[int]):
         problems: list[str] | None = None,
         environ: Mapping[str, str] | None = None,
         fetch_models: bool = True,
+        resume_gc: bool = False,
+        store: ConversationStore | None = None,
+        listing: Future[tuple[list[ConversationSummary], list[StoreProblem]]] | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
         self.settings = settings
-        self.store = ConversationStore(paths)
+        self.store = store or ConversationStore(paths)
+        # store.list() started before the app (cli.run_app), for the first frame.
+        self._listing = listing
         self.secrets: dict[str, str] = dict(secrets or {})
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
@@ -146,6 +161,14 @@ class ChatApp(App[int]):
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
         self._theme_before: str | None = None
+        # True from on_mount on, when the widgets the watchers update exist. (Not
+        # `self.is_mounted`: on an App that is a method, is_mounted(widget), always true.)
+        self._widgets_ready = False
+        # What waits for the first complete frame (with the conversation list): the model
+        # lists, and turning the garbage collector back on (`resume_gc`, see cli.run_app).
+        self._first_list_pending = True
+        self._resume_gc = resume_gc
+        self._theme_problems = self._register_themes()
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
@@ -167,7 +190,7 @@ class ChatApp(App[int]):
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
-        yield Footer()
+        yield ChatFooter()
 
     @property
     def log_view(self) -> MessageLog:
@@ -182,58 +205,70 @@ class ChatApp(App[int]):
         return self.query_one("#providers", ProviderTree)
 
     def on_mount(self) -> None:
-        self._register_themes()
+        self._widgets_ready = True
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        for problem, title, timeout in self._theme_problems:
+            self.notify(
+                problem, title=title or "", severity="warning", markup=False, timeout=timeout
+            )
         for problem in self.startup_problems:
             self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
         self.log_view.dark = self.current_theme.dark
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(self.settings)
         self.choice.apply_to(self.conversation)
-        for entry in self.catalog:
-            if self.fetch_models_on_start:
-                # After the first frame: the model lists never hold up the screen.
-                self.call_after_refresh(self.load_models, entry)
-            else:
+        if not self.fetch_models_on_start:
+            for entry in self.catalog:
                 entry.state = READY
                 entry.models = entry.static_models()
                 self.tree.update_entry(entry)
-        self.refresh_conversations()
+        self._list_conversations_on_start()
         self._apply_width(self.size.width)
         self.prompt.focus()
         self._update_status()
 
-    def _register_themes(self) -> None:
+    def _register_themes(self) -> list[tuple[str, str | None, float | None]]:
+        """Register the theme files and choose the theme, before the app runs.
+
+        Chosen here rather than on mount, the stylesheet is parsed once, with this theme's
+        variables: a theme set on mount made Textual re-parse and re-apply all the CSS
+        before the first frame and left its parse cache empty, so the footer's keys, the
+        first new widgets mounted, had all of it parsed once more. Returns the problems
+        (message, title, seconds shown) for `on_mount` to show.
+        """
         specs, problems = load_theme_files(builtin_dir(), self.paths.themes_dir)
+        notes: list[tuple[str, str | None, float | None]] = [
+            (problem, "Themes", 12) for problem in problems
+        ]
         for spec in specs:
             try:
                 self.register_theme(_to_theme(spec))
             except ValueError as error:
-                problems.append(f"Theme file {spec.path} was not loaded: {error}.")
-        for problem in problems:
-            self.notify(problem, title="Themes", severity="warning", markup=False, timeout=12)
-        wanted = self.settings.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self.notify(
-                f"Theme {wanted!r} is not installed; using tui-chat-dark.",
-                severity="warning",
-                markup=False,
-            )
-            self.theme = (
-                "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
-            )
+                notes.append((f"Theme file {spec.path} was not loaded: {error}.", "Themes", 12))
+        name = self.settings.theme
+        if name not in self.available_themes:
+            notes.append((f"Theme {name!r} is not installed; using tui-chat-dark.", None, None))
+            name = "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
+        # What `App._watch_theme` does, less the CSS refresh it queues: nothing is parsed
+        # yet, and the stylesheet gets this theme's variables before it is.
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
+        return notes
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted:
+        if self._widgets_ready:
             # Code blocks are highlighted for a dark or a light background.
             dark = self.current_theme.dark
             self.log_view.dark = dark
             for block in self.query(MarkdownBody):
                 block.set_dark(dark)
-        if self.is_mounted and theme != self.settings.theme and self._theme_before is None:
+        if self._widgets_ready and theme != self.settings.theme and self._theme_before is None:
             self.settings.theme = theme
             self._save_settings()
 
@@ -276,7 +311,7 @@ class ChatApp(App[int]):
     # --- status --------------------------------------------------------------------------
 
     def watch_choice(self, choice: ModelChoice) -> None:
-        if not self.is_mounted:
+        if not self._widgets_ready:
             return
         self.tree.mark_current(choice)
         self._update_status()
@@ -285,7 +320,7 @@ class ChatApp(App[int]):
         self._update_status()
 
     def _update_status(self) -> None:
-        if not self.is_mounted:
+        if not self._widgets_ready:
             return
         parts: list[tuple[str, str] | str] = [("tui-chat ", "bold")]
         parts.append(
@@ -332,11 +367,31 @@ class ChatApp(App[int]):
 
     # --- models --------------------------------------------------------------------------
 
+    def _first_list_shown(self) -> None:
+        """Once the first conversation list has been shown (or could not be read): ask
+        every provider for its models and turn the garbage collector back on if asked,
+        both after the frame being prepared, the first complete one."""
+        if not self._first_list_pending:
+            return
+        self._first_list_pending = False
+        if self.fetch_models_on_start:
+            for entry in self.catalog:
+                self.call_after_refresh(self.load_models, entry)
+        # The Markdown parser and lexers load in a thread, after the complete frame.
+        self.call_after_refresh(
+            self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
+        )
+        if self._resume_gc:
+            self.call_after_refresh(gc.enable)
+
     @work(group="models", exit_on_error=False)
     async def load_models(self, entry: ProviderEntry) -> None:
         """Ask a provider for its models in the background; start-up does not wait."""
         entry.state = LOADING
         self.tree.update_entry(entry)
+        # aiohttp takes ~0.15 s to import: in a thread, keys and frames go on meanwhile
+        # (`http.session` imports it on the event loop, where it would block them).
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
         request = self.settings.request
         await entry.refresh(request.proxy or None, listing_timeouts(request))
         self.tree.update_entry(entry)
@@ -344,6 +399,8 @@ class ChatApp(App[int]):
             self._update_status()
 
     def model_candidates(self) -> list[ModelCandidate]:
+        from .screens import ModelCandidate
+
         candidates: list[ModelCandidate] = []
         seen: set[str] = set()
 
@@ -370,6 +427,8 @@ class ChatApp(App[int]):
         return candidates
 
     def action_pick_model(self) -> None:
+        from .screens import ModelPicker
+
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
                 self.set_choice(choice)
@@ -432,14 +491,38 @@ class ChatApp(App[int]):
         await self.log_view.show(self.conversation.messages)
         self._update_status()
 
+    def _list_conversations_on_start(self) -> None:
+        """The list read while the app was starting goes into the first frame if it is
+        ready (and did not fail); otherwise a worker waits for it, or lists."""
+        listing, self._listing = self._listing, None
+        if listing is not None and not listing.done():
+            # It shared the interpreter with the imports, so it is usually not quite done;
+            # waiting here (nothing is drawn yet) lets it finish at full speed. Bounded,
+            # so a slow disk or a cold index does not hold the first frame long.
+            with contextlib.suppress(TimeoutError):
+                listing.exception(timeout=LIST_WAIT)
+        if listing is not None and listing.done() and listing.exception() is None:
+            summaries, problems = listing.result()
+            self._show_conversations(summaries, [str(p) for p in problems])
+            self._first_list_shown()
+        else:
+            self.refresh_conversations(listing)
+
     @work(thread=True, group="list", exclusive=True, exit_on_error=False)
-    def refresh_conversations(self) -> None:
+    def refresh_conversations(
+        self,
+        listing: Future[tuple[list[ConversationSummary], list[StoreProblem]]] | None = None,
+    ) -> None:
         try:
-            summaries, problems = self.store.list()
+            summaries, problems = listing.result() if listing is not None else self.store.list()
         except StoreError as error:
             self.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
+        else:
+            self.call_from_thread(self._show_conversations, summaries, [str(p) for p in problems])
+        finally:
+            # The first list is part of the first complete frame; the model lists come after.
+            if self._first_list_pending:
+                self.call_from_thread(self._first_list_shown)
 
     def _show_conversations(self, summaries: list[Any], problems: list[str]) -> None:
         self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
@@ -731,7 +814,6 @@ class ChatApp(App[int]):
         gc.freeze()
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, FULL_GC_EVERY)
-        self.run_worker(warm_up, thread=True, group="warm-up", exit_on_error=False)
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
         view.show_progress(recorder.text, recorder.reasoning)
@@ -826,6 +908,8 @@ class ChatApp(App[int]):
         await self.start_answer(continue_from=last)
 
     def action_copy(self) -> None:
+        from .screens import CopyPicker, code_blocks
+
         answers = [
             m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
         ]
@@ -863,6 +947,8 @@ class ChatApp(App[int]):
             for path in paths or []:
                 await self.query_one(ChipBar).add_path(path)
             self.prompt.focus()
+
+        from .file_picker import FilePicker
 
         self.push_screen(FilePicker(self._picker_start), chosen)
 
@@ -904,6 +990,8 @@ class ChatApp(App[int]):
             return None
 
     async def action_rename_conversation(self, conversation_id: str | None = None) -> None:
+        from .dialogs import TextPrompt
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -922,6 +1010,8 @@ class ChatApp(App[int]):
         )
 
     async def action_delete_conversation(self, conversation_id: str | None = None) -> None:
+        from .dialogs import Confirm
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -955,6 +1045,8 @@ class ChatApp(App[int]):
         )
 
     def action_search_conversations(self) -> None:
+        from .dialogs import SearchConversations
+
         async def chosen(conversation_id: str | None) -> None:
             if conversation_id:
                 await self.open_conversation(conversation_id)
@@ -962,6 +1054,9 @@ class ChatApp(App[int]):
         self.push_screen(SearchConversations(self.store), chosen)
 
     async def action_export_conversation(self, conversation_id: str | None = None) -> None:
+        from ..export import conversation_to_markdown, export_filename
+        from .dialogs import TextPrompt
+
         conversation = self._conversation(conversation_id)
         if conversation is None:
             return
@@ -1009,6 +1104,8 @@ class ChatApp(App[int]):
         return [entry.api_key for entry in self.catalog if entry.api_key]
 
     def action_conversation_parameters(self) -> None:
+        from .dialogs import Parameters, ParametersScreen
+
         conversation = self.conversation
         current = Parameters(
             conversation.system_prompt,
@@ -1038,6 +1135,7 @@ class ChatApp(App[int]):
 
     def action_settings(self) -> None:
         """The settings screen; saved settings take effect at once."""
+        from .settings_screen import SettingsScreen, env_key_sources
 
         def done(result: SettingsResult | None) -> None:
             if result is not None:
@@ -1084,6 +1182,8 @@ class ChatApp(App[int]):
             self.prompt.focus()
 
     def action_help(self) -> None:
+        from .screens import HelpScreen
+
         rows: list[tuple[str, str, str]] = []
         for binding in PromptArea.BINDINGS:
             if isinstance(binding, Binding):

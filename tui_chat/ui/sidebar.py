@@ -173,6 +173,8 @@ class ConversationList(OptionList):
     #: (about 0.5 ms each), and the search (F3) reaches the older ones.
     LIMIT = 150
 
+    _generation = 0
+
     def set_summaries(self, summaries: list[ConversationSummary], current: str | None) -> None:
         highlighted = None
         options = []
@@ -190,9 +192,21 @@ class ConversationList(OptionList):
         if hidden > 0:
             more = plain(f"… {hidden:,} older conversations: F3 searches them all")
             options.append(Option(more, disabled=True))
-        self.set_options(options)
+        # Only as many as the screen can show are laid out before the next frame (an
+        # OptionList works out the height of each option it gets, wrapping its text); the
+        # rest, below, are added after it. (Through the app: a widget's callback for after
+        # a refresh is dropped if it comes before the app runs, as on mount.)
+        first = max(self.app.size.height // 2 + 1, (highlighted or 0) + 1)
+        self._generation += 1
+        self.set_options(options[:first])
         if options:
             self.highlighted = highlighted if highlighted is not None else 0
+        if len(options) > first:
+            self.app.call_after_refresh(self._add_rest, self._generation, options[first:])
+
+    def _add_rest(self, generation: int, options: list[Option]) -> None:
+        if generation == self._generation:  # not replaced by a newer list meanwhile
+            self.add_options(options)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
