@@ -67,5 +67,25 @@ async def test_keys_follow_bindings_and_focus(make_app, servers):
         await wait_until(pilot, lambda: "submit" in keys(app))
 
 
+async def test_an_answer_turns_keys_on_and_off_in_place(make_app, servers):
+    """Starting and ending an answer changes only which keys are enabled: the same key
+    widgets are updated (a rebuild made each answer's last frame dearer)."""
+    app = make_app(model="gated")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: stop_disabled(app) is True)
+        before = keys(app)
+        await pilot.press(*"hi")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: stop_disabled(app) is False)
+        assert before["retry"].has_class("-disabled")
+        servers.gate.set()
+        await wait_until(pilot, lambda: stop_disabled(app) is True)
+        after = keys(app)
+        assert not after["retry"].has_class("-disabled")
+        assert all(after[action] is key for action, key in before.items())
+        line = screen_text(app).splitlines()[-1]
+        assert "Stop" in line and "Send" in line
+
+
 def test_is_textuals_footer():
     assert issubclass(ChatFooter, Footer)
