@@ -7,12 +7,8 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from . import __version__
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 DESCRIPTION = """\
 A full-screen terminal chat client for language-model providers: g4f backends
@@ -93,35 +89,10 @@ def run_app(paths: object) -> int:
     # it back on then), and in any case once the app has ended.
     gc.disable()
     try:
-        from .store import ConversationStore
-
-        store = ConversationStore(paths)  # type: ignore[arg-type]
-        listing = _list_in_background(store)
         from .ui.app import ChatApp
 
-        app = ChatApp.from_paths(  # type: ignore[arg-type]
-            paths, store=store, listing=listing, resume_gc=True
-        )
+        app = ChatApp.from_paths(paths, resume_gc=True)  # type: ignore[arg-type]
         app.run()
     finally:
         gc.enable()
     return app.return_code or 0
-
-
-def _list_in_background(store: Any) -> Future[Any]:
-    """`store.list()` in a thread started before the UI is imported, so the conversation
-    list is ready for the first frame: reading 2,000 conversations' index takes ~45 ms,
-    which after the first frame, shared with the event loop, delayed the list by ~0.1 s."""
-    import threading
-    from concurrent.futures import Future
-
-    future: Future[Any] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(store.list())
-        except BaseException as error:
-            future.set_exception(error)
-
-    threading.Thread(target=run, name="tui-chat-list", daemon=True).start()
-    return future

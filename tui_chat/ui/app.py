@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import importlib
 import os
@@ -73,9 +72,6 @@ from .sidebar import ConversationList, ProviderTree, Sidebar
 # imported where they are opened: the first frame needs none of them, and together with
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
-    from ..store import ConversationSummary, StoreProblem
     from .screens import ModelCandidate
     from .settings_screen import SettingsResult
 
@@ -87,8 +83,6 @@ SAVE_EVERY = 2.0
 FULL_GC_EVERY = 100
 #: Below this width the sidebar hides itself.
 NARROW = 90
-#: At most this long, the first frame waits for the conversation list being read.
-LIST_WAIT = 0.2
 
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped, without repeating anything."
@@ -138,15 +132,11 @@ class ChatApp(App[int]):
         environ: Mapping[str, str] | None = None,
         fetch_models: bool = True,
         resume_gc: bool = False,
-        store: ConversationStore | None = None,
-        listing: Future[tuple[list[ConversationSummary], list[StoreProblem]]] | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
         self.settings = settings
-        self.store = store or ConversationStore(paths)
-        # store.list() started before the app (cli.run_app), for the first frame.
-        self._listing = listing
+        self.store = ConversationStore(paths)
         self.secrets: dict[str, str] = dict(secrets or {})
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
@@ -223,7 +213,7 @@ class ChatApp(App[int]):
                 entry.state = READY
                 entry.models = entry.static_models()
                 self.tree.update_entry(entry)
-        self._list_conversations_on_start()
+        self.refresh_conversations()
         self._apply_width(self.size.width)
         self.prompt.focus()
         self._update_status()
@@ -491,30 +481,10 @@ class ChatApp(App[int]):
         await self.log_view.show(self.conversation.messages)
         self._update_status()
 
-    def _list_conversations_on_start(self) -> None:
-        """The list read while the app was starting goes into the first frame if it is
-        ready (and did not fail); otherwise a worker waits for it, or lists."""
-        listing, self._listing = self._listing, None
-        if listing is not None and not listing.done():
-            # It shared the interpreter with the imports, so it is usually not quite done;
-            # waiting here (nothing is drawn yet) lets it finish at full speed. Bounded,
-            # so a slow disk or a cold index does not hold the first frame long.
-            with contextlib.suppress(TimeoutError):
-                listing.exception(timeout=LIST_WAIT)
-        if listing is not None and listing.done() and listing.exception() is None:
-            summaries, problems = listing.result()
-            self._show_conversations(summaries, [str(p) for p in problems])
-            self._first_list_shown()
-        else:
-            self.refresh_conversations(listing)
-
     @work(thread=True, group="list", exclusive=True, exit_on_error=False)
-    def refresh_conversations(
-        self,
-        listing: Future[tuple[list[ConversationSummary], list[StoreProblem]]] | None = None,
-    ) -> None:
+    def refresh_conversations(self) -> None:
         try:
-            summaries, problems = listing.result() if listing is not None else self.store.list()
+            summaries, problems = self.store.list()
         except StoreError as error:
             self.call_from_thread(self.notify, str(error), severity="error", markup=False)
         else:

@@ -194,15 +194,16 @@ class ConversationList(OptionList):
             options.append(Option(more, disabled=True))
         # Only as many as the screen can show are laid out before the next frame (an
         # OptionList works out the height of each option it gets, wrapping its text); the
-        # rest, below, are added after it. (Through the app: a widget's callback for after
-        # a refresh is dropped if it comes before the app runs, as on mount.)
+        # rest, below, are added after it. (Not before the app runs: Textual drops
+        # callbacks for after a refresh until then.)
         first = max(self.app.size.height // 2 + 1, (highlighted or 0) + 1)
+        rest = options[first:] if self.app.is_running else []
         self._generation += 1
-        self.set_options(options[:first])
+        self.set_options(options[: len(options) - len(rest)])
         if options:
             self.highlighted = highlighted if highlighted is not None else 0
-        if len(options) > first:
-            self.app.call_after_refresh(self._add_rest, self._generation, options[first:])
+        if rest:
+            self.call_after_refresh(self._add_rest, self._generation, rest)
 
     def _add_rest(self, generation: int, options: list[Option]) -> None:
         if generation == self._generation:  # not replaced by a newer list meanwhile
