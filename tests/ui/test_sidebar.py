@@ -1,11 +1,13 @@
-"""The conversation list: the first screenful at once, the rest after the next frame."""
+"""The conversation list: the first screenful at once, the rest after the next frame; the
+first list from the index."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tui_chat.store import ConversationSummary
+from tui_chat.store import Conversation, ConversationStore, ConversationSummary, Message
 from tui_chat.ui.sidebar import ConversationList
 
 from .conftest import wait_until
@@ -32,6 +34,11 @@ def summaries(count: int) -> list[ConversationSummary]:
 
 def ids(listing: ConversationList) -> list[str | None]:
     return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+
+
+def ids_newest_first(saved: list[str]) -> list[str]:
+    """Saved one after the other, the last is the newest."""
+    return saved[::-1]
 
 
 async def test_first_screenful_then_the_rest(make_app, servers):
@@ -70,3 +77,58 @@ async def test_current_conversation_older_than_the_limit_is_listed(make_app, ser
         await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 2)
         assert ids(listing)[ConversationList.LIMIT] == "c0180"
         assert listing.highlighted == ConversationList.LIMIT
+
+
+# --- the first list, from the index -----------------------------------------------------
+
+
+async def test_total_gives_the_older_row(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        listing = app.query_one(ConversationList)
+        listing.set_summaries(summaries(10), None, total=500)
+        await wait_until(pilot, lambda: listing.option_count == 11)
+        assert "490 older conversations" in str(listing.get_option_at_index(10).prompt)
+
+
+def saved_conversations(paths, titles: list[str]) -> list[str]:
+    store = ConversationStore(paths)
+    ids = []
+    for title in titles:
+        conversation = Conversation(title=title, messages=[Message("user", "hi")])
+        store.save(conversation)
+        ids.append(conversation.id)
+    store.list()  # writes the index, as a previous session does
+    return ids
+
+
+async def test_first_list_comes_from_the_index_then_the_files_are_checked(make_app, servers):
+    paths = make_app().paths
+    saved = saved_conversations(paths, ["one", "two", "three"])
+    ConversationStore(paths).path_for(saved[0]).unlink()  # since the index was written
+    app = make_app(write=False)
+    checked = threading.Event()
+    list_files = app.store.list
+
+    def held_list():
+        checked.wait(10)
+        return list_files()
+
+    app.store.list = held_list  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        # On mount, from the index: all three, though one file is gone.
+        assert ids(listing) == ids_newest_first(saved)
+        checked.set()
+        await wait_until(pilot, lambda: ids(listing) == ids_newest_first(saved[1:]))
+
+
+async def test_without_an_index_the_first_list_comes_from_the_files(make_app, servers):
+    paths = make_app().paths
+    saved = saved_conversations(paths, ["one", "two"])
+    ConversationStore(paths).index_file.unlink()
+    app = make_app(write=False)
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(ConversationList)
+        await wait_until(pilot, lambda: ids(listing) == ids_newest_first(saved))

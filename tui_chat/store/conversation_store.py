@@ -10,6 +10,7 @@ disk merges with that version first (merge.py), under a folder lock.
 from __future__ import annotations
 
 import functools
+import heapq
 import os
 import re
 import threading
@@ -237,6 +238,17 @@ class ConversationStore:
         summaries = [e.summary(cid, folder / (cid + SUFFIX)) for cid, e in index.items()]
         summaries.sort(key=lambda s: s.updated, reverse=True)
         return summaries, problems
+
+    def recent_from_index(self, count: int) -> tuple[list[ConversationSummary], int] | None:
+        """The `count` newest conversations and how many there are, as the index last
+        written says, without checking the files against it as `list()` does: for a first
+        screen to show at once, before `list()` has checked. None without a usable index."""
+        index = load_index(self.index_file)
+        if not index:
+            return None
+        newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)
+        folder = self.folder
+        return [entry.summary(cid, folder / (cid + SUFFIX)) for cid, entry in newest], len(index)
 
     def search(self, query: str) -> list[ConversationSummary]:
         """Conversations whose title or any message contains `query` (case-insensitive)."""

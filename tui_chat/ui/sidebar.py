@@ -175,7 +175,11 @@ class ConversationList(OptionList):
 
     _generation = 0
 
-    def set_summaries(self, summaries: list[ConversationSummary], current: str | None) -> None:
+    def set_summaries(
+        self, summaries: list[ConversationSummary], current: str | None, total: int | None = None
+    ) -> None:
+        """List `summaries` (newest first); `total` says how many there are when those are
+        only the newest ones."""
         highlighted = None
         options = []
         shown = summaries[: self.LIMIT]
@@ -188,22 +192,21 @@ class ConversationList(OptionList):
             options.append(Option(prompt, id=summary.id))
             if summary.id == current:
                 highlighted = index
-        hidden = len(summaries) - len(shown)
+        hidden = (len(summaries) if total is None else total) - len(shown)
         if hidden > 0:
             more = plain(f"… {hidden:,} older conversations: F3 searches them all")
             options.append(Option(more, disabled=True))
         # Only as many as the screen can show are laid out before the next frame (an
         # OptionList works out the height of each option it gets, wrapping its text); the
-        # rest, below, are added after it. (Not before the app runs: Textual drops
-        # callbacks for after a refresh until then.)
+        # rest, below, are added after it. (Through the app: a widget's callback for after
+        # a refresh is dropped if it comes before the app runs, as on mount.)
         first = max(self.app.size.height // 2 + 1, (highlighted or 0) + 1)
-        rest = options[first:] if self.app.is_running else []
         self._generation += 1
-        self.set_options(options[: len(options) - len(rest)])
+        self.set_options(options[:first])
         if options:
             self.highlighted = highlighted if highlighted is not None else 0
-        if rest:
-            self.call_after_refresh(self._add_rest, self._generation, rest)
+        if len(options) > first:
+            self.app.call_after_refresh(self._add_rest, self._generation, options[first:])
 
     def _add_rest(self, generation: int, options: list[Option]) -> None:
         if generation == self._generation:  # not replaced by a newer list meanwhile

@@ -1,0 +1,52 @@
+"""recent_from_index: the newest conversations as the index says, for the app's first frame."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tui_chat.store import Conversation, ConversationStore, Message
+
+
+def test_recent_from_index_is_the_index_as_written(store: ConversationStore) -> None:
+    assert store.recent_from_index(10) is None  # no index yet
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for i in range(5):
+        c = Conversation(
+            title=f"c{i}",
+            created=base,
+            updated=base + timedelta(hours=i),
+            messages=[Message("user", "hi", created=base)],
+        )
+        store.save(c)
+        ids.append(c.id)
+    full, _ = store.list()  # writes the index
+    recent, total = ConversationStore(store.paths).recent_from_index(3)
+    assert total == 5
+    assert recent == full[:3]
+    assert [s.id for s in recent] == ids[:1:-1]
+
+
+def test_recent_from_index_does_not_check_the_files(store: ConversationStore) -> None:
+    """A conversation deleted since the index was written is still there, until list()
+    has run (the app runs it after its first frame)."""
+    kept, gone = Conversation(title="kept"), Conversation(title="gone")
+    for c in (kept, gone):
+        c.messages.append(Message("user", "hi"))
+        store.save(c)
+    store.list()
+    store.path_for(gone.id).unlink()
+    recent, total = ConversationStore(store.paths).recent_from_index(10)
+    assert {s.title for s in recent} == {"kept", "gone"} and total == 2
+    ConversationStore(store.paths).list()
+    recent, total = ConversationStore(store.paths).recent_from_index(10)
+    assert [s.title for s in recent] == ["kept"] and total == 1
+
+
+def test_recent_from_index_without_a_usable_index(store: ConversationStore) -> None:
+    c = Conversation(title="x")
+    c.messages.append(Message("user", "hi"))
+    store.save(c)
+    store.list()
+    store.index_file.write_text("{not json")
+    assert ConversationStore(store.paths).recent_from_index(10) is None
