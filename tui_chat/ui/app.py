@@ -487,8 +487,8 @@ class ChatApp(App[int]):
     def _list_conversations_on_start(self) -> None:
         """The first frame lists the newest conversations as the index says (one file,
         ~10 ms for 2,000); `list()`, which also checks every file against the index
-        (~40 ms, that the first frame waited for), then runs in a worker after that frame
-        and brings the list up to date. Without a usable index, only the worker."""
+        (~40 ms for 2,000), runs in a worker after that frame and brings the list up to
+        date. Without a usable index, only the worker."""
         recent = self.store.recent_from_index(ConversationList.LIMIT)
         if recent is None:
             self.refresh_conversations()
