@@ -362,8 +362,8 @@ class ChatApp(App[int]):
 
     def _first_list_shown(self) -> None:
         """Once the first conversation list has been shown (or could not be read): ask
-        every provider for its models and turn the garbage collector back on if asked,
-        both after the frame being prepared, the first complete one."""
+        every provider for its models, warm the Markdown renderer and settle the garbage
+        collector, all after the frame being prepared, the first complete one."""
         if not self._first_list_pending:
             return
         self._first_list_pending = False
@@ -374,8 +374,22 @@ class ChatApp(App[int]):
         self.call_after_refresh(
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )
+        self.call_after_refresh(self._settle_gc)
+
+    def _settle_gc(self) -> None:
+        """After the first complete frame, the garbage collector's settings for the session.
+
+        A full collection walks every object and stalls the loop (40-90 ms on a 2-core
+        machine): frames and keystrokes wait. What start-up made (modules, widgets, styles)
+        lives as long as the app: frozen out of the collector's sight. Full collections
+        come ten times less often (about every 8 s while an answer streams, not about once
+        a second): cycles left over wait a little longer. Then the collector is back on if
+        start-up turned it off (`resume_gc`, see cli.run_app)."""
+        gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_GC_EVERY)
         if self._resume_gc:
-            self.call_after_refresh(gc.enable)
+            gc.enable()
 
     @work(group="models", exit_on_error=False)
     async def load_models(self, entry: ProviderEntry) -> None:
@@ -791,16 +805,6 @@ class ChatApp(App[int]):
         finally:
             painter.stop()
             self._finish_answer(conversation, view, recorder)
-
-    def on_ready(self) -> None:
-        # A full garbage collection walks every object and stalls the loop (40-90 ms on a
-        # 2-core machine): frames and keystrokes wait. What the first frame made (modules,
-        # widgets, styles) lives as long as the app: move it out of the collector's sight.
-        # And let full collections come ten times less often (about every 8 s while an
-        # answer streams, not about once a second): cycles left over wait a little longer.
-        gc.freeze()
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, FULL_GC_EVERY)
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
         view.show_progress(recorder.text, recorder.reasoning)

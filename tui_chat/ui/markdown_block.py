@@ -21,11 +21,11 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from .markdown_render import render_markdown
-from .markdown_split import MarkdownSplitter, Piece
+from .markdown_split import MarkdownSplitter
 
 
 def estimate_height(text: str, width: int) -> int:
-    """Lines the Markdown will take, roughly: wrapped source lines; fences add padding."""
+    """Lines the Markdown will take, roughly: its source lines, wrapped at `width`."""
     if not text.strip():
         return 0
     width = max(width, 1)
@@ -45,7 +45,7 @@ class _Rendered:
     """One piece of an answer and its lines, rendered at most once per width and style
     while it is among the `KEEP_RENDERED` most recently rendered."""
 
-    __slots__ = ("_estimate", "_height", "_key", "display", "gap", "lines")
+    __slots__ = ("_height", "_key", "display", "gap", "lines")
 
     #: The pieces holding lines, oldest first (a dict keeps insertion order).
     recent: ClassVar[dict[_Rendered, None]] = {}
@@ -53,8 +53,8 @@ class _Rendered:
     def __init__(self, display: str, gap: bool) -> None:
         self.display = display
         self.gap = gap  # a blank line ended it: one blank line follows it on screen
-        self._estimate: tuple[int, int] = (-1, 0)
-        self._height: tuple[int, int] = (-1, 0)  # its real height, known once rendered
+        # (width, lines, exact): the real height once rendered at that width, else a guess.
+        self._height: tuple[int, int, bool] = (-1, 0, False)
         self._key: tuple[int, Style, bool] | None = None
         self.lines: list[Strip] = []
 
@@ -63,7 +63,7 @@ class _Rendered:
         if self._key != key:
             self.lines = render_markdown(self.display, width, style, dark)
             self._key = key
-            self._height = (width, len(self.lines))
+            self._height = (width, len(self.lines), True)
             recent = _Rendered.recent
             recent.pop(self, None)
             recent[self] = None
@@ -73,15 +73,13 @@ class _Rendered:
                 oldest.lines, oldest._key = [], None
         return self.lines
 
-    def height(self, width: int, style: Style, dark: bool) -> int:
-        if self._height[0] == width:
-            return self._height[1]
-        if self._estimate[0] != width:
-            self._estimate = (width, estimate_height(self.display, width))
-        return self._estimate[1]
+    def height(self, width: int) -> int:
+        if self._height[0] != width:
+            self._height = (width, estimate_height(self.display, width), False)
+        return self._height[1]
 
     def knows_height(self, width: int) -> bool:
-        return self._height[0] == width
+        return self._height[0] == width and self._height[2]
 
 
 class MarkdownBody(Widget):
@@ -102,16 +100,13 @@ class MarkdownBody(Widget):
         self.eager_bottom = streaming
         self.text = ""
         self.committed = 0  # text[:committed] is in finished pieces
-        self.blocks: list[str] = []  # the raw text of each finished piece
         self.splitter = MarkdownSplitter()
         self._pieces: list[_Rendered] = []
         self._tail = _Rendered("", gap=False)
         self._tail_raw = ""
         self._style = Style()
-        # The layout in force: its width, each piece's first line, each piece's height.
-        self._laid_width = -1
-        self._starts: list[int] = []
-        self._heights: list[int] = []
+        # The layout in force: its width, its pieces, their first lines and their heights.
+        self._laid: tuple[int, list[_Rendered], list[int], list[int]] = (-1, [], [], [])
         self._relayout_pending = False
         if text:
             self.set_text(text, final=not streaming)
@@ -126,7 +121,8 @@ class MarkdownBody(Widget):
         pieces, taken = self.splitter.take(text[self.committed :], final=final)
         self.committed += taken
         for piece in pieces:
-            self._add(piece)
+            gap = piece.raw.rstrip(" \t").endswith("\n\n")
+            self._pieces.append(_Rendered(piece.display, gap))
         tail = text[self.committed :]
         changed = bool(pieces)
         if tail != self._tail_raw:
@@ -137,14 +133,10 @@ class MarkdownBody(Widget):
         if changed and self.is_attached:
             self.refresh(layout=True)
 
-    def _add(self, piece: Piece) -> None:
-        self.blocks.append(piece.raw)
-        gap = piece.raw.rstrip(" \t").endswith("\n\n")
-        self._pieces.append(_Rendered(piece.display, gap))
-
     def shown_text(self) -> str:
-        """Everything shown, in order: the finished pieces and the tail."""
-        return "".join(self.blocks) + self._tail_raw
+        """What the widget shows: all of the text is in its pieces and tail, each drawn
+        wherever it scrolls into view."""
+        return self.text[: self.committed] + self._tail_raw
 
     def set_dark(self, dark: bool) -> None:
         if dark != self.dark:
@@ -167,14 +159,16 @@ class MarkdownBody(Widget):
                 if seen >= viewport.height:
                     break
                 seen += len(piece.render(width, style, self.dark)) + piece.gap
-        heights = [piece.height(width, style, self.dark) + piece.gap for piece in pieces]
-        if heights and pieces[-1].gap:
-            heights[-1] -= 1  # no blank line after the last piece
-        starts, total = [], 0
-        for height in heights:
+        starts: list[int] = []
+        heights: list[int] = []
+        total = 0
+        for index, piece in enumerate(pieces):
+            if index and pieces[index - 1].gap:
+                total += 1  # the blank line after a piece that ended a paragraph
             starts.append(total)
-            total += height
-        self._laid_width, self._starts, self._heights = width, starts, heights
+            heights.append(piece.height(width))
+            total += heights[-1]
+        self._laid = (width, pieces, starts, heights)
         return total
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -184,22 +178,21 @@ class MarkdownBody(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         style = self._style
-        index = bisect_right(self._starts, y) - 1
-        pieces = self._all()
-        if width != self._laid_width or not 0 <= index < min(len(pieces), len(self._starts)):
+        laid_width, pieces, starts, heights = self._laid
+        index = bisect_right(starts, y) - 1
+        if width != laid_width or index < 0:
             return Strip.blank(width, style)
-        piece = pieces[index]
+        piece, height = pieces[index], heights[index]
         known = piece.knows_height(width)
         lines = piece.render(width, style, self.dark)
-        laid = self._heights[index] - (piece.gap and index < len(pieces) - 1)
-        if not known and len(lines) != laid and not self._relayout_pending:
+        if not known and len(lines) != height and not self._relayout_pending:
             # The estimate was off: lay out again with the real height.
             self._relayout_pending = True
             self.call_after_refresh(self._relayout)
-        offset = y - self._starts[index]
-        if offset < min(len(lines), laid):
+        offset = y - starts[index]
+        if offset < min(len(lines), height):
             return lines[offset]
-        return Strip.blank(width, style)
+        return Strip.blank(width, style)  # a gap line, or beyond a short guess
 
     def _relayout(self) -> None:
         self._relayout_pending = False

@@ -41,7 +41,6 @@ NULL = Style()
 class MarkdownTheme:
     """The styles of Markdown's elements; ANSI colours, so terminal themes apply."""
 
-    dark: bool
     headings: tuple[Style, ...]
     code_inline: Style
     link: Style
@@ -59,7 +58,6 @@ class MarkdownTheme:
 @lru_cache(maxsize=2)
 def theme_for(dark: bool) -> MarkdownTheme:
     return MarkdownTheme(
-        dark=dark,
         headings=(
             Style(bold=True, underline=True, color="magenta" if dark else "blue"),
             Style(bold=True, color="magenta" if dark else "blue"),

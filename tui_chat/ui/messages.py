@@ -1,11 +1,11 @@
 """The message log: one view per message, a streaming answer, and a window over history.
 
 Costs measured here shaped this module: a Textual `Markdown` widget costs ~60 ms to
-mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So answers
-are columns of line-API pieces (`MarkdownBlock`, drawn by `markdown_render`) rendered only
-when seen, only a window of messages near the viewport is mounted, and a streaming answer
-commits finished Markdown blocks once and re-renders only its last one, at most once per
-frame.
+mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So an
+answer is one line-API widget (`markdown_block.MarkdownBody`, drawn by `markdown_render`)
+whose pieces render only when seen, only a window of messages near the viewport is
+mounted, and a streaming answer commits finished pieces once and re-renders only its
+open tail, at most once per frame.
 """
 
 from __future__ import annotations

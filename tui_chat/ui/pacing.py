@@ -42,7 +42,6 @@ class FramePacer:
         self.rate = rate
         self.clock = clock
         self.stopped = False
-        self.last_cost = 0.0
         self._timer: object = None
 
     def start(self) -> FramePacer:
@@ -60,8 +59,8 @@ class FramePacer:
     def _painted(self, started: float) -> None:
         if self.stopped:
             return
-        self.last_cost = self.clock() - started
-        self._timer = self.node.set_timer(next_delay(self.last_cost, self.rate), self._tick)
+        cost = self.clock() - started
+        self._timer = self.node.set_timer(next_delay(cost, self.rate), self._tick)
 
     def stop(self) -> None:
         self.stopped = True
