@@ -397,11 +397,6 @@ def split_bytes(data: bytes, size: int = 1) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
-async def chunks_of(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
-    for part in parts:
-        yield part
-
-
 async def collect(gen: AsyncIterator[Any]) -> tuple[list[Any], ProviderError | None]:
     """Everything a caller receives, and the ProviderError that ended the stream, if any."""
     items: list[Any] = []

@@ -80,10 +80,11 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                     "stream. Is the URL a g4f backend?"
                 )
             received = False
-            async for item in http.iter_response(response):
+            async for items in http.iter_batches(response):
                 received = True
-                for output in cls.parse_event(item.data):
-                    yield output
+                for item in items:
+                    for output in cls.parse_event(item.data):
+                        yield output
             if not received:
                 raise BadResponseError(
                     f"The server at {http.host_of(url)} ended the stream without sending anything."

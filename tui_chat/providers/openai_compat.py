@@ -61,15 +61,18 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                     f"The server at {http.host_of(url)} answered with a web page, not a chat "
                     "stream. Is the base URL right (it usually ends in /v1)?"
                 )
-            received = finished = False
-            async for item in http.iter_response(response):
+            received = finished = done = False
+            async for items in http.iter_batches(response):
                 received = True
-                if item.data.strip() == "[DONE]":
-                    finished = True
+                for item in items:
+                    if item.data.strip() == "[DONE]":
+                        finished = done = True
+                        break
+                    for output in _parse_chunk(item.data, splitter):
+                        finished = finished or isinstance(output, FinishReason)
+                        yield output
+                if done:
                     break
-                for output in _parse_chunk(item.data, splitter):
-                    finished = finished or isinstance(output, FinishReason)
-                    yield output
             for output in splitter.flush():
                 yield output
             if not received:
