@@ -634,7 +634,6 @@ class ChatApp(App[int]):
         conversation.messages.append(message)
         if not conversation.title:
             conversation.title = title_from(text or ", ".join(p.name for p in prepared))
-        await self.log_view.add(message)
         self.prompt.clear()
         await chips.clear_chips()
         self.save_conversation(conversation)
@@ -643,7 +642,7 @@ class ChatApp(App[int]):
             # to date when the answer ends (message count, a title from the backend).
             self.refresh_conversations()
         media = [item for p in prepared if (item := p.media()) is not None]
-        await self.start_answer(media=media)
+        await self.start_answer(media=media, question=self.log_view.new_view(message))
 
     def _prepare_attachments(self, paths: list[Path], text: str) -> list[Prepared] | None:
         """Read and check the chips' files now (they may have changed since they were
@@ -701,12 +700,17 @@ class ChatApp(App[int]):
         return prepared
 
     async def start_answer(
-        self, *, continue_from: Message | None = None, media: list[MediaItem] | None = None
+        self,
+        *,
+        continue_from: Message | None = None,
+        media: list[MediaItem] | None = None,
+        question: MessageView | None = None,
     ) -> None:
         """Begin streaming an answer to the conversation as it stands.
 
         `media` are the images of the message just sent; for a retry or a continue they
-        are read again from the files the last message of the user recorded.
+        are read again from the files the last message of the user recorded. `question`
+        is the view of the message just sent: it is shown with the answer's, in one mount.
         """
         conversation = self.conversation
         choice = self.choice
@@ -715,10 +719,8 @@ class ChatApp(App[int]):
         if continue_from is not None:
             message = continue_from
             upto = conversation.messages.index(message) + 1
-            view = self.log_view.view_for(message)
-            if view is not None:
+            if self.log_view.view_for(message) is not None:
                 await self.log_view.drop(message)
-            view = await self.log_view.add(message, streaming=True)
         else:
             message = Message(
                 role="assistant", content="", provider=choice.answerer(), model=choice.model
@@ -726,7 +728,8 @@ class ChatApp(App[int]):
             message.status = "streaming"
             conversation.messages.append(message)
             upto = len(conversation.messages) - 1
-            view = await self.log_view.add(message, streaming=True)
+        view = self.log_view.new_view(message, streaming=True)
+        await self.log_view.add(*([question] if question else []), view)
         self.streaming = True
         self.answer_worker = self.stream_answer(
             conversation, choice, message, view, upto, continue_from is not None, media

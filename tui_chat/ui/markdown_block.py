@@ -122,7 +122,14 @@ class MarkdownBody(Widget):
         self.committed += taken
         for piece in pieces:
             gap = piece.raw.rstrip(" \t").endswith("\n\n")
-            self._pieces.append(_Rendered(piece.display, gap))
+            if piece.display == self._tail.display:
+                # The open tail, finished as it stands (the end of a stream): its lines,
+                # already rendered for the last frame, are the piece's.
+                self._tail.gap = gap
+                self._pieces.append(self._tail)
+                self._tail = _Rendered("", gap=False)
+            else:
+                self._pieces.append(_Rendered(piece.display, gap))
         tail = text[self.committed :]
         changed = bool(pieces)
         if tail != self._tail_raw:

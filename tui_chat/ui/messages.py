@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.reactive import var
 from textual.widgets import Collapsible, Static
 
@@ -23,6 +25,9 @@ from ..attachments import describe_size
 from ..store import Message
 from .markdown_block import MarkdownBody
 from .safe import one_line, plain
+
+if TYPE_CHECKING:
+    from textual._arrange import DockArrangeResult
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
@@ -216,21 +221,28 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.following = True
         self.follow()  # after the new messages have been laid out
 
-    def _view(self, message: Message, streaming: bool = False) -> MessageView:
-        view = MessageView(message, streaming=streaming, dark=self.dark)
-        self.views[message.id] = view
+    def _view(self, message: Message) -> MessageView:
+        view = self.views[message.id] = self.new_view(message)
         return view
 
-    async def add(self, message: Message, *, streaming: bool = False) -> MessageView:
-        """Append a new message (already appended to the conversation's list)."""
-        if self.end < len(self.messages) - 1:
-            await self.jump_to_end()
-        view = self._view(message, streaming)
-        await self.mount(view, before=self._newer)
+    def new_view(self, message: Message, *, streaming: bool = False) -> MessageView:
+        """A view of a message just appended to the conversation, for `add` to show."""
+        return MessageView(message, streaming=streaming, dark=self.dark)
+
+    async def add(self, *views: MessageView) -> None:
+        """Show the views of the newest messages (already appended to the conversation),
+        in one mount, and follow them."""
+        first_new = len(self.messages) - len(views)
+        if self.end < first_new:
+            # The reader was among older messages: the window moves to the newest first.
+            await self._rewindow(max(0, first_new - WINDOW), first_new)
+        for view in views:
+            self.views[view.message.id] = view
+        await self.mount_all(views, before=self._newer)
         self.end = len(self.messages)
         self._update_markers()
+        self.following = True
         self.follow()
-        return view
 
     async def replace(self, message: Message) -> None:
         """Re-render a finished message (after an edit or a retry)."""
@@ -265,8 +277,27 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     def _scroll_to_bottom(self) -> None:
         self._follow_pending = False
-        if self.following:
+        if self.following and self.scroll_y != self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        # Following, move to the new bottom in the very layout pass that grew the text, as
+        # Textual's `anchor()` does but never above the top (anchored, a log shorter than
+        # its window is drawn at the bottom of it). `follow` alone scrolls after the
+        # frame: each frame of a stream was drawn at the old position, rendering text
+        # about to scroll away, and then again at the bottom.
+        arrangement = super().arrange(size, optimal)
+        if self.following and not self._loading:
+            bottom = arrangement.spatial_map.total_region.bottom
+            height = self.container_size.height - self.scrollbar_size_horizontal
+            target = max(0, bottom - height)
+            if target != self.scroll_y:
+                self.set_reactive(MessageLog.scroll_y, target)
+                self.set_reactive(MessageLog.scroll_target_y, target)
+                if self.show_vertical_scrollbar:
+                    scrollbar = self.vertical_scrollbar
+                    scrollbar.set_reactive(type(scrollbar).position, target)
+        return arrangement
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
