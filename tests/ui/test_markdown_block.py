@@ -36,10 +36,18 @@ async def test_streamed_then_finished_equals_shown_whole() -> None:
         for end in [*range(0, len(ANSWER), 37), len(ANSWER)]:  # cuts words, lines, fence
             streamed.set_text(ANSWER[:end])
             await pilot.pause()
+        # Grown in place (the lines that changed redrawn, no layout): the screen has it all.
+        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert any(
+            "The last paragraph [bold]stays text[/] and ends here." in line for line in screen
+        )
+        assert any(line.strip() == "streaming…" for line in screen)
         streamed.set_text(ANSWER, final=True)  # as the app does: all shown, then final
         await pilot.pause()
         await pilot.pause()
         assert streamed.shown_text() == ANSWER
+        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert not any(line.strip() == "streaming…" for line in screen)
         assert streamed.virtual_size.height == whole.virtual_size.height > 60
         assert lines_of(streamed) == lines_of(whole)
         assert "The last paragraph [bold]stays text[/] and ends here." in lines_of(streamed)[-1]

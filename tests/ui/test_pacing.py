@@ -81,3 +81,23 @@ def test_stop_ends_painting() -> None:
     for _, callback in node.timers:
         callback()
     assert painted == []
+
+
+def test_a_key_since_the_last_paint_gets_its_frame_first() -> None:
+    node = Scripted()
+    painted: list[float] = []
+    keys = [True]  # a key was handled since the last paint
+    pacer = FramePacer(
+        node, lambda: painted.append(node.now), 30, clock=node.clock, input_waiting=lambda: keys[0]
+    ).start()
+    at, tick = node.timers.pop(0)
+    node.now = at
+    tick()
+    assert painted == []  # not in the frame that shows the key ...
+    ((after, args),) = node.after
+    node.after.clear()
+    keys[0] = False
+    node.now += 0.004  # ... which goes out first
+    after(*args)
+    assert painted == [pytest.approx(at + 0.004)]  # then the paint, at once
+    pacer.stop()

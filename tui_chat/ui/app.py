@@ -148,6 +148,7 @@ class ChatApp(App[int]):
         self.answer_worker: Worker[None] | None = None
         self.editing: Message | None = None
         self.last_usage = ""
+        self._keys_since_paint = False  # a key was handled since a stream's last paint
         self._sidebar_auto = True
         self._confirmed_images: tuple[object, ...] | None = None
         self._theme_before: str | None = None
@@ -208,6 +209,7 @@ class ChatApp(App[int]):
         for problem in self.startup_problems:
             self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
         self.log_view.dark = self.current_theme.dark
+        self.log_view.messages = self.conversation.messages  # the (empty) first conversation
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(self.settings)
         self.choice.apply_to(self.conversation)
@@ -760,7 +762,12 @@ class ChatApp(App[int]):
     ) -> None:
         """Run the provider's generator; the screen catches up once per frame."""
         recorder = AnswerRecorder(message, conversation)
-        painter = FramePacer(self, lambda: self._paint(view, recorder), FRAME_RATE).start()
+        painter = FramePacer(
+            self,
+            lambda: self._paint(view, recorder),
+            FRAME_RATE,
+            input_waiting=lambda: self._keys_since_paint,
+        ).start()
         last_save = last_yield = time.monotonic()
         try:
             entry = self.catalog.get(choice.provider)
@@ -809,9 +816,17 @@ class ChatApp(App[int]):
             painter.stop()
             self._finish_answer(conversation, view, recorder)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._keys_since_paint = True  # the next paint of a stream waits for its frame
+        await super().on_event(event)
+
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
+        self._keys_since_paint = False
+        if not view.is_attached:
+            return  # the log shows another conversation now, or the app is closing
         view.show_progress(recorder.text, recorder.reasoning)
-        self.log_view.follow()
+        self.log_view.follow_now()
 
     def _finish_answer(
         self, conversation: Conversation, view: MessageView, recorder: AnswerRecorder

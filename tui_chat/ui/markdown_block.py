@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -34,6 +35,8 @@ def estimate_height(text: str, width: int) -> int:
         lines += max(1, -(-len(line) // width))
     return lines
 
+
+_QUIET = Style(dim=True)
 
 #: Pieces whose rendered lines are kept (all answers together); older ones keep only their
 #: height. Every line is a Strip of segments, ~16 objects for the garbage collector to walk
@@ -87,6 +90,14 @@ class MarkdownBody(Widget):
 
     Finished pieces never change; only the open rest (the tail, at most a few kilobytes)
     is rendered again when it grows, so the cost of a frame does not grow with the answer.
+
+    While it streams, a quiet "streaming…" line follows the text, and the body is a
+    screenful taller than that (`room` blank lines below, which the log keeps out of
+    sight). New text then mostly fills that room: a
+    paint redraws the lines that changed and the log scrolls, with no layout. A layout
+    (every widget of the screen arranged again, the log's whole window redrawn, and a
+    second pass for the sizes that changed) comes once per screenful of new text instead
+    of once per paint.
     """
 
     DEFAULT_CSS = """
@@ -98,6 +109,9 @@ class MarkdownBody(Widget):
         self.dark = dark
         #: Render the bottom screenful before layout (set for the answer being followed).
         self.eager_bottom = streaming
+        self.streaming = streaming
+        self._height = 0  # the height of the last layout: the text's, plus the room
+        self._text_height = 0
         self.text = ""
         self.committed = 0  # text[:committed] is in finished pieces
         self.splitter = MarkdownSplitter()
@@ -108,6 +122,7 @@ class MarkdownBody(Widget):
         # The layout in force: its width, its pieces, their first lines and their heights.
         self._laid: tuple[int, list[_Rendered], list[int], list[int]] = (-1, [], [], [])
         self._relayout_pending = False
+        self._viewport_height = 0
         if text:
             self.set_text(text, final=not streaming)
 
@@ -117,6 +132,14 @@ class MarkdownBody(Widget):
         """Show `text`, which extends what was shown before."""
         if text == self.text and not final:
             return
+        if final:
+            self.streaming = False
+        # The first line that may change: where the open tail (or the end) was.
+        laid_width, _, old_starts, _ = self._laid
+        old_count = len(self._pieces)
+        first_changed = self._text_height
+        if old_count < len(old_starts):
+            first_changed = old_starts[old_count]
         self.text = text
         pieces, taken = self.splitter.take(text[self.committed :], final=final)
         self.committed += taken
@@ -137,8 +160,29 @@ class MarkdownBody(Widget):
             shown = self.splitter.display_prefix() + tail if tail.strip() else ""
             self._tail = _Rendered(shown, gap=False)
             changed = True
-        if changed and self.is_attached:
-            self.refresh(layout=True)
+        if not (changed or final) or not self.is_attached:
+            return
+        if laid_width > 0 and self.streaming:
+            # Render the new text now, between frames, rather than in the layout of the
+            # next one: a frame that overruns Textual's 1/60 s update slot delays the
+            # next by a whole slot more, and a key typed meanwhile waits.
+            self._render_bottom(laid_width, self._viewport_height)
+            old_height = self._text_height
+            if self._lay_out(laid_width) < self._height:
+                # It fits in the room below: redraw the lines that changed (and the
+                # "streaming…" line after them), no layout.
+                bottom = max(old_height, self._text_height) + 1
+                self.refresh(Region(0, first_changed, laid_width, bottom - first_changed))
+                return
+        self.refresh(layout=True)
+
+    @property
+    def room(self) -> int:
+        """Blank lines below the text and its "streaming…" line: the room a stream
+        grows into between layouts."""
+        if not self.streaming or self._laid[0] <= 0:
+            return 0
+        return max(0, self._height - self._text_height - 1)
 
     def shown_text(self) -> str:
         """What the widget shows: all of the text is in its pieces and tail, each drawn
@@ -155,17 +199,32 @@ class MarkdownBody(Widget):
     def _all(self) -> list[_Rendered]:
         return [*self._pieces, self._tail] if self._tail.display else self._pieces
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        style = self._style = self.rich_style
+    def _render_bottom(self, width: int, height: int) -> None:
+        """Render the open tail (small, and always in sight when it grows) and, for the
+        answer being followed, the pieces of its last `height` lines."""
         pieces = self._all()
+        style, dark = self._style, self.dark
         if pieces and pieces[-1] is self._tail:
-            self._tail.render(width, style, self.dark)  # small, and always in sight
+            self._tail.render(width, style, dark)
         if self.eager_bottom:
             seen = 0
             for piece in reversed(pieces):
-                if seen >= viewport.height:
+                if seen >= height:
                     break
-                seen += len(piece.render(width, style, self.dark)) + piece.gap
+                seen += len(piece.render(width, style, dark)) + piece.gap
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._style = self.rich_style
+        self._viewport_height = viewport.height
+        self._render_bottom(width, viewport.height)  # done already if `set_text` could
+        text_height = self._lay_out(width)
+        self._height = text_height + (1 + viewport.height if self.streaming else 0)
+        return self._height
+
+    def _lay_out(self, width: int) -> int:
+        """Place the pieces at `width` (real heights where rendered, else estimates);
+        the text's height."""
+        pieces = self._all()
         starts: list[int] = []
         heights: list[int] = []
         total = 0
@@ -176,6 +235,7 @@ class MarkdownBody(Widget):
             heights.append(piece.height(width))
             total += heights[-1]
         self._laid = (width, pieces, starts, heights)
+        self._text_height = total
         return total
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -186,6 +246,12 @@ class MarkdownBody(Widget):
         width = self.size.width
         style = self._style
         laid_width, pieces, starts, heights = self._laid
+        if y >= self._text_height:
+            if y == self._text_height and self.streaming:
+                return Strip([Segment("streaming…", style + _QUIET)]).adjust_cell_length(
+                    width, style
+                )
+            return Strip.blank(width, style)
         index = bisect_right(starts, y) - 1
         if width != laid_width or index < 0:
             return Strip.blank(width, style)

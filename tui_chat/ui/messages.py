@@ -66,9 +66,8 @@ def usage_summary(usage: dict[str, int]) -> str:
 def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     """The quiet line under an answer: finish reason, tokens, status, error."""
     parts: list[str] = []
-    if message.status == "streaming":
-        parts.append("streaming…")
-    elif message.status == "stopped":
+    # ("streaming…" is drawn by the answer's body, right under its text.)
+    if message.status == "stopped":
         parts.append("stopped · ctrl+l continues, ctrl+r retries")
     if message.finish_reason and message.finish_reason != "stop":
         parts.append(f"finish: {message.finish_reason}")
@@ -167,6 +166,13 @@ class MessageView(Vertical):
         self.streaming = False
         self._body.display = bool(text)
         self.refresh_meta()
+
+    @property
+    def room(self) -> int:
+        """Blank lines at the bottom of the view (a streaming answer's room to grow)."""
+        if isinstance(self._body, MarkdownBody) and not self._meta.display:
+            return self._body.room
+        return 0
 
     def shown_text(self) -> str:
         if isinstance(self._body, MarkdownBody):
@@ -277,8 +283,27 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     def _scroll_to_bottom(self) -> None:
         self._follow_pending = False
-        if self.following and self.scroll_y != self.max_scroll_y:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.follow_now()
+
+    def follow_now(self) -> None:
+        """Following, scroll to the end of the text now (a stream's paint that needed no
+        layout: the frame it makes must already show the new lines)."""
+        bottom = self.bottom_y
+        if self.following and self.scroll_y != bottom:
+            self.scroll_to(y=bottom, animate=False, immediate=True)
+
+    @property
+    def room(self) -> int:
+        """Blank lines below the end of the text: a streaming answer's room to grow."""
+        if self.end < len(self.messages) or not self.messages:
+            return 0
+        view = self.views.get(self.messages[-1].id)
+        return view.room if view is not None else 0
+
+    @property
+    def bottom_y(self) -> int:
+        """The scroll offset that shows the end of the text (the room stays below)."""
+        return max(0, self.max_scroll_y - self.room)
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         # Following, move to the new bottom in the very layout pass that grew the text, as
@@ -288,7 +313,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         # about to scroll away, and then again at the bottom.
         arrangement = super().arrange(size, optimal)
         if self.following and not self._loading:
-            bottom = arrangement.spatial_map.total_region.bottom
+            bottom = arrangement.spatial_map.total_region.bottom - self.room
             height = self.container_size.height - self.scrollbar_size_horizontal
             target = max(0, bottom - height)
             if target != self.scroll_y:
@@ -303,7 +328,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         super().watch_scroll_y(old, new)
         if self._loading:
             return
-        if new >= self.max_scroll_y - 1:
+        if new >= self.bottom_y - 1:
             if self.end < len(self.messages):
                 self.call_after_refresh(self._load_newer)
             else:
@@ -324,7 +349,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         # has moved anything: stop following at once, or the next frame pulls it back.
         # Content shrinking (an estimated height corrected) clamps the target down to the
         # new bottom: that is not the reader leaving it.
-        if not self._loading and new < old - 0.5 and new < self.max_scroll_y - 1:
+        if not self._loading and new < old - 0.5 and new < self.bottom_y - 1:
             self.following = False
 
     def action_follow(self) -> None:
@@ -332,7 +357,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         if self.end < len(self.messages):
             self.run_worker(self.jump_to_end(), exclusive=True, group="log-window")
         else:
-            self.scroll_end(animate=False)
+            self.scroll_to(y=self.bottom_y, animate=False)
 
     def action_jump_top(self) -> None:
         self.following = False

@@ -7,6 +7,10 @@ it. So the next paint waits at least twice as long as the last one took (with th
 and the frame that followed it): painting never takes more than about a third of the
 time, and a cheap frame still comes at the full rate, so a slow stream and typing stay
 smooth.
+
+Keys come first: when one has been handled since the last paint, the paint waits for the
+frame that shows it (a cheap one, the prompt alone) instead of adding the answer's layout
+to it, and follows right after.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ class FramePacer:
         paint: Callable[[], None],
         rate: float,
         clock: Callable[[], float] = time.perf_counter,
+        input_waiting: Callable[[], bool] = lambda: False,
     ) -> None:
         self.node = node
         self.paint = paint
         self.rate = rate
         self.clock = clock
+        self.input_waiting = input_waiting
         self.stopped = False
         self._timer: object = None
 
@@ -49,6 +55,14 @@ class FramePacer:
         return self
 
     def _tick(self) -> None:
+        if self.stopped:
+            return
+        if self.input_waiting():
+            self.node.call_after_refresh(self._paint_now)
+            return
+        self._paint_now()
+
+    def _paint_now(self) -> None:
         if self.stopped:
             return
         started = self.clock()
