@@ -91,9 +91,9 @@ class MarkdownBody(Widget):
     Finished pieces never change; only the open rest (the tail, at most a few kilobytes)
     is rendered again when it grows, so the cost of a frame does not grow with the answer.
 
-    While it streams, a quiet "streaming…" line follows the text, and the body is a
-    screenful taller than that (`room` blank lines below, which the log keeps out of
-    sight). New text then mostly fills that room: a
+    While it streams, a quiet "streaming…" line follows the text, and once the text is
+    taller than the screen the body is a screenful taller than that (`room` blank lines
+    below, which the log keeps out of sight). New text then mostly fills that room: a
     paint redraws the lines that changed and the log scrolls, with no layout. A layout
     (every widget of the screen arranged again, the log's whole window redrawn, and a
     second pass for the sizes that changed) comes once per screenful of new text instead
@@ -218,7 +218,13 @@ class MarkdownBody(Widget):
         self._viewport_height = viewport.height
         self._render_bottom(width, viewport.height)  # done already if `set_text` could
         text_height = self._lay_out(width)
-        self._height = text_height + (1 + viewport.height if self.streaming else 0)
+        self._height = text_height
+        if self.streaming:
+            self._height += 1  # the "streaming…" line
+            if text_height >= viewport.height:
+                # Room only once the text overflows the log anyway: earlier, it would
+                # bring a scrollbar (the text re-wrapped narrower) for a short answer.
+                self._height += viewport.height
         return self._height
 
     def _lay_out(self, width: int) -> int:
