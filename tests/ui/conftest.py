@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from tui_chat.store import Paths
 from tui_chat.ui.app import ChatApp
@@ -80,7 +81,7 @@ def make_app(tmp_path: Path, servers: LoopbackServers) -> Callable[..., ChatApp]
     return make
 
 
-def screen_text(app: ChatApp) -> str:
+def screen_text(app: App) -> str:
     """What the terminal shows now, as plain text lines."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import tomllib
 
@@ -27,6 +26,8 @@ from tui_chat.ui.settings_screen import (
     parse_headers,
     parse_size,
 )
+
+from .conftest import screen_text, wait_until
 
 SECRET = "sk-SECRET-0123456789"
 
@@ -70,10 +71,6 @@ class Host(App[None]):
         raise AssertionError("the settings screen is not open")
 
 
-def screen_text(app: App) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 def card_field(app: Host, kind: str, index: int, name: str) -> Field:
     return app.form.cards(kind)[index].fields[name]  # type: ignore[arg-type]
 
@@ -104,15 +101,6 @@ async def tab_to(pilot, app: App, predicate, limit: int = 80) -> None:
             return
         await pilot.press("tab")
     raise AssertionError("could not reach the widget with tab")
-
-
-async def wait_until(pilot, predicate, timeout: float = 3.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate}")
-        await pilot.pause(0.02)
 
 
 def result_of(app: Host) -> SettingsResult:

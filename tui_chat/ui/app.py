@@ -180,7 +180,7 @@ class ChatApp(App[int]):
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
-                yield MessageLog(id="log")
+                yield MessageLog(self.conversation.messages, id="log")
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
@@ -209,7 +209,6 @@ class ChatApp(App[int]):
         for problem in self.startup_problems:
             self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
         self.log_view.dark = self.current_theme.dark
-        self.log_view.messages = self.conversation.messages  # the (empty) first conversation
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(self.settings)
         self.choice.apply_to(self.conversation)
@@ -721,8 +720,7 @@ class ChatApp(App[int]):
         if continue_from is not None:
             message = continue_from
             upto = conversation.messages.index(message) + 1
-            if self.log_view.view_for(message) is not None:
-                await self.log_view.drop(message)
+            await self.log_view.drop(message)
         else:
             message = Message(
                 role="assistant", content="", provider=choice.answerer(), model=choice.model

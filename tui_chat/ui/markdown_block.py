@@ -13,7 +13,7 @@ worth, so those frames are right the first time.
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -85,6 +85,17 @@ class _Rendered:
         return self._height[0] == width and self._height[2]
 
 
+class _Layout(NamedTuple):
+    """The layout in force: its width, its pieces, their first lines, their heights, and
+    the height of the text they make."""
+
+    width: int
+    pieces: list[_Rendered]
+    starts: list[int]
+    heights: list[int]
+    height: int
+
+
 class MarkdownBody(Widget):
     """A Markdown answer; while it streams, `set_text` extends it.
 
@@ -111,7 +122,6 @@ class MarkdownBody(Widget):
         self.eager_bottom = streaming
         self.streaming = streaming
         self._height = 0  # the height of the last layout: the text's, plus the room
-        self._text_height = 0
         self.text = ""
         self.committed = 0  # text[:committed] is in finished pieces
         self.splitter = MarkdownSplitter()
@@ -119,8 +129,7 @@ class MarkdownBody(Widget):
         self._tail = _Rendered("", gap=False)
         self._tail_raw = ""
         self._style = Style()
-        # The layout in force: its width, its pieces, their first lines and their heights.
-        self._laid: tuple[int, list[_Rendered], list[int], list[int]] = (-1, [], [], [])
+        self._laid = _Layout(-1, [], [], [], 0)
         self._relayout_pending = False
         self._viewport_height = 0
         if text:
@@ -135,11 +144,12 @@ class MarkdownBody(Widget):
         if final:
             self.streaming = False
         # The first line that may change: where the open tail (or the end) was.
-        laid_width, _, old_starts, _ = self._laid
+        before = self._laid
+        laid_width = before.width
         old_count = len(self._pieces)
-        first_changed = self._text_height
-        if old_count < len(old_starts):
-            first_changed = old_starts[old_count]
+        first_changed = before.height
+        if old_count < len(before.starts):
+            first_changed = before.starts[old_count]
         self.text = text
         pieces, taken = self.splitter.take(text[self.committed :], final=final)
         self.committed += taken
@@ -167,11 +177,10 @@ class MarkdownBody(Widget):
             # next one: a frame that overruns Textual's 1/60 s update slot delays the
             # next by a whole slot more, and a key typed meanwhile waits.
             self._render_bottom(laid_width, self._viewport_height)
-            old_height = self._text_height
-            if self._lay_out(laid_width) < self._height:
+            if self._lay_out(laid_width).height < self._height:
                 # It fits in the room below: redraw the lines that changed (and the
                 # "streaming…" line after them), no layout.
-                bottom = max(old_height, self._text_height) + 1
+                bottom = max(before.height, self._laid.height) + 1
                 self.refresh(Region(0, first_changed, laid_width, bottom - first_changed))
                 return
         self.refresh(layout=True)
@@ -180,9 +189,9 @@ class MarkdownBody(Widget):
     def room(self) -> int:
         """Blank lines below the text and its "streaming…" line: the room a stream
         grows into between layouts."""
-        if not self.streaming or self._laid[0] <= 0:
+        if not self.streaming or self._laid.width <= 0:
             return 0
-        return max(0, self._height - self._text_height - 1)
+        return max(0, self._height - self._laid.height - 1)
 
     def shown_text(self) -> str:
         """What the widget shows: all of the text is in its pieces and tail, each drawn
@@ -217,7 +226,7 @@ class MarkdownBody(Widget):
         self._style = self.rich_style
         self._viewport_height = viewport.height
         self._render_bottom(width, viewport.height)  # done already if `set_text` could
-        text_height = self._lay_out(width)
+        text_height = self._lay_out(width).height
         self._height = text_height
         if self.streaming:
             self._height += 1  # the "streaming…" line
@@ -227,9 +236,8 @@ class MarkdownBody(Widget):
                 self._height += viewport.height
         return self._height
 
-    def _lay_out(self, width: int) -> int:
-        """Place the pieces at `width` (real heights where rendered, else estimates);
-        the text's height."""
+    def _lay_out(self, width: int) -> _Layout:
+        """Place the pieces at `width`: real heights where rendered, else estimates."""
         pieces = self._all()
         starts: list[int] = []
         heights: list[int] = []
@@ -240,9 +248,8 @@ class MarkdownBody(Widget):
             starts.append(total)
             heights.append(piece.height(width))
             total += heights[-1]
-        self._laid = (width, pieces, starts, heights)
-        self._text_height = total
-        return total
+        self._laid = _Layout(width, pieces, starts, heights, total)
+        return self._laid
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._style = self.rich_style  # once per paint, not once per line
@@ -251,9 +258,9 @@ class MarkdownBody(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         style = self._style
-        laid_width, pieces, starts, heights = self._laid
-        if y >= self._text_height:
-            if y == self._text_height and self.streaming:
+        laid_width, pieces, starts, heights, text_height = self._laid
+        if y >= text_height:
+            if y == text_height and self.streaming:
                 return Strip([Segment("streaming…", style + _QUIET)]).adjust_cell_length(
                     width, style
                 )

@@ -194,9 +194,11 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     following: var[bool] = var(True)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, messages: list[Message], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.messages: list[Message] = []
+        # The conversation's own list (`show` mounts a conversation's views; `add` shows
+        # messages appended to it).
+        self.messages = messages
         self.start = 0  # window: messages[start:end] are mounted
         self.end = 0
         self.views: dict[str, MessageView] = {}

@@ -355,16 +355,17 @@ class ProviderCard(Vertical):
         fields: dict[str, Field],
         *,
         original: str | None,
-        has_key: bool,
         remove_key: Button | None,
         number: int,
     ) -> None:
         self.kind = kind
         self.fields = fields
         self.original = original  # the name in the settings passed in; None for a new card
-        self.has_key = has_key
+        self.has_key = remove_key is not None  # a key is stored: it can be removed
         self.key_removed = False
         self.remove_key = remove_key
+        if remove_key is not None:
+            remove_key.card = self  # type: ignore[attr-defined]
         self.last_name = fields["name"].value
         self.follows_default = False  # the default provider names this card
         noun = "backend" if kind == "backend" else "endpoint"
@@ -547,17 +548,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             status.display = False
             yield status
             with _Form(id="settings-form"):
-                yield Static("Backends (BackendApi servers)", classes="section")
-                yield Static(
+                yield from _card_section(
+                    "backend",
+                    "Backends (BackendApi servers)",
                     "Headers: Name: value; Name2: value2. Provider: the server-side provider "
                     "to ask (empty lets the server choose).",
-                    classes="section-hint",
-                    markup=False,
+                    [self._backend_card(b, original=b.name) for b in s.backends],
+                    "Add backend",
                 )
-                with Vertical(id="backend-cards", classes="cards"):
-                    for backend in s.backends:
-                        yield self._backend_card(backend, original=backend.name)
-                yield Button("Add backend", id="add-backend", compact=True)
 
                 yield Static("Dynaspark", classes="section")
                 yield self.f_dyn_endpoint
@@ -566,17 +564,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                     yield self.dyn_enabled
                     yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
 
-                yield Static("OpenAI-compatible endpoints", classes="section")
-                yield Static(
+                yield from _card_section(
+                    "openai",
+                    "OpenAI-compatible endpoints",
                     "API key env: the variable to read the key from (empty: NAME_API_KEY). "
                     "A key from the environment wins over the stored one.",
-                    classes="section-hint",
-                    markup=False,
+                    [self._openai_card(e, original=e.name) for e in s.openai],
+                    "Add endpoint",
                 )
-                with Vertical(id="openai-cards", classes="cards"):
-                    for endpoint in s.openai:
-                        yield self._openai_card(endpoint, original=endpoint.name)
-                yield Button("Add endpoint", id="add-openai", compact=True)
 
                 yield Static("Defaults", classes="section")
                 yield self.f_provider
@@ -647,27 +642,10 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 placeholder="optional: the server chooses",
                 eager=eager,
             ),
-            "headers": Field(
-                "Headers",
-                format_headers(backend.headers),
-                check_headers,
-                placeholder="optional: Name: value; Name2: value2",
-                eager=eager,
-            ),
+            "headers": _headers_field(backend.headers, eager),
             "key": key,
         }
-        card = ProviderCard(
-            "backend",
-            fields,
-            original=original,
-            has_key=original is not None and bool(self.stored_keys.get(original)),
-            remove_key=remove,
-            number=self._next_number(),
-        )
-        fields["name"].check = self._name_check(card)
-        if remove is not None:
-            remove.card = card  # type: ignore[attr-defined]
-        return card
+        return self._card("backend", fields, original, remove)
 
     def _openai_card(self, endpoint: OpenAIEndpoint, original: str | None) -> ProviderCard:
         eager = original is not None
@@ -689,25 +667,17 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 placeholder="optional: NAME_API_KEY",
                 eager=eager,
             ),
-            "headers": Field(
-                "Headers",
-                format_headers(endpoint.headers),
-                check_headers,
-                placeholder="optional: Name: value; Name2: value2",
-                eager=eager,
-            ),
+            "headers": _headers_field(endpoint.headers, eager),
         }
+        return self._card("openai", fields, original, remove)
+
+    def _card(
+        self, kind: Kind, fields: dict[str, Field], original: str | None, remove: Button | None
+    ) -> ProviderCard:
         card = ProviderCard(
-            "openai",
-            fields,
-            original=original,
-            has_key=original is not None and bool(self.stored_keys.get(original)),
-            remove_key=remove,
-            number=self._next_number(),
+            kind, fields, original=original, remove_key=remove, number=self._next_number()
         )
         fields["name"].check = self._name_check(card)
-        if remove is not None:
-            remove.card = card  # type: ignore[attr-defined]
         return card
 
     # ---- cross-field checks -------------------------------------------------------------------
@@ -816,15 +786,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     @on(Button.Pressed, "#add-backend")
     async def _add_backend(self) -> None:
-        card = self._backend_card(Backend("", ""), original=None)
-        await self.query_one("#backend-cards").mount(card)
-        self._focus_field(card.fields["name"])
-        self._renamed(card)
+        await self._add_card(self._backend_card(Backend("", ""), original=None))
 
     @on(Button.Pressed, "#add-openai")
     async def _add_openai(self) -> None:
-        card = self._openai_card(OpenAIEndpoint("", ""), original=None)
-        await self.query_one("#openai-cards").mount(card)
+        await self._add_card(self._openai_card(OpenAIEndpoint("", ""), original=None))
+
+    async def _add_card(self, card: ProviderCard) -> None:
+        await self.query_one(f"#{card.kind}-cards").mount(card)
         self._focus_field(card.fields["name"])
         self._renamed(card)
 
@@ -838,7 +807,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         if rest:
             self._focus_field(rest[min(index, len(rest) - 1)].fields["name"])
         else:
-            self.query_one("#add-backend" if card.kind == "backend" else "#add-openai").focus()
+            self.query_one(f"#add-{card.kind}").focus()
         for other in self.cards():
             other.fields["name"].refresh_check()
         self.f_provider.refresh_check()
@@ -967,6 +936,26 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             if final.get(name) != self.stored_keys.get(name):
                 changes[name] = final.get(name)
         return changes
+
+
+def _headers_field(headers: Mapping[str, str], eager: bool) -> Field:
+    return Field(
+        "Headers",
+        format_headers(headers),
+        check_headers,
+        placeholder="optional: Name: value; Name2: value2",
+        eager=eager,
+    )
+
+
+def _card_section(
+    kind: Kind, title: str, hint: str, cards: list[ProviderCard], add: str
+) -> Iterable[Widget]:
+    """A section of provider cards: its title, a hint, the cards and the button adding one."""
+    yield Static(title, classes="section")
+    yield Static(hint, classes="section-hint", markup=False)
+    yield Vertical(*cards, id=f"{kind}-cards", classes="cards")
+    yield Button(add, id=f"add-{kind}", compact=True)
 
 
 def _problems_text(count: int) -> str:
