@@ -279,9 +279,9 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long please")
         log = app.query_one(MessageLog)
-        await wait_until(pilot, lambda: log.bottom_y > 30)
+        await wait_until(pilot, lambda: log.max_scroll_y > 30)
         # At the end of the text (a stream's blank room to grow into is below, unseen).
-        await wait_until(pilot, lambda: log.scroll_y >= log.bottom_y - 1)
+        await wait_until(pilot, lambda: log.scroll_y >= log.max_scroll_y - 1)
         assert log.following
         log.focus()
         await wait_until(pilot, lambda: app.focused is log)
@@ -290,7 +290,7 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
         await wait_until(pilot, lambda: log.scroll_y == log.scroll_target_y)
         assert not log.following
         held = log.scroll_y
-        assert held < log.bottom_y - 10
+        assert held < log.max_scroll_y - 10
         answer_view = log.view_for(app.conversation.messages[-1])
         await wait_until(pilot, lambda: "Line 119" in answer_view.shown_text())
         await pilot.pause(0.2)

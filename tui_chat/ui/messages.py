@@ -25,6 +25,7 @@ from ..attachments import describe_size
 from ..store import Message
 from .markdown_block import MarkdownBody
 from .safe import one_line, plain
+from .sizing import LaidOutOnce
 
 if TYPE_CHECKING:
     from textual._arrange import DockArrangeResult
@@ -90,7 +91,7 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     return line
 
 
-class MessageView(Vertical):
+class MessageView(LaidOutOnce, Vertical):
     """One message: who and when, the reasoning (collapsed), the text, a quiet meta line."""
 
     DEFAULT_CSS = """
@@ -180,7 +181,7 @@ class MessageView(Vertical):
         return self.message.content
 
 
-class MessageLog(VerticalScroll, can_focus=True):
+class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
     """The conversation, following new text while the reader is at the bottom.
 
     Only a window of the messages is mounted: the newest when a conversation opens; older
@@ -288,9 +289,12 @@ class MessageLog(VerticalScroll, can_focus=True):
         self.follow_now()
 
     def follow_now(self) -> None:
-        """Following, scroll to the end of the text now (a stream's paint that needed no
-        layout: the frame it makes must already show the new lines)."""
-        bottom = self.bottom_y
+        """After a stream's paint that needed no layout (its text grew into the room
+        below it): following, scroll to the end of the text now, as the frame it makes
+        must already show the new lines; and measure the scroll bar again."""
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
+        bottom = self.max_scroll_y
         if self.following and self.scroll_y != bottom:
             self.scroll_to(y=bottom, animate=False, immediate=True)
 
@@ -303,9 +307,19 @@ class MessageLog(VerticalScroll, can_focus=True):
         return view.room if view is not None else 0
 
     @property
-    def bottom_y(self) -> int:
-        """The scroll offset that shows the end of the text (the room stays below)."""
-        return max(0, self.max_scroll_y - self.room)
+    def max_scroll_y(self) -> int:
+        """The scroll offset that shows the end of the text: a stream's room below it is
+        never scrolled into (End, the mouse and following all stop at the text)."""
+        return max(0, super().max_scroll_y - self.room)
+
+    def _bar_height(self, virtual_height: float) -> float:
+        # Textual sets the scroll bar's virtual height from the log's in several places;
+        # this validator (which Textual looks up on the bar) leaves out the room, so the
+        # thumb measures the text.
+        return max(0, virtual_height - self.room)
+
+    def on_mount(self) -> None:
+        self.vertical_scrollbar.validate_window_virtual_size = self._bar_height
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         # Following, move to the new bottom in the very layout pass that grew the text, as
@@ -330,7 +344,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         super().watch_scroll_y(old, new)
         if self._loading:
             return
-        if new >= self.bottom_y - 1:
+        if new >= self.max_scroll_y - 1:
             if self.end < len(self.messages):
                 self.call_after_refresh(self._load_newer)
             else:
@@ -340,18 +354,23 @@ class MessageLog(VerticalScroll, can_focus=True):
             if new <= 0 and self.start > 0:
                 self.call_after_refresh(self._load_older)
 
-    def watch_virtual_size(self, size: object) -> None:
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
         # Content can grow after the follow scroll ran: a scrollbar appearing narrows the
         # text, which re-wraps taller. Keep the end in view whenever the height changes.
-        if self.following and not self._loading:
+        grew = virtual_size != self.virtual_size
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if grew and self.following and not self._loading:
             self.follow()
+        return resized
 
     def watch_scroll_target_y(self, old: float, new: float) -> None:
         # A scroll up is known here as soon as it is asked for, before an animated scroll
         # has moved anything: stop following at once, or the next frame pulls it back.
         # Content shrinking (an estimated height corrected) clamps the target down to the
         # new bottom: that is not the reader leaving it.
-        if not self._loading and new < old - 0.5 and new < self.bottom_y - 1:
+        if not self._loading and new < old - 0.5 and new < self.max_scroll_y - 1:
             self.following = False
 
     def action_follow(self) -> None:
@@ -359,7 +378,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         if self.end < len(self.messages):
             self.run_worker(self.jump_to_end(), exclusive=True, group="log-window")
         else:
-            self.scroll_to(y=self.bottom_y, animate=False)
+            self.scroll_to(y=self.max_scroll_y, animate=False)
 
     def action_jump_top(self) -> None:
         self.following = False
