@@ -111,3 +111,77 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(make_app, ser
         await wait_until(pilot, lambda: not app.streaming)
         await pilot.pause(0.1)
         assert "The end." in screen_text(app)
+
+
+async def test_a_message_views_rows_are_drawn_as_textual_draws_them(make_app, servers):
+    """The view draws its own rows (border, padding, background under its children) by
+    repeating the first: the same strips Textual's row-by-row rendering makes, for each
+    kind of message, also when the app draws a top border on a message."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press(*"first line\nsecond line", "enter")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.pause(0.05)
+        views = list(app.log_view.query(MessageView))
+        assert {view.message.role for view in views} == {"user", "assistant"}
+
+        def both(view: MessageView, crop: Region) -> tuple[list, list]:
+            ours = view.render_lines(crop)
+            view._styles_cache.clear()
+            return ours, Widget.render_lines(view, crop)
+
+        for view in views:
+            size = view.size
+            assert size.height >= 2
+            for crop in (Region(0, 0, size.width, size.height), Region(2, 1, 7, size.height - 1)):
+                ours, textuals = both(view, crop)
+                assert ours == textuals, (view.message.role, crop)
+            view.styles.border_top = ("round", "red")
+            await pilot.pause(0.05)
+            ours, textuals = both(view, Region(0, 0, view.size.width, view.size.height))
+            assert ours == textuals
+            assert ours[0] != ours[-1]  # the top border row differs from the others
+
+
+async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(make_app, servers):
+    """The log's scroll bar draws its rows itself: the same strips (glyphs, colours, mouse
+    actions) as Textual's scroll bar, wherever the thumb is, hovered or not."""
+    from textual.geometry import Region
+    from textual.scrollbar import ScrollBar
+
+    app = make_app()
+    async with app.run_test(size=(60, 16)) as pilot:
+        # Fewer messages than the log mounts at once: scrolling to the top loads nothing.
+        conversation = Conversation(provider="local", model="echo", title="tall")
+        for index in range(WINDOW - 2):
+            lines = "\n".join(f"line {k}" for k in range(6))
+            role = "user" if index % 2 == 0 else "assistant"
+            conversation.messages.append(Message(role=role, content=f"{index}\n{lines}"))
+        ConversationStore(app.paths).save(conversation)
+        await app.open_conversation(conversation.id)
+        log = app.log_view
+        await wait_until(pilot, lambda: log.show_vertical_scrollbar and log.max_scroll_y > 5)
+        bar = log.vertical_scrollbar
+        drawn = 0
+        for y in (0, 1, log.max_scroll_y // 3, log.max_scroll_y - 1, log.max_scroll_y):
+            log.scroll_to(y=y, animate=False, immediate=True)
+            await pilot.pause(0.02)
+            for hover in (False, True):
+                bar.mouse_over = hover
+                whole = Region(0, 0, bar.size.width, bar.size.height)
+                for crop in (whole, Region(0, 2, bar.size.width, 4)):
+                    ours = bar.render_lines(crop)
+                    bar._styles_cache.clear()
+                    theirs = ScrollBar.render_lines(bar, crop)
+                    assert ours == theirs, (y, hover, crop)
+                    drawn += 1
+        assert drawn == 20
+        # The thumb: at the top at the start, at the bottom at the end.
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause(0.05)
+        region = bar.region
+        assert app.screen.get_style_at(region.x, region.y).reverse
+        assert not app.screen.get_style_at(region.x, region.bottom - 1).reverse

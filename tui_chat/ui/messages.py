@@ -10,6 +10,7 @@ open tail, at most once per frame.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,18 +18,21 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import var
+from textual.strip import Strip
 from textual.widgets import Collapsible, Static
 
 from ..attachments import describe_size
 from ..store import Message
 from .markdown_block import MarkdownBody
 from .safe import one_line, plain
+from .scrollbar import TextScrollBar
 from .sizing import LaidOutOnce
 
 if TYPE_CHECKING:
     from textual._arrange import DockArrangeResult
+    from textual.scrollbar import ScrollBar
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
@@ -119,6 +123,23 @@ class MessageView(LaidOutOnce, Vertical):
         self._body.display = streaming or bool(message.content)
         self.set_class(message.status == "failed", "-failed")
         self.set_class(message.status == "stopped", "-stopped")
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The view's own rows (under its children) are all alike, a left border, side
+        # padding and blank, as long as nothing is drawn along its top or bottom. Textual
+        # renders each row through its style pipeline (~0.1 ms a row, a screenful every
+        # time a streaming answer scrolls): the first row, repeated, instead.
+        styles = self.styles
+        edges = (styles.border_top, styles.border_bottom, styles.outline_top, styles.outline_bottom)
+        if (
+            any(kind not in ("", "none") for kind, _ in edges)
+            or styles.padding.top
+            or styles.padding.bottom
+            or not crop.height
+        ):
+            return super().render_lines(crop)
+        row = super().render_lines(Region(crop.x, 0, crop.width, 1))[0]
+        return [row] * crop.height
 
     def render_bottom_first(self) -> None:
         """Render the last screenful of the text before layout, not after a guess."""
@@ -247,8 +268,8 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             await self._rewindow(max(0, first_new - WINDOW), first_new)
         for view in views:
             self.views[view.message.id] = view
+        self.end = len(self.messages)  # before the mount: no load may mount them too
         await self.mount_all(views, before=self._newer)
-        self.end = len(self.messages)
         self._update_markers()
         self.following = True
         self.follow()
@@ -312,14 +333,15 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         never scrolled into (End, the mouse and following all stop at the text)."""
         return max(0, super().max_scroll_y - self.room)
 
-    def _bar_height(self, virtual_height: float) -> float:
-        # Textual sets the scroll bar's virtual height from the log's in several places;
-        # this validator (which Textual looks up on the bar) leaves out the room, so the
-        # thumb measures the text.
-        return max(0, virtual_height - self.room)
-
-    def on_mount(self) -> None:
-        self.vertical_scrollbar.validate_window_virtual_size = self._bar_height
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        # Textual's own property, with the log's kind of scroll bar (see TextScrollBar).
+        if self._vertical_scrollbar is None:
+            bar = TextScrollBar(thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         # Following, move to the new bottom in the very layout pass that grew the text, as
@@ -346,13 +368,13 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             return
         if new >= self.max_scroll_y - 1:
             if self.end < len(self.messages):
-                self.call_after_refresh(self._load_newer)
+                self._load_soon(self._load_newer)
             else:
                 self.following = True
         elif new < old:
             self.following = False
             if new <= 0 and self.start > 0:
-                self.call_after_refresh(self._load_older)
+                self._load_soon(self._load_older)
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
@@ -409,6 +431,13 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             self._update_markers()
         finally:
             self._loading = False
+
+    def _load_soon(self, load: Callable[[], Awaitable[None]]) -> None:
+        # After the next refresh (the scroll that asked for it has settled), in a worker:
+        # a load waits for a refresh itself (`_settle`), and the screen runs its
+        # after-refresh callbacks one at a time, so run as one of them it waited forever
+        # and the window never moved again.
+        self.call_after_refresh(self.run_worker, load, group="log-window")
 
     async def _load_older(self) -> None:
         if self._loading or self.start <= 0:

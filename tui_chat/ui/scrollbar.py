@@ -1,0 +1,65 @@
+"""The message log's scroll bar: it measures the text, and is cheap to draw every frame."""
+
+from __future__ import annotations
+
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
+
+
+class TextScrollBar(ScrollBar):
+    """A vertical scroll bar for the message log.
+
+    It measures the log's text: the log's height less the blank room a streaming answer
+    grows into below it (`MessageLog.room`, never scrolled into), so the thumb is at the
+    bottom at the end of the text.
+
+    It is drawn from its rows directly. Textual draws a scroll bar as a Rich renderable
+    through its per-row style pipeline, ~3 ms for a screenful of rows, and a followed
+    stream moves the thumb every frame. The rows here are the ones Textual's own
+    `render_bar` makes (same glyphs, colours and mouse actions), kept while the thumb
+    stays where it is.
+    """
+
+    def __init__(self, *, thickness: int) -> None:
+        super().__init__(vertical=True, name="vertical", thickness=thickness)
+        self._rows: list[Strip] = []
+        self._drawn: tuple[object, ...] = ()
+
+    def validate_window_virtual_size(self, size: float) -> float:
+        return max(0, size - getattr(self.parent, "room", 0))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        bar = self.render()
+        if not isinstance(bar, ScrollBarRender) or self.styles.tint.a or self.opacity != 1:
+            return super().render_lines(crop)
+        width, height = self.size
+        style = bar.style if isinstance(bar.style, Style) else Style.parse(str(bar.style))
+        under = self.rich_style  # what Textual's pipeline puts under each cell
+        drawn = (width, height, bar.virtual_size, bar.window_size, bar.position, style, under)
+        if drawn != self._drawn:
+            segments = bar.render_bar(
+                size=height,
+                virtual_size=bar.virtual_size,
+                window_size=bar.window_size,
+                position=bar.position,
+                thickness=width,
+                vertical=True,
+                back_color=style.bgcolor or Color.parse("#555555"),
+                bar_color=style.color or Color.parse("bright_magenta"),
+            )
+            self._rows = [
+                Strip([Segment(segment.text, under + segment.style)], width)
+                for segment in segments.segments
+            ]
+            self._drawn = drawn
+        rows = self._rows[crop.y : crop.bottom]
+        background = self.background_colors[1]
+        for line_filter in self.get_line_filters():
+            rows = [row.apply_filter(line_filter, background) for row in rows]
+        if crop.x or crop.width != width:
+            rows = [row.crop(crop.x, crop.right) for row in rows]
+        return rows
