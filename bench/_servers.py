@@ -23,6 +23,10 @@ import subprocess
 import sys
 import time
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 HOST = "127.0.0.1"
 
@@ -122,6 +126,25 @@ def parse_model(model: str) -> tuple[int, float]:
     return int(parts[1]), float(parts[2]) if len(parts) > 2 else 0.0
 
 
+async def _stream(
+    response: web.StreamResponse, events: tuple[bytes, ...], n: int, rate: float
+) -> None:
+    if rate <= 0:
+        for event in events:
+            await response.write(event)
+    else:
+        start = time.perf_counter()
+        sent = 0
+        while sent < n:
+            due = min(n, int((time.perf_counter() - start) * rate) + 1)
+            while sent < due:
+                await response.write(events[sent])
+                sent += 1
+            await asyncio.sleep(0.001)
+    await response.write(_FINISH)
+    await response.write_eof()
+
+
 async def serve() -> None:
     from aiohttp import web
 
@@ -131,20 +154,10 @@ async def serve() -> None:
         events = _events(n)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        if rate <= 0:
-            for event in events:
-                await response.write(event)
-        else:
-            start = time.perf_counter()
-            sent = 0
-            while sent < n:
-                due = min(n, int((time.perf_counter() - start) * rate) + 1)
-                while sent < due:
-                    await response.write(events[sent])
-                    sent += 1
-                await asyncio.sleep(0.001)
-        await response.write(_FINISH)
-        await response.write_eof()
+        try:
+            await _stream(response, events, n, rate)
+        except ConnectionResetError:  # aiohttp's ClientConnectionResetError is one
+            pass  # the app stopped reading (a benchmark ended its answer early): fine
         return response
 
     async def models(request: web.Request) -> web.Response:
