@@ -185,3 +185,27 @@ async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(make_app, server
         region = bar.region
         assert app.screen.get_style_at(region.x, region.y).reverse
         assert not app.screen.get_style_at(region.x, region.bottom - 1).reverse
+
+
+async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
+    """Sending empties the prompt and shows the question in the log in the same frame (one
+    frame for the whole send): no frame shows the text gone from both."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"fresh question")
+        frames: list[str] = []
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            if renderable is not None:
+                frames.append(screen_text(app))
+
+        app._display = display
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.pause(0.1)
+        assert frames
+        assert app.prompt.text == ""
+        gone = [index for index, text in enumerate(frames) if "fresh question" not in text]
+        assert not gone, (gone, len(frames))

@@ -635,15 +635,18 @@ class ChatApp(App[int]):
         conversation.messages.append(message)
         if not conversation.title:
             conversation.title = title_from(text or ", ".join(p.name for p in prepared))
-        self.prompt.clear()
-        await chips.clear_chips()
-        self.save_conversation(conversation)
-        if len(conversation.messages) == 1:
-            # A new conversation shows in the list at once; otherwise the list is brought up
-            # to date when the answer ends (message count, a title from the backend).
-            self.refresh_conversations()
-        media = [item for p in prepared if (item := p.media()) is not None]
-        await self.start_answer(media=media, question=self.log_view.new_view(message))
+        # One frame shows it all (the prompt emptied, the question and the answer's view,
+        # the list, the status and the footer's keys), not one frame for each.
+        with self.batch_update():
+            self.prompt.clear()
+            await chips.clear_chips()
+            self.save_conversation(conversation)
+            if len(conversation.messages) == 1:
+                # A new conversation shows in the list at once; otherwise the list is
+                # brought up to date when the answer ends (message count, a backend title).
+                self.refresh_conversations()
+            media = [item for p in prepared if (item := p.media()) is not None]
+            await self.start_answer(media=media, question=self.log_view.new_view(message))
 
     def _prepare_attachments(self, paths: list[Path], text: str) -> list[Prepared] | None:
         """Read and check the chips' files now (they may have changed since they were

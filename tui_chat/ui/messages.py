@@ -95,6 +95,10 @@ def meta_text(message: Message, notices: list[str] | None = None) -> Content:
     return line
 
 
+class Text(LaidOutOnce, Static):
+    """Plain text in a message: its header, meta line, a question, the reasoning."""
+
+
 class MessageView(LaidOutOnce, Vertical):
     """One message: who and when, the reasoning (collapsed), the text, a quiet meta line."""
 
@@ -109,9 +113,9 @@ class MessageView(LaidOutOnce, Vertical):
         self.streaming = streaming
         self.dark = dark
         self.notices: list[str] = []
-        self._header = Static(header_text(message), classes="header")
+        self._header = Text(header_text(message), classes="header")
         meta = meta_text(message)
-        self._meta = Static(meta, classes="meta")
+        self._meta = Text(meta, classes="meta")
         self._meta.display = bool(meta)
         self._reasoning: Static | None = None
         self._collapsible: Collapsible | None = None
@@ -119,7 +123,7 @@ class MessageView(LaidOutOnce, Vertical):
         if streaming or message.role == "assistant":
             self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
         else:
-            self._body = Static(plain(message.content), classes="body")
+            self._body = Text(plain(message.content), classes="body")
         self._body.display = streaming or bool(message.content)
         self.set_class(message.status == "failed", "-failed")
         self.set_class(message.status == "stopped", "-stopped")
@@ -154,7 +158,7 @@ class MessageView(LaidOutOnce, Vertical):
         yield self._meta
 
     def _make_reasoning(self, text: str) -> Collapsible:
-        self._reasoning = Static(plain(text), classes="reasoning")
+        self._reasoning = Text(plain(text), classes="reasoning")
         self._collapsible = Collapsible(self._reasoning, title="Reasoning", collapsed=True)
         return self._collapsible
 

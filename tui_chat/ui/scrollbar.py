@@ -9,8 +9,10 @@ from textual.geometry import Region
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
+from .sizing import LaidOutOnce
 
-class TextScrollBar(ScrollBar):
+
+class TextScrollBar(LaidOutOnce, ScrollBar):
     """A vertical scroll bar for the message log.
 
     It measures the log's text: the log's height less the blank room a streaming answer
