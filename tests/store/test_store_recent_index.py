@@ -50,3 +50,29 @@ def test_recent_from_index_without_a_usable_index(store: ConversationStore) -> N
     store.list()
     store.index_file.write_text("{not json")
     assert ConversationStore(store.paths).recent_from_index(10) is None
+
+
+def test_list_after_recent_from_index_reads_the_index_once(
+    store: ConversationStore, monkeypatch
+) -> None:
+    """At start-up the first list comes from the index, then `list()` checks the files:
+    the index file is read once for both."""
+    import tui_chat.store.conversation_store as module
+
+    c = Conversation(title="one", messages=[Message("user", "hi")])
+    store.save(c)
+    store.list()  # writes the index
+    reads: list[object] = []
+    load = module.load_index
+
+    def counted(path):  # type: ignore[no-untyped-def]
+        reads.append(path)
+        return load(path)
+
+    monkeypatch.setattr(module, "load_index", counted)
+    fresh = ConversationStore(store.paths)
+    recent, total = fresh.recent_from_index(5)
+    summaries, problems = fresh.list()
+    assert [s.id for s in recent] == [s.id for s in summaries] == [c.id]
+    assert total == 1 and not problems
+    assert len(reads) == 1

@@ -4,6 +4,8 @@ first list from the index."""
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,16 +38,22 @@ def ids(listing: ConversationList) -> list[str | None]:
     return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
 
 
+@asynccontextmanager
+async def shown_list(make_app) -> AsyncIterator[tuple[object, ConversationList]]:
+    """A running app and its conversation list, after the first frame."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        yield pilot, app.query_one(ConversationList)
+
+
 def ids_newest_first(saved: list[str]) -> list[str]:
     """Saved one after the other, the last is the newest."""
     return saved[::-1]
 
 
 async def test_first_screenful_then_the_rest(make_app, servers):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        listing = app.query_one(ConversationList)
+    async with shown_list(make_app) as (pilot, listing):
         listing.set_summaries(summaries(200), None)
         assert listing.option_count == SIZE[1] // 2 + 1  # more than fit on the screen
         assert listing.highlighted == 0
@@ -56,10 +64,7 @@ async def test_first_screenful_then_the_rest(make_app, servers):
 
 
 async def test_a_newer_list_replaces_one_still_being_added(make_app, servers):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        listing = app.query_one(ConversationList)
+    async with shown_list(make_app) as (pilot, listing):
         listing.set_summaries(summaries(200), None)
         listing.set_summaries(summaries(60), "c0050")
         assert listing.highlighted == 50  # laid out at once, though below the first screenful
@@ -69,10 +74,7 @@ async def test_a_newer_list_replaces_one_still_being_added(make_app, servers):
 
 
 async def test_current_conversation_older_than_the_limit_is_listed(make_app, servers):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        listing = app.query_one(ConversationList)
+    async with shown_list(make_app) as (pilot, listing):
         listing.set_summaries(summaries(200), "c0180")
         await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 2)
         assert ids(listing)[ConversationList.LIMIT] == "c0180"
@@ -83,10 +85,7 @@ async def test_current_conversation_older_than_the_limit_is_listed(make_app, ser
 
 
 async def test_total_gives_the_older_row(make_app, servers):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        listing = app.query_one(ConversationList)
+    async with shown_list(make_app) as (pilot, listing):
         listing.set_summaries(summaries(10), None, total=500)
         await wait_until(pilot, lambda: listing.option_count == 11)
         assert "490 older conversations" in str(listing.get_option_at_index(10).prompt)

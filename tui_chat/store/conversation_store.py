@@ -242,8 +242,12 @@ class ConversationStore:
     def recent_from_index(self, count: int) -> tuple[list[ConversationSummary], int] | None:
         """The `count` newest conversations and how many there are, as the index last
         written says, without checking the files against it as `list()` does: for a first
-        screen to show at once, before `list()` has checked. None without a usable index."""
-        index = load_index(self.index_file)
+        screen to show at once, before `list()` has checked. None without a usable index.
+        The index read is kept for `list()`, which would otherwise read it again."""
+        if self._index is None:
+            self._index = load_index(self.index_file)
+            self._index_dirty = False
+        index = self._index
         if not index:
             return None
         newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)

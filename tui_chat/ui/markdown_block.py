@@ -180,9 +180,9 @@ class MarkdownBody(LaidOutOnce, Widget):
         if not (changed or final) or not self.is_attached:
             return
         if laid_width > 0 and self.streaming:
-            # Render the new text now, between frames, rather than in the layout of the
-            # next one: a frame that overruns Textual's 1/60 s update slot delays the
-            # next by a whole slot more, and a key typed meanwhile waits.
+            # Render the new text now, between frames: its real height says whether it
+            # fits in the room, and the frame that follows only composes (a key typed
+            # meanwhile is handled between the two).
             self._render_bottom(laid_width, self._viewport_height)
             if self._lay_out(laid_width).height < self._height:
                 # It fits in the room below: redraw the lines that changed (and the

@@ -380,17 +380,6 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             if new <= 0 and self.start > 0:
                 self._load_soon(self._load_older)
 
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # Content can grow after the follow scroll ran: a scrollbar appearing narrows the
-        # text, which re-wraps taller. Keep the end in view whenever the height changes.
-        grew = virtual_size != self.virtual_size
-        resized = super()._size_updated(size, virtual_size, container_size, layout)
-        if grew and self.following and not self._loading:
-            self.follow()
-        return resized
-
     def watch_scroll_target_y(self, old: float, new: float) -> None:
         # A scroll up is known here as soon as it is asked for, before an animated scroll
         # has moved anything: stop following at once, or the next frame pulls it back.
@@ -404,7 +393,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         if self.end < len(self.messages):
             self.run_worker(self.jump_to_end(), exclusive=True, group="log-window")
         else:
-            self.scroll_to(y=self.max_scroll_y, animate=False)
+            self.scroll_end(animate=False)
 
     def action_jump_top(self) -> None:
         self.following = False
