@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tui_chat.store import ConversationStore
 from tui_chat.ui.dialogs import Confirm, ParametersScreen, SearchConversations, TextPrompt
+from tui_chat.ui.footer import ChatFooter
 from tui_chat.ui.sidebar import ConversationList
 
 from .conftest import screen_text, wait_until
@@ -157,7 +158,7 @@ async def test_saved_theme_is_in_use_from_the_start(make_app, servers):
     settings.write_text('theme = "tui-chat-light"\n' + settings.read_text())
     app = make_app(write=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.query("FooterKey"))
+        await wait_until(pilot, lambda: "Quit" in screen_text(app))
         await pilot.pause()
         assert app.theme == "tui-chat-light"
         assert app.has_class("-theme-tui-chat-light") and app.has_class("-light-mode")
@@ -165,9 +166,9 @@ async def test_saved_theme_is_in_use_from_the_start(make_app, servers):
         assert app.log_view.dark is False
         assert app.query_one("#sidebar").styles.background.hex == "#FFFFFF"  # $surface
         assert app.query_one("#status").styles.background.hex == "#E8EAED"  # $panel
-        key = app.query("FooterKey").first()
+        footer = app.query_one(ChatFooter)
         # A variable from the theme file's [variables]
-        assert key.get_component_styles("footer-key--key").color.hex == "#B35C00"
+        assert footer.get_component_styles("footer--key").color.hex == "#B35C00"
 
 
 async def test_missing_saved_theme_falls_back(make_app, servers):

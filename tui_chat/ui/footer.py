@@ -2,107 +2,190 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from textual import events
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
+
+# One shown key: (key, key as displayed, description, enabled, tooltip).
+Key = tuple[str, str, str, bool, str]
 
 
-class ChatFooter(Footer):
-    """Textual's footer, built once for the first frame and rebuilt only when its keys change.
+class ChatFooter(Widget, can_focus=False):
+    """The screen's keys on one line, drawn as one widget, as Textual's `Footer` shows them.
 
-    Footer unmounts and mounts all its keys again after every bindings signal (the screen
-    shown, focus moving, a reactive declared with `bindings=True`...), changed or not, and
-    each key costs a few style passes. At start-up that made three builds of the same keys,
-    each waiting for a screen refresh and the keys of one thrown away by the next before
-    being drawn: the footer was the last thing on screen, ~0.1 s after the rest. This one
-    builds its keys as soon as the first signal comes (before the first frame), and then
-    rebuilds, once for a burst of signals, only when the keys it would show differ from
-    those it shows.
+    Textual's `Footer` is a container with a widget per key: at start-up its ~12 keys were
+    mounted and styled one by one (each a few style passes) and drawn through Textual's
+    per-widget pipeline, and at the end of every answer turning Esc off and ctrl+r on
+    restyled each key: ~20 ms of the first frame and ~10 ms of an answer's last frame here.
+    This one reads the same bindings (`Screen.active_bindings`, shown keys only, one per
+    action, the command palette's key on the right), keeps their look (the same theme
+    variables, disabled keys dim) and their behaviour (a click presses the key; a disabled
+    key rings the bell), and redraws one line when they change. Keys that do not fit are
+    left out whole rather than cut; F1 lists them all.
+    """
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "footer--key",
+        "footer--description",
+        "footer--hover",
+        "footer--separator",
+    }
+    DEFAULT_CSS = """
+    ChatFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        text-wrap: nowrap;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .footer--hover {
+            color: $footer-key-foreground;
+            background: $block-hover-background;
+        }
+        & > .footer--separator {
+            color: $foreground 20%;
+        }
+    }
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: object = None
-        self._rebuild_pending = False
+        self._keys: tuple[list[Key], Key | None] | None = None
+        # Where each shown key was drawn, for the mouse: (start, end, key).
+        self._spans: list[tuple[int, int, Key]] = []
+        self._hover: Key | None = None
 
-    def _keys(self, screen: Screen) -> object:
-        """Everything of the screen's bindings that `Footer.compose` shows."""
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    @property
+    def keys(self) -> list[Key]:
+        """The keys shown on the left, in order (the command palette's key is not among them)."""
+        return list(self._current()[0])
+
+    def _current(self) -> tuple[list[Key], Key | None]:
+        if self._keys is None:
+            self._keys = self._read(self.screen)
+        return self._keys
+
+    def _read(self, screen: Screen) -> tuple[list[Key], Key | None]:
+        """The keys as Textual's `Footer.compose` picks them."""
+        app = self.app
         bindings = screen.active_bindings
-        palette = bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        return (
-            [(b, enabled, tooltip) for _, b, enabled, tooltip in bindings.values() if b.show],
-            palette[1:] if palette is not None else None,
-            self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE,
-        )
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._keys(self.screen) if self._bindings_ready else None
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and "-command-palette" not in widget.classes:
-                # The key's `compact` starts True and is then bound to the footer's (False):
-                # set to that already, the key's class is not added and removed again on
-                # mount, each time restyling it (the command palette key is not bound).
-                widget.set_reactive(FooterKey.compact, self.compact)
-            yield widget
+        shown: dict[str, Key] = {}
+        for _, binding, enabled, tooltip in bindings.values():
+            if binding.show and binding.action not in shown:
+                shown[binding.action] = (
+                    binding.key,
+                    app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    tooltip,
+                )
+        palette: Key | None = None
+        entry = bindings.get(app.COMMAND_PALETTE_BINDING)
+        if app.ENABLE_COMMAND_PALETTE and entry is not None:
+            _, binding, enabled, tooltip = entry
+            palette = (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                enabled,
+                binding.tooltip or tooltip or binding.description,
+            )
+            shown.pop(binding.action, None)
+        return list(shown.values()), palette
 
     def bindings_changed(self, screen: Screen) -> None:
-        # As Footer: not while the app is out of focus (a signal comes when it is back),
-        # and only for its own screen.
+        # As Footer: not while the terminal is out of focus (focus leaves the prompt then;
+        # a signal comes when it is back), and only for its own screen.
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
-        if self._rebuild_pending or self._keys(screen) == self._shown:
+        keys = self._read(screen)
+        if keys != self._keys:
+            self._keys = keys
+            self._hover = None
+            self.refresh()
+
+    def render(self) -> Content:
+        keys, palette = self._current()
+        key_style = self.get_visual_style("footer--key", partial=True)
+        description_style = self.get_visual_style("footer--description", partial=True)
+        hover_style = self.get_visual_style("footer--hover", partial=True)
+        width = self.size.width
+
+        def item(key: Key, text_key: str, text_description: str) -> Content:
+            _, _, _, enabled, _ = key
+            content = Content.assemble((text_key, key_style), (text_description, description_style))
+            if key is self._hover:
+                content = content.stylize_before(hover_style)
+            return content if enabled else content.stylize("dim")
+
+        right = Content("")
+        if palette is not None:
+            _, display, description, _, _ = palette
+            right = Content.assemble(
+                ("▏", self.get_visual_style("footer--separator", partial=True)),
+                item(palette, display, f" {description}" if description else ""),
+                " ",
+            )
+        parts: list[Content] = []
+        spans: list[tuple[int, int, Key]] = []
+        used = 0
+        room = width - len(right)
+        for key in keys:
+            _, display, description, _, _ = key
+            shown = item(key, f" {display} ", f"{description} " if description else "")
+            if used + len(shown) > room:
+                break
+            spans.append((used, used + len(shown), key))
+            parts.append(shown)
+            used += len(shown)
+        if palette is not None and width >= len(right):
+            start = max(used, width - len(right))
+            parts.append(Content(" " * (start - used)))
+            parts.append(right)
+            spans.append((start + 1, start + len(right), palette))
+        self._spans = spans
+        return Content.assemble(*parts)
+
+    def _key_at(self, x: int) -> Key | None:
+        for start, end, key in self._spans:
+            if start <= x < end:
+                return key
+        return None
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        key = self._key_at(event.x)
+        if key is not self._hover:
+            self._hover = key
+            self.tooltip = (key[4] or None) if key is not None else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self._key_at(event.x)
+        if key is None:
             return
-        self._rebuild_pending = True
-        if self._bindings_ready:
-            self.call_after_refresh(self._rebuild)
+        if key[3]:
+            self.app.simulate_key(key[0])
         else:
-            # The first keys: built now rather than after a refresh, for the first frame.
-            self._bindings_ready = True
-            self.call_later(self._rebuild)
-
-    async def _rebuild(self) -> None:
-        self._rebuild_pending = False
-        if not self.is_attached:
-            return
-        keys = self._keys(self.screen)
-        if keys == self._shown:
-            return
-        if not self._enable_in_place(keys):
-            await self.recompose()
-
-    def _enable_in_place(self, keys: object) -> bool:
-        """When only which keys are enabled changed (an answer starting or ending turns
-        Esc on and ctrl+r off), update those keys rather than build them all again: a
-        rebuild made the last frame of every answer ~20 ms dearer."""
-        shown = self._shown
-        if not isinstance(shown, tuple) or not isinstance(keys, tuple):
-            return False
-        old_rows, old_palette, old_flag = shown
-        new_rows, new_palette, new_flag = keys
-        same = [b for b, _, _ in old_rows] == [b for b, _, _ in new_rows]
-        if not same or old_flag != new_flag or (old_palette is None) != (new_palette is None):
-            return False
-        if new_palette is not None and old_palette[0] is not new_palette[0]:
-            return False
-        first: dict[str, tuple[bool, str]] = {}
-        for binding, enabled, tooltip in new_rows:
-            first.setdefault(binding.action, (enabled, tooltip))
-        for key in self.query(FooterKey):
-            if "-command-palette" in key.classes:
-                if new_palette is not None:
-                    _enable(key, new_palette[1])
-                continue
-            if key.action in first:
-                enabled, tooltip = first[key.action]
-                _enable(key, enabled)
-                if "-grouped" not in key.classes:
-                    key.tooltip = tooltip or None
-        self._shown = keys
-        return True
-
-
-def _enable(key: FooterKey, enabled: bool) -> None:
-    # As FooterKey's constructor shows it: the class styles it, `disabled` stops clicks.
-    key.disabled = not enabled
-    key.set_class(not enabled, "-disabled")
+            self.app.bell()
