@@ -209,3 +209,36 @@ async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
         assert app.prompt.text == ""
         gone = [index for index, text in enumerate(frames) if "fresh question" not in text]
         assert not gone, (gone, len(frames))
+
+
+async def test_text_keeps_its_wrapping_when_the_log_first_overflows(make_app, servers):
+    """The log's scroll bar column is there from the start: when an answer first grows past
+    the screen, the messages are not wrapped again two columns narrower (the text jumped,
+    and the whole screen was laid out once more for it). Until then the column is blank,
+    in the log's own colour."""
+    app = make_app(model="long")
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.log_view
+        widths: set[tuple[int, int]] = set()  # per frame: (question's width, answer's width)
+        original = app._display
+
+        def display(screen, renderable) -> None:
+            original(screen, renderable)
+            views = list(log.query(MessageView))
+            if len(views) == 2:
+                widths.add((views[0].size.width, views[1].size.width))
+
+        await pilot.press(*"a question")
+        right = {  # the bar's two columns and the padding right of them
+            app.screen.get_style_at(x, y).bgcolor
+            for x in range(log.region.right - 3, log.region.right)
+            for y in range(2, 12)
+        }
+        assert right == {app.screen.get_style_at(10, 5).bgcolor}  # blank, in the log's colour
+        app._display = display
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: log.max_scroll_y > 10)
+        servers.gate.set()
+        await wait_until(pilot, lambda: not app.streaming)
+        await pilot.pause(0.1)
+        assert len(widths) == 1, widths

@@ -8,6 +8,7 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.widget import Widget
 
 from .sizing import LaidOutOnce
 
@@ -18,6 +19,11 @@ class TextScrollBar(LaidOutOnce, ScrollBar):
     It measures the log's text: the log's height less the blank room a streaming answer
     grows into below it (`MessageLog.room`, never scrolled into), so the thumb is at the
     bottom at the end of the text.
+
+    The log keeps its bar's column from the start (`overflow-y: scroll`): an answer first
+    growing past the screen used to show the bar, which narrowed every message by its
+    width, so they were all wrapped again and the screen laid out a second time in that
+    frame. While there is nothing to scroll the column is blank, in the log's colours.
 
     It is drawn from its rows directly. Textual draws a scroll bar as a Rich renderable
     through its per-row style pipeline, ~3 ms for a screenful of rows, and a followed
@@ -39,6 +45,10 @@ class TextScrollBar(LaidOutOnce, ScrollBar):
         if not isinstance(bar, ScrollBarRender) or self.styles.tint.a or self.opacity != 1:
             return super().render_lines(crop)
         width, height = self.size
+        if not bar.window_size:  # Textual's "nothing to scroll"
+            log = self.parent if isinstance(self.parent, Widget) else self
+            blank = Style(bgcolor=log.background_colors[1].rich_color)
+            return [Strip.blank(crop.width, blank)] * crop.height
         style = bar.style if isinstance(bar.style, Style) else Style.parse(str(bar.style))
         under = self.rich_style  # what Textual's pipeline puts under each cell
         drawn = (width, height, bar.virtual_size, bar.window_size, bar.position, style, under)
