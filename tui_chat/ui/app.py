@@ -119,8 +119,11 @@ class ChatApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
     ]
 
-    streaming: reactive[bool] = reactive(False, bindings=True)
-    choice: reactive[ModelChoice] = reactive(ModelChoice("", ""), always_update=True)
+    # Neither repaints the screen: their watchers update the status line and the tree, and
+    # the keys follow `streaming`. A repaint redrew every widget in the first and the last
+    # frame of each answer, on top of their layout.
+    streaming: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    choice: reactive[ModelChoice] = reactive(ModelChoice("", ""), always_update=True, repaint=False)
 
     def __init__(
         self,
