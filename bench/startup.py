@@ -1,6 +1,6 @@
 """Start-up of the real `tui-chat` process, with 2,000 saved conversations.
 
-    python bench/startup.py [--conversations 2000] [--runs 5] [--profile FILE]
+    python bench/startup.py [--conversations 2000] [--runs 5] [--profile FILE] [--instructions]
 
 Each run forks a pseudo-terminal (120x40, TERM=xterm-256color) and execs
 `tui-chat --config-dir DIR` in it; the clock starts just before the fork. The parent
@@ -14,11 +14,19 @@ Then it sends ctrl+q and waits for the process to end. The config folder has
 2,000 conversations of 2-40 messages (a few of 100-600) and the index a previous run
 left; the only provider is a loopback backend (bench/_servers.py). Target: complete
 frame 0.35 s or less (median of --runs).
+
+Each run also starts a Textual hello world the same way (`_startup_apps.py hello`: a
+prompt with the same placeholder, a label with the same title, a footer): the floor a
+Textual app starts at on this machine. Wall-clock times here move by +-30 % between
+sittings; --instructions adds one start of each under valgrind's callgrind, ended as soon
+as its first complete frame is written, and prints the instructions each executed: the
+same count on every run, whatever else the machine is doing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
@@ -37,9 +45,10 @@ from pathlib import Path
 
 from _common import median, row, write_settings
 from _servers import start_server
+from _startup_apps import NEWEST
 
 TARGET = 0.35
-NEWEST = "Newest bench conversation"
+APPS = str(Path(__file__).with_name("_startup_apps.py"))
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-Z\\-_]"
 )
@@ -69,10 +78,8 @@ def populate(config: Path, count: int) -> None:
     ConversationStore(paths).list()  # leaves the index, as a previous session would
 
 
-def run_once(
-    exe: str, config: Path, timeout: float = 20.0, profile: str = ""
-) -> tuple[float, float]:
-    """(seconds to the first frame, seconds to the complete frame) of one start."""
+def run_once(argv: list[str], timeout: float = 20.0) -> tuple[float, float]:
+    """(seconds to the first frame, seconds to the complete frame) of one start of argv."""
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
     env.pop("TUI_CHAT_CONFIG_DIR", None)
     # The warm-up run must be able to write the .pyc files, as an installed app's are
@@ -81,10 +88,6 @@ def run_once(
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
-        argv = [exe, "--config-dir", str(config)]
-        if profile:  # pyinstrument runs the same script and writes its report there
-            argv = [sys.executable, "-m", "pyinstrument", "--show-all", "-i", "0.0005",
-                    "-o", profile, *argv]
         os.execve(argv[0], argv, env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     seen = ""
@@ -109,8 +112,9 @@ def run_once(
                 break
         else:
             raise SystemExit(f"no complete frame within {timeout} s; saw: {seen[-400:]!r}")
-        os.write(fd, b"\x11")  # ctrl+q
-        deadline = time.perf_counter() + 5
+        with contextlib.suppress(OSError):  # a process that ended by itself has no pty
+            os.write(fd, b"\x11")  # ctrl+q
+        deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             done, _ = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -129,36 +133,67 @@ def run_once(
     return first, complete
 
 
+def instructions(argv: list[str], out: Path) -> int:
+    """Instructions executed by argv from exec to its first complete frame (callgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (Debian package valgrind)")
+    run_once([valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", *argv], 600)
+    totals = re.search(r"^(?:totals|summary): (\d+)", out.read_text(), re.MULTILINE)
+    if totals is None:
+        raise SystemExit(f"no totals in {out}")
+    return int(totals.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", metavar="FILE", default="",
                         help="one more run under pyinstrument, its report written to FILE")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions to the first complete frame (callgrind)")
     args = parser.parse_args()
     exe = shutil.which("tui-chat", path=str(Path(sys.executable).parent)) or shutil.which(
         "tui-chat"
     )
     if exe is None:
         raise SystemExit("tui-chat is not installed in this environment")
+    hello = [sys.executable, APPS, "hello"]
     with start_server() as server, tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         config = Path(tmp) / "config"
         write_settings(config, server.url, "m")
         populate(config, args.conversations)
-        run_once(exe, config)  # warm the OS file cache and the .pyc files
-        firsts, completes = [], []
-        for _ in range(args.runs):
-            first, complete = run_once(exe, config)
+        app = [exe, "--config-dir", str(config)]
+        run_once(app)  # warm the OS file cache and the .pyc files
+        run_once(hello)
+        firsts, completes, floors = [], [], []
+        for _ in range(args.runs):  # side by side: the machine's drift hits both alike
+            first, complete = run_once(app)
             firsts.append(first)
             completes.append(complete)
-        if args.profile:
-            run_once(exe, config, 60, args.profile)
+            floors.append(run_once(hello)[1])
+        if args.profile:  # pyinstrument runs the same script and writes its report there
+            profiler = [sys.executable, "-m", "pyinstrument", "--show-all", "-i", "0.0005"]
+            run_once([*profiler, "-o", args.profile, *app], 60)
             print(f"profile of one start (until ctrl+q): {args.profile}")
+        counts: dict[str, int] = {}
+        if args.instructions:
+            for name, rest in (("app", ["--config-dir", str(config)]), ("hello", [])):
+                argv = [sys.executable, APPS, name, "--exit-at-frame", *rest]
+                counts[name] = instructions(argv, Path(tmp) / f"callgrind.{name}")
     print(f"\nstartup: `tui-chat` in a pty, {args.conversations:,} saved conversations "
           f"(median of {args.runs} runs)")
     print(row("exec -> first frame (prompt and footer drawn)", median(firsts), None))
     print(row("exec -> complete frame (conversation list too)", median(completes), TARGET))
     print(f"  (runs: {', '.join(f'{c * 1000:.0f}' for c in completes)} ms)")
+    print(row("Textual hello world, same harness (the floor)", median(floors), None))
+    print(f"  (runs: {', '.join(f'{c * 1000:.0f}' for c in floors)} ms)")
+    if counts:
+        app_count, hello_count = counts["app"], counts["hello"]
+        print("  instructions, exec -> complete frame (callgrind; the same on every run):")
+        print(f"    tui-chat {app_count / 1e9:.3f} G, Textual hello world "
+              f"{hello_count / 1e9:.3f} G: {app_count / hello_count:.2f}x the floor")
 
 
 if __name__ == "__main__":
