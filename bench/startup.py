@@ -66,14 +66,22 @@ def populate(config: Path, count: int) -> None:
         n = rng.choice([2, 4, 6, 10, 20, 40]) if rng.random() < 0.95 else rng.randrange(100, 600)
         when = start + timedelta(hours=i)
         messages = [
-            Message(role="user" if k % 2 == 0 else "assistant",
-                    content=f"Message {k} about **topic {i}**.\n\n```python\nx = {k}\n```\n",
-                    created=when + timedelta(seconds=k))
+            Message(
+                role="user" if k % 2 == 0 else "assistant",
+                content=f"Message {k} about **topic {i}**.\n\n```python\nx = {k}\n```\n",
+                created=when + timedelta(seconds=k),
+            )
             for k in range(n)
         ]
         title = NEWEST if i == count - 1 else f"Conversation {i} about topic {rng.randrange(999)}"
-        c = Conversation(title=title, created=when, updated=when + timedelta(seconds=n),
-                         provider="bench", model="m", messages=messages)
+        c = Conversation(
+            title=title,
+            created=when,
+            updated=when + timedelta(seconds=n),
+            provider="bench",
+            model="m",
+            messages=messages,
+        )
         (paths.conversations_dir / f"{c.id}.toml").write_bytes(encode(c))
     ConversationStore(paths).list()  # leaves the index, as a previous session would
 
@@ -149,10 +157,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--profile", metavar="FILE", default="",
-                        help="one more run under pyinstrument, its report written to FILE")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count instructions to the first complete frame (callgrind)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default="",
+        help="one more run under pyinstrument, its report written to FILE",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions to the first complete frame (callgrind)",
+    )
     args = parser.parse_args()
     exe = shutil.which("tui-chat", path=str(Path(sys.executable).parent)) or shutil.which(
         "tui-chat"
@@ -182,8 +197,10 @@ def main() -> None:
             for name, rest in (("app", ["--config-dir", str(config)]), ("hello", [])):
                 argv = [sys.executable, APPS, name, "--exit-at-frame", *rest]
                 counts[name] = instructions(argv, Path(tmp) / f"callgrind.{name}")
-    print(f"\nstartup: `tui-chat` in a pty, {args.conversations:,} saved conversations "
-          f"(median of {args.runs} runs)")
+    print(
+        f"\nstartup: `tui-chat` in a pty, {args.conversations:,} saved conversations "
+        f"(median of {args.runs} runs)"
+    )
     print(row("exec -> first frame (prompt and footer drawn)", median(firsts), None))
     print(row("exec -> complete frame (conversation list too)", median(completes), TARGET))
     print(f"  (runs: {', '.join(f'{c * 1000:.0f}' for c in completes)} ms)")
@@ -192,8 +209,10 @@ def main() -> None:
     if counts:
         app_count, hello_count = counts["app"], counts["hello"]
         print("  instructions, exec -> complete frame (callgrind; the same on every run):")
-        print(f"    tui-chat {app_count / 1e9:.3f} G, Textual hello world "
-              f"{hello_count / 1e9:.3f} G: {app_count / hello_count:.2f}x the floor")
+        print(
+            f"    tui-chat {app_count / 1e9:.3f} G, Textual hello world "
+            f"{hello_count / 1e9:.3f} G: {app_count / hello_count:.2f}x the floor"
+        )
 
 
 if __name__ == "__main__":
