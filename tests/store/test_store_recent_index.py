@@ -62,17 +62,51 @@ def test_list_after_recent_from_index_reads_the_index_once(
     c = Conversation(title="one", messages=[Message("user", "hi")])
     store.save(c)
     store.list()  # writes the index
+    import tui_chat.store.index as index_module
+
     reads: list[object] = []
-    load = module.load_index
+    read = index_module.read_index
 
     def counted(path):  # type: ignore[no-untyped-def]
         reads.append(path)
-        return load(path)
+        return read(path)
 
-    monkeypatch.setattr(module, "load_index", counted)
+    # Both ways in: recent_from_index reads it itself, list() through load_index.
+    monkeypatch.setattr(module, "read_index", counted)
+    monkeypatch.setattr(index_module, "read_index", counted)
     fresh = ConversationStore(store.paths)
     recent, total = fresh.recent_from_index(5)
     summaries, problems = fresh.list()
     assert [s.id for s in recent] == [s.id for s in summaries] == [c.id]
     assert total == 1 and not problems
     assert len(reads) == 1
+
+
+def test_recent_from_index_builds_only_the_entries_it_shows(
+    store: ConversationStore, monkeypatch
+) -> None:
+    """A first screen shows ~35 of maybe thousands: only those are built from the index;
+    `list()` builds the rest afterwards from the same read, with the same result."""
+    import tui_chat.store.index as index_module
+
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(30):
+        c = Conversation(title=f"c{i}", updated=base + timedelta(hours=i))
+        c.messages.append(Message("user", "hi", created=base))
+        store.save(c)
+    expected, _ = store.list()
+    built: list[str] = []
+    entry = index_module._entry
+
+    def counted(e):  # type: ignore[no-untyped-def]
+        built.append(e["title"])
+        return entry(e)
+
+    monkeypatch.setattr(index_module, "_entry", counted)
+    fresh = ConversationStore(store.paths)
+    recent, total = fresh.recent_from_index(5)
+    assert [s.title for s in recent] == ["c29", "c28", "c27", "c26", "c25"] and total == 30
+    assert sorted(built) == sorted(s.title for s in recent)
+    summaries, problems = fresh.list()
+    assert summaries == expected and not problems
+    assert len(built) == 5 + 30

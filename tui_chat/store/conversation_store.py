@@ -44,7 +44,17 @@ from tui_chat.store.errors import (
     StoreProblem,
     os_reason,
 )
-from tui_chat.store.index import INDEX_NAME, IndexEntry, Stamp, load_index, save_index
+from tui_chat.store.index import (
+    INDEX_NAME,
+    IndexEntry,
+    RawIndex,
+    Stamp,
+    entries_from,
+    load_index,
+    newest_entries,
+    read_index,
+    save_index,
+)
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
 
@@ -100,6 +110,9 @@ class ConversationStore:
         self._mutex = threading.RLock()
         self._seen: dict[str, _Seen] = {}
         self._index: dict[str, IndexEntry] | None = None
+        # The index as read by recent_from_index, its entries not all built yet: list()
+        # builds them (after the app's first frame) instead of reading the file again.
+        self._raw_index: RawIndex | None = None
         self._index_dirty = False
         # Problems met during save() (a corrupt file replaced by our version after
         # being moved aside); the app may show them. save() itself cannot return them.
@@ -191,7 +204,8 @@ class ConversationStore:
                 StoreProblem(self.folder, f"Could not list {self.folder}: {os_reason(exc)}.")
             ]
         if self._index is None:
-            self._index = load_index(self.index_file)
+            raw, self._raw_index = self._raw_index, None
+            self._index = entries_from(raw) if raw is not None else load_index(self.index_file)
             self._index_dirty = False
         index = self._index
         problems: list[StoreProblem] = []
@@ -244,15 +258,23 @@ class ConversationStore:
         written says, without checking the files against it as `list()` does: for a first
         screen to show at once, before `list()` has checked. None without a usable index.
         The index read is kept for `list()`, which would otherwise read it again."""
-        if self._index is None:
-            self._index = load_index(self.index_file)
-            self._index_dirty = False
-        index = self._index
-        if not index:
+        if self._index is not None:
+            index = self._index
+            newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)
+            total = len(index)
+        else:
+            raw = read_index(self.index_file)
+            chosen = newest_entries(raw, count) if raw else None
+            if raw is None or chosen is None:
+                self._index = {}  # unusable: list() rebuilds it from the files
+                self._index_dirty = False
+                return None
+            self._raw_index = raw
+            newest, total = chosen, len(raw)
+        if not newest:
             return None
-        newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)
         folder = self.folder
-        return [entry.summary(cid, folder / (cid + SUFFIX)) for cid, entry in newest], len(index)
+        return [entry.summary(cid, folder / (cid + SUFFIX)) for cid, entry in newest], total
 
     def search(self, query: str) -> list[ConversationSummary]:
         """Conversations whose title or any message contains `query` (case-insensitive)."""

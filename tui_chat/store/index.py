@@ -11,6 +11,7 @@ read-only folder — just means rebuilding it or not saving it.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,26 +50,58 @@ class IndexEntry:
         )
 
 
-def load_index(path: Path) -> dict[str, IndexEntry]:
-    """The cached entries, or {} when the index is missing or unusable (it is rebuilt)."""
+RawIndex = dict[str, dict]  # the entries as read from the JSON, not checked yet
+
+
+def read_index(path: Path) -> RawIndex | None:
+    """The index file's entries as read, or None when it is missing or unusable."""
     try:
         data = json.loads(path.read_bytes())
-        if data.get("version") != INDEX_VERSION:
-            return {}
-        return {
-            cid: IndexEntry(
-                stamp=(int(e["stamp"][0]), int(e["stamp"][1]), int(e["stamp"][2])),
-                title=str(e["title"]),
-                created=datetime.fromisoformat(e["created"]),
-                updated=datetime.fromisoformat(e["updated"]),
-                provider=str(e["provider"]),
-                model=str(e["model"]),
-                message_count=int(e["message_count"]),
-            )
-            for cid, e in data["entries"].items()
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        if data.get("version") != INDEX_VERSION or not isinstance(data["entries"], dict):
+            return None
+        return data["entries"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _entry(e: dict) -> IndexEntry:
+    return IndexEntry(
+        stamp=(int(e["stamp"][0]), int(e["stamp"][1]), int(e["stamp"][2])),
+        title=str(e["title"]),
+        created=datetime.fromisoformat(e["created"]),
+        updated=datetime.fromisoformat(e["updated"]),
+        provider=str(e["provider"]),
+        model=str(e["model"]),
+        message_count=int(e["message_count"]),
+    )
+
+
+_BAD_ENTRY = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def entries_from(raw: RawIndex | None) -> dict[str, IndexEntry]:
+    """The checked entries, or {} when any is unusable (the index is rebuilt)."""
+    try:
+        return {cid: _entry(e) for cid, e in (raw or {}).items()}
+    except _BAD_ENTRY:
         return {}
+
+
+def newest_entries(raw: RawIndex, count: int) -> list[tuple[str, IndexEntry]] | None:
+    """The `count` newest entries, newest first, checking only those (a first screen shows
+    ~35 of 2,000; building every entry was half of reading the index); None when one
+    is unusable."""
+    try:
+        updated = {cid: datetime.fromisoformat(e["updated"]) for cid, e in raw.items()}
+        newest = heapq.nlargest(count, updated, key=updated.__getitem__)
+        return [(cid, _entry(raw[cid])) for cid in newest]
+    except _BAD_ENTRY:
+        return None
+
+
+def load_index(path: Path) -> dict[str, IndexEntry]:
+    """The cached entries, or {} when the index is missing or unusable (it is rebuilt)."""
+    return entries_from(read_index(path))
 
 
 def save_index(path: Path, entries: dict[str, IndexEntry]) -> None:
