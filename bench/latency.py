@@ -1,6 +1,7 @@
 """Typing while an answer streams: keypress to the character on screen in the prompt.
 
-    python bench/latency.py [--presses 200] [--rate 2000] [--interval 0.04] [--profile FILE]
+    python bench/latency.py [--presses 200] [--rate 2000] [--interval 0.04] [--history N]
+                            [--profile FILE]
 
 The real ChatApp runs headless (120x40); a loopback BackendApi server (another process)
 streams a long Markdown answer at --rate chunks per second. Meanwhile a key ("x") is
@@ -12,6 +13,9 @@ terminal output is generated as a real terminal would need it (bench/_common.Fra
 Every 40 keys the prompt is cleared (not timed) so it stays one line. The first keys
 are also checked against the rendered screen. The same is measured with no answer
 streaming, for comparison. Target: p95 33 ms or less while streaming.
+
+--history N types in a saved conversation of N messages instead of a new one: the answer
+is saved with all of them every 2 s while it streams (on the event loop).
 """
 
 from __future__ import annotations
@@ -29,22 +33,47 @@ TARGET_P95 = 0.033
 PER_LINE = 40
 
 
+def saved_history(paths: object, count: int, model: str) -> str:
+    """A saved conversation of `count` short Markdown messages with `model`; its id."""
+    from tui_chat.store import Conversation, ConversationStore, Message
+
+    conversation = Conversation(provider="bench", model=model, title="long history")
+    for k in range(count):
+        role = "user" if k % 2 == 0 else "assistant"
+        text = f"Message {k}: a **short** reply with `code` and a list:\n\n- one\n- two\n"
+        conversation.messages.append(Message(role=role, content=text))
+    ConversationStore(paths).save(conversation)  # type: ignore[arg-type]
+    return conversation.id
+
+
 async def measure(
-    url: str, presses: int, rate: float, interval: float, stream: bool, profile: str = ""
+    url: str,
+    presses: int,
+    rate: float,
+    interval: float,
+    stream: bool,
+    profile: str = "",
+    history: int = 0,
 ) -> dict:
     from tui_chat.store import Paths
     from tui_chat.ui.app import ChatApp
 
     config = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     chunks = int(rate * (presses * interval * 2 + 10)) if stream else 10
-    write_settings(config, url, f"md:{chunks}:{rate:g}")
-    app = ChatApp.from_paths(Paths.resolve(config), environ={})
+    model = f"md:{chunks}:{rate:g}"
+    write_settings(config, url, model)
+    paths = Paths.resolve(config)
+    opened = saved_history(paths, history, model) if history else ""
+    app = ChatApp.from_paths(paths, environ={})
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         frames = Frames(app)
         entry = app.catalog.get("bench")
         while entry is None or entry.state != "ready":
             await pilot.pause(0.02)
+        if opened:  # the answer is saved every 2 s with all of these
+            await app.open_conversation(opened)
+            await pilot.pause(0.2)
         if stream:
             await app.send("Write a very long answer, please.")
             t_end = time.perf_counter() + 2.0
@@ -117,12 +146,14 @@ async def measure(
 
 async def main_async(args: argparse.Namespace) -> None:
     with start_server() as server:
-        idle = await measure(server.url, args.presses, args.rate, args.interval, False)
-        busy = await measure(server.url, args.presses, args.rate, args.interval, True)
+        common = (server.url, args.presses, args.rate, args.interval)
+        idle = await measure(*common, False, history=args.history)
+        busy = await measure(*common, True, history=args.history)
         if args.profile:
-            await measure(server.url, args.presses, args.rate, args.interval, True, args.profile)
+            await measure(*common, True, args.profile, history=args.history)
     print(f"\nlatency: key -> character on screen in the prompt, {args.presses} keys "
-          f"every {args.interval * 1000:.0f} ms")
+          f"every {args.interval * 1000:.0f} ms"
+          + (f", in a conversation of {args.history:,} saved messages" if args.history else ""))
     for label, result, target in (
         (f"while an answer streams at {args.rate:g} chunks/s", busy, TARGET_P95),
         ("with nothing streaming", idle, None),
@@ -131,6 +162,7 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"\n{label}:")
         print(row("p50", percentile(lat, 50), None))
         print(row("p95", percentile(lat, 95), target))
+        print(row("p99", percentile(lat, 99), None))
         print(row("max", max(lat), None))
     if not busy["streaming_to_the_end"]:
         print("\n  note: the answer finished before the last key; use a longer answer")
@@ -141,6 +173,8 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=200)
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--interval", type=float, default=0.04)
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="type in a saved conversation of N messages (saved with the answer)")
     parser.add_argument("--profile", metavar="FILE", default="",
                         help="one more streaming run under pyinstrument, report to FILE")
     asyncio.run(main_async(parser.parse_args()))
