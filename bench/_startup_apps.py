@@ -26,7 +26,10 @@ from typing import Any
 
 NEWEST = "Newest bench conversation"
 NEEDLES = ("Type a message", "Quit", NEWEST)
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+# Escape sequences, stripped to find a frame's texts (startup.py reads the pty with it too).
+ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-Z\\-_]"
+)
 
 
 def _exit_when_complete(write: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
@@ -39,7 +42,7 @@ def _exit_when_complete(write: Callable[[Any, str], None]) -> Callable[[Any, str
     def write_then_check(driver: Any, data: str) -> None:
         write(driver, data)
         written.append(data)
-        if all(needle in _ESCAPES.sub("", "".join(written)) for needle in NEEDLES):
+        if all(needle in ESCAPES.sub("", "".join(written)) for needle in NEEDLES):
             driver.flush()
             os._exit(0)
 

@@ -34,14 +34,14 @@ PER_LINE = 40
 
 
 def saved_history(paths: object, count: int, model: str) -> str:
-    """A saved conversation of `count` short Markdown messages with `model`; its id."""
-    from tui_chat.store import Conversation, ConversationStore, Message
+    """history.py's conversation of `count` mixed Markdown messages, saved, talking to
+    `model`; its id."""
+    from history import make_conversation
 
-    conversation = Conversation(provider="bench", model=model, title="long history")
-    for k in range(count):
-        role = "user" if k % 2 == 0 else "assistant"
-        text = f"Message {k}: a **short** reply with `code` and a list:\n\n- one\n- two\n"
-        conversation.messages.append(Message(role=role, content=text))
+    from tui_chat.store import ConversationStore
+
+    conversation = make_conversation(count)
+    conversation.model = model
     ConversationStore(paths).save(conversation)  # type: ignore[arg-type]
     return conversation.id
 

@@ -45,13 +45,10 @@ from pathlib import Path
 
 from _common import median, row, write_settings
 from _servers import start_server
-from _startup_apps import NEWEST
+from _startup_apps import ESCAPES, NEWEST
 
 TARGET = 0.35
 APPS = str(Path(__file__).with_name("_startup_apps.py"))
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-Z\\-_]"
-)
 
 
 def populate(config: Path, count: int) -> None:
@@ -112,7 +109,7 @@ def run_once(argv: list[str], timeout: float = 20.0) -> tuple[float, float]:
             if not data:
                 break
             now = time.perf_counter()
-            seen += _ESCAPES.sub("", data.decode("utf-8", "replace"))
+            seen += ESCAPES.sub("", data.decode("utf-8", "replace"))
             if not first and "Type a message" in seen and "Quit" in seen:
                 first = now - t0
             if first and NEWEST in seen:

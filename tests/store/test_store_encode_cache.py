@@ -5,6 +5,7 @@ conversation afresh gives, whatever changed in between."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import tomllib
 
@@ -55,6 +56,25 @@ def test_a_changed_message_is_saved_as_it_now_is(store: ConversationStore, chang
     on_disk = store.path_for(c.id).read_bytes()
     assert on_disk == fresh(c)
     assert ConversationStore(store.paths).load(c.id).messages[4] == c.messages[4]
+
+
+def test_every_field_of_a_message_is_in_what_decides_reuse() -> None:
+    """A field added to Message must be added to `codec._message_key` too, or a change of
+    it alone would not reach the file: each field, changed, changes the key."""
+    message = full_conversation(1).messages[0]
+    key = codec._message_key(message)
+    for field in dataclasses.fields(message):
+        changed = copy.deepcopy(message)
+        value = getattr(changed, field.name)
+        if isinstance(value, dict):
+            value["added"] = 1
+        elif isinstance(value, list):
+            value.append(Attachment("/new", "text/plain", 1, "0" * 64))
+        elif isinstance(value, str):
+            setattr(changed, field.name, value + "x")
+        else:  # the creation time
+            setattr(changed, field.name, value.replace(year=value.year + 1))
+        assert codec._message_key(changed) != key, field.name
 
 
 def test_messages_added_and_removed_between_saves(store: ConversationStore) -> None:

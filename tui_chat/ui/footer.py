@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from textual import events
+from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 
-# One shown key: (key, key as displayed, description, enabled, tooltip).
-Key = tuple[str, str, str, bool, str]
+
+class Key(NamedTuple):
+    """One key the footer shows."""
+
+    key: str
+    display: str
+    description: str
+    enabled: bool
+    tooltip: str
 
 
 class ChatFooter(Widget, can_focus=False):
@@ -85,28 +95,22 @@ class ChatFooter(Widget, can_focus=False):
     def _read(self, screen: Screen) -> tuple[list[Key], Key | None]:
         """The keys as Textual's `Footer.compose` picks them."""
         app = self.app
+
+        def key(binding: Binding, enabled: bool, tooltip: str) -> Key:
+            return Key(
+                binding.key, app.get_key_display(binding), binding.description, enabled, tooltip
+            )
+
         bindings = screen.active_bindings
         shown: dict[str, Key] = {}
         for _, binding, enabled, tooltip in bindings.values():
             if binding.show and binding.action not in shown:
-                shown[binding.action] = (
-                    binding.key,
-                    app.get_key_display(binding),
-                    binding.description,
-                    enabled,
-                    tooltip,
-                )
+                shown[binding.action] = key(binding, enabled, tooltip)
         palette: Key | None = None
         entry = bindings.get(app.COMMAND_PALETTE_BINDING)
         if app.ENABLE_COMMAND_PALETTE and entry is not None:
             _, binding, enabled, tooltip = entry
-            palette = (
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                enabled,
-                binding.tooltip or tooltip or binding.description,
-            )
+            palette = key(binding, enabled, binding.tooltip or tooltip or binding.description)
             shown.pop(binding.action, None)
         return list(shown.values()), palette
 
@@ -118,7 +122,7 @@ class ChatFooter(Widget, can_focus=False):
         keys = self._read(screen)
         if keys != self._keys:
             self._keys = keys
-            self._hover = None
+            self._hover_over(None)
             self.refresh()
 
     def render(self) -> Content:
@@ -129,18 +133,17 @@ class ChatFooter(Widget, can_focus=False):
         width = self.size.width
 
         def item(key: Key, text_key: str, text_description: str) -> Content:
-            _, _, _, enabled, _ = key
             content = Content.assemble((text_key, key_style), (text_description, description_style))
             if key is self._hover:
                 content = content.stylize_before(hover_style)
-            return content if enabled else content.stylize("dim")
+            return content if key.enabled else content.stylize("dim")
 
         right = Content("")
         if palette is not None:
-            _, display, description, _, _ = palette
+            description = f" {palette.description}" if palette.description else ""
             right = Content.assemble(
                 ("▏", self.get_visual_style("footer--separator", partial=True)),
-                item(palette, display, f" {description}" if description else ""),
+                item(palette, palette.display, description),
                 " ",
             )
         parts: list[Content] = []
@@ -148,8 +151,8 @@ class ChatFooter(Widget, can_focus=False):
         used = 0
         room = width - len(right)
         for key in keys:
-            _, display, description, _, _ = key
-            shown = item(key, f" {display} ", f"{description} " if description else "")
+            description = f"{key.description} " if key.description else ""
+            shown = item(key, f" {key.display} ", description)
             if used + len(shown) > room:
                 break
             spans.append((used, used + len(shown), key))
@@ -169,23 +172,24 @@ class ChatFooter(Widget, can_focus=False):
                 return key
         return None
 
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        key = self._key_at(event.x)
+    def _hover_over(self, key: Key | None) -> None:
+        """Highlight `key` (None: no key), with its tooltip."""
         if key is not self._hover:
             self._hover = key
-            self.tooltip = (key[4] or None) if key is not None else None
+            self.tooltip = (key.tooltip or None) if key is not None else None
             self.refresh()
 
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover_over(self._key_at(event.x))
+
     def on_leave(self, event: events.Leave) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.refresh()
+        self._hover_over(None)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         key = self._key_at(event.x)
         if key is None:
             return
-        if key[3]:
-            self.app.simulate_key(key[0])
+        if key.enabled:
+            self.app.simulate_key(key.key)
         else:
             self.app.bell()

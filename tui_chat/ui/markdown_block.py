@@ -238,8 +238,8 @@ class MarkdownBody(LaidOutOnce, Widget):
         if self.streaming:
             self._height += 1  # the "streaming…" line
             if text_height >= viewport.height:
-                # Room only once the text overflows the log anyway: earlier, it would
-                # bring a scrollbar (the text re-wrapped narrower) for a short answer.
+                # Room only once the text overflows the log: a short answer's layout is
+                # cheap, and until then the log's height stays the text's.
                 self._height += ROOM_SCREENS * viewport.height
         return self._height
 

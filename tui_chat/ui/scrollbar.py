@@ -45,29 +45,32 @@ class TextScrollBar(LaidOutOnce, ScrollBar):
         if not isinstance(bar, ScrollBarRender) or self.styles.tint.a or self.opacity != 1:
             return super().render_lines(crop)
         width, height = self.size
-        if not bar.window_size:  # Textual's "nothing to scroll"
+        if not bar.window_size:  # Textual's "nothing to scroll": a blank column
             log = self.parent if isinstance(self.parent, Widget) else self
-            blank = Style(bgcolor=log.background_colors[1].rich_color)
-            return [Strip.blank(crop.width, blank)] * crop.height
-        style = bar.style if isinstance(bar.style, Style) else Style.parse(str(bar.style))
-        under = self.rich_style  # what Textual's pipeline puts under each cell
-        drawn = (width, height, bar.virtual_size, bar.window_size, bar.position, style, under)
-        if drawn != self._drawn:
-            segments = bar.render_bar(
-                size=height,
-                virtual_size=bar.virtual_size,
-                window_size=bar.window_size,
-                position=bar.position,
-                thickness=width,
-                vertical=True,
-                back_color=style.bgcolor or Color.parse("#555555"),
-                bar_color=style.color or Color.parse("bright_magenta"),
-            )
-            self._rows = [
-                Strip([Segment(segment.text, under + segment.style)], width)
-                for segment in segments.segments
-            ]
-            self._drawn = drawn
+            background = log.background_colors[1]
+            drawn: tuple[object, ...] = (width, height, background)
+            if drawn != self._drawn:
+                self._rows = [Strip.blank(width, Style(bgcolor=background.rich_color))] * height
+        else:
+            style = bar.style if isinstance(bar.style, Style) else Style.parse(str(bar.style))
+            under = self.rich_style  # what Textual's pipeline puts under each cell
+            drawn = (width, height, bar.virtual_size, bar.window_size, bar.position, style, under)
+            if drawn != self._drawn:
+                segments = bar.render_bar(
+                    size=height,
+                    virtual_size=bar.virtual_size,
+                    window_size=bar.window_size,
+                    position=bar.position,
+                    thickness=width,
+                    vertical=True,
+                    back_color=style.bgcolor or Color.parse("#555555"),
+                    bar_color=style.color or Color.parse("bright_magenta"),
+                )
+                self._rows = [
+                    Strip([Segment(segment.text, under + segment.style)], width)
+                    for segment in segments.segments
+                ]
+        self._drawn = drawn
         rows = self._rows[crop.y : crop.bottom]
         background = self.background_colors[1]
         for line_filter in self.get_line_filters():
