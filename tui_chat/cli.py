@@ -87,6 +87,11 @@ def run_app(paths: object) -> int:
     # widgets, styles); the cyclic garbage collector, run some 180 times meanwhile, took
     # ~40 ms of it. It is off until the first complete frame has been drawn (the app turns
     # it back on then), and in any case once the app has ended.
+    # Textual sizes the screen with shutil.get_terminal_size(), which believes exported
+    # COLUMNS/LINES over the terminal itself, at start and on every resize: with them in
+    # the environment (some shells and tools export them) the app kept that size forever.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     gc.disable()
     try:
         from .ui.app import ChatApp

@@ -14,7 +14,8 @@ import signal
 import time
 from pathlib import Path
 
-from e2e.test_tmux import Tmux, app_command, app_env, pytestmark, tmux, upstream, write_settings
+from e2e.conftest import Tmux, app_command, app_env, tmux, upstream, write_settings
+from e2e.test_tmux import pytestmark
 
 from tui_chat.store import ConversationStore, Paths
 
@@ -88,7 +89,7 @@ def test_kill_9_while_streaming_then_restart_shows_everything(tmux, upstream, tm
     tmux.kill()
     again = Tmux("again")
     try:
-        again.start(app_command(config), app_env())
+        again.start(app_command(config), app_env(), width=80, height=24)
         again.wait_for("Type a message")
         again.keys("C-b")  # the sidebar (hidden below 90 columns), focus in its tree
         again.wait_for("please survive a crash")  # the conversation list

@@ -22,7 +22,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Static
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
 from textual.worker import Worker
 
 from ..attachments import (
@@ -60,6 +61,7 @@ from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
 from .footer import ChatFooter
+from .inputs import KeyGate
 from .markdown_block import MarkdownBody
 from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
@@ -163,6 +165,7 @@ class ChatApp(App[int]):
         self._first_list_pending = True
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
+        self.key_gate = KeyGate(self)
 
     def get_default_screen(self) -> Screen:
         return ChatScreen(id="_default")
@@ -443,6 +446,7 @@ class ChatApp(App[int]):
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
                 self.set_choice(choice)
+                self.prompt.focus()  # "pick a model, type the question"
 
         loading = [entry.name for entry in self.catalog if entry.state == LOADING]
         note = f"Still loading: {', '.join(loading)}" if loading else ""
@@ -823,7 +827,31 @@ class ChatApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._keys_since_paint = True  # the next paint of a stream waits for its frame
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            # Typed keys are acted on in typing order (see inputs.py).
+            if self.key_gate.hold(event) or self._route_to_prompt(event):
+                return
+            self.key_gate.watch(event)
         await super().on_event(event)
+
+    def _route_to_prompt(self, event: events.Key | events.Paste) -> bool:
+        """Text typed where it means nothing (the log, the sidebar, or before anything has
+        focus) goes to the prompt, in the order it was typed: focus moves at once, not
+        after a refresh as `focus()` does, so the rest of a burst follows this key there."""
+        screen = self.screen
+        if not isinstance(screen, ChatScreen) or not self._widgets_ready:
+            return False
+        focused = screen.focused
+        prompt = self.prompt
+        if focused is prompt or (focused is not None and _takes_text(focused)):
+            return False
+        if isinstance(event, events.Key) and (
+            not event.is_printable or event.key in screen.active_bindings
+        ):
+            return False
+        screen.set_focus(prompt)
+        prompt._forward_event(event)
+        return True
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
         self._keys_since_paint = False
@@ -1240,6 +1268,11 @@ class ChatScreen(Screen):
         if not self._resumed_once:
             self._resumed_once = True
             event.refresh_styles = False
+
+
+def _takes_text(widget: Widget) -> bool:
+    """Whether the widget has a use for typed characters of its own."""
+    return isinstance(widget, (Input, TextArea))
 
 
 def _non_empty(text: str) -> str:

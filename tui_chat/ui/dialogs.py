@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ..store import ConversationStore, ConversationSummary
+from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
 from .screens import move_highlight
 from .settings_screen import check_max_tokens, check_temperature, parse_temperature
@@ -50,7 +51,7 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="modal-title")
-            yield Input(self.value, id="text-value")
+            yield TextInput(self.value, id="text-value")
             yield hidden_error("text-error")
             yield Label(plain(self.hint or "Enter accepts · Esc cancels"), classes="modal-hint")
 
@@ -95,8 +96,9 @@ class SearchConversations(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
-        Binding("down", "move(1)", show=False, priority=True),
-        Binding("up", "move(-1)", show=False, priority=True),
+        # Not priority bindings: the field runs them in typing order (inputs.KeysInOrder).
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
     ]
     AUTO_FOCUS = "#search-input"
 
@@ -108,7 +110,7 @@ class SearchConversations(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
             yield Label("Search conversations", classes="modal-title")
-            yield Input(placeholder="Words from a title or a message", id="search-input")
+            yield TextInput(placeholder="Words from a title or a message", id="search-input")
             yield OptionList(id="search-results")
             yield Label("", id="search-status", classes="modal-hint")
 
@@ -168,7 +170,8 @@ class ParametersScreen(ModalScreen[Parameters | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
+        # Run by the fields in typing order (inputs.KeysInOrder), after the text before it.
+        Binding("ctrl+s", "save", "Save"),
     ]
     AUTO_FOCUS = "#param-system"
 
@@ -181,12 +184,12 @@ class ParametersScreen(ModalScreen[Parameters | None]):
         with Vertical(classes="dialog tall"):
             yield Label("Conversation parameters", classes="modal-title")
             yield Label("System prompt")
-            yield TextArea(p.system_prompt, id="param-system", soft_wrap=True, compact=True)
+            yield TextEditor(p.system_prompt, id="param-system", soft_wrap=True, compact=True)
             yield Label("Temperature (0–2, empty: the provider's default)")
-            yield Input("" if p.temperature is None else str(p.temperature), id="param-temp")
+            yield TextInput("" if p.temperature is None else str(p.temperature), id="param-temp")
             yield hidden_error("param-temp-error")
             yield Label("Max tokens (empty: no limit)")
-            yield Input("" if p.max_tokens is None else str(p.max_tokens), id="param-max")
+            yield TextInput("" if p.max_tokens is None else str(p.max_tokens), id="param-max")
             yield hidden_error("param-max-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="param-save", variant="primary")

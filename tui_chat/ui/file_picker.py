@@ -25,6 +25,7 @@ from textual.widgets._directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
 from ..attachments import describe_size
+from .inputs import TextInput
 from .safe import one_line, plain
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
@@ -114,10 +115,11 @@ class FileTree(DirectoryTree):
         getattr(event, "stop", lambda: None)()
 
 
-class PathInput(Input):
+class PathInput(TextInput):
     """A path field: Tab completes the file or folder name."""
 
-    BINDINGS = [Binding("tab", "complete", "Complete", show=False, priority=True)]
+    # Not a priority binding: the field runs it in typing order (inputs.KeysInOrder).
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
 
     def action_complete(self) -> None:
         text = os.path.expanduser(self.value) if self.value else ""

@@ -8,15 +8,19 @@ from pathlib import Path
 from textual import events
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import TextArea
 
 from ..attachments import path_in_text
+from .inputs import TextEditor
 
 
-class PromptArea(TextArea):
+class PromptArea(TextEditor):
     BINDINGS = [
-        # Enter sends; TextArea would insert a newline, so this binding must win.
-        Binding("enter", "submit", "Send", priority=True, id="prompt.send"),
+        # Not a priority binding, although TextArea inserts a newline for Enter: the
+        # binding runs in this widget's queue, before TextArea's handler, in typing order
+        # (see inputs.KeysInOrder). As a priority binding it ran from the app's queue
+        # ahead of characters still queued here: a burst of text and Enter, as SSH
+        # delivers it, sent part of the text and left the rest behind.
+        Binding("enter", "submit", "Send", id="prompt.send"),
         # ctrl+j is a newline every terminal can send; shift+enter only where reported.
         Binding("ctrl+j,shift+enter", "newline", "Newline", id="prompt.newline", show=False),
     ]

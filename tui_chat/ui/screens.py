@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..catalog import ModelChoice
+from .inputs import TextInput
 from .safe import one_line, plain
 
 
@@ -70,10 +71,12 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
-        Binding("down", "move(1)", "Down", show=False, priority=True),
-        Binding("up", "move(-1)", "Up", show=False, priority=True),
-        Binding("pagedown", "move(10)", show=False, priority=True),
-        Binding("pageup", "move(-10)", show=False, priority=True),
+        # Not priority bindings: run by the field in typing order (inputs.KeysInOrder),
+        # after the filter text typed before them.
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "move(10)", show=False),
+        Binding("pageup", "move(-10)", show=False),
     ]
 
     def __init__(self, candidates: list[ModelCandidate], note: str = "") -> None:
@@ -85,7 +88,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
             yield Label("Switch model", classes="modal-title")
-            yield Input(placeholder="Type to filter: provider, model…", id="picker-input")
+            yield TextInput(placeholder="Type to filter: provider, model…", id="picker-input")
             yield OptionList(id="picker-list")
             yield Label(
                 plain(self.note or "Enter chooses · Esc closes · ↑↓ move"), classes="modal-hint"

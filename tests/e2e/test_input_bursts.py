@@ -1,0 +1,93 @@
+"""Keys arriving in bursts, as SSH and tmux deliver them, in the real `tui-chat`.
+
+Pilot's `press` waits for the app between keys, so it cannot show what a burst does:
+`tmux send-keys` writes the whole text (and then Enter) to the terminal at once. Every
+character typed before Enter must be in the sent message, in order, from the first frame.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .conftest import app_command, app_env, saved_messages, wait_for_exit, write_settings
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+BURSTS = [
+    "hello",
+    "burst number 2 with several words",
+    "the quick brown fox jumps over the lazy dog",
+    "x",
+    "punctuation, [brackets] and `code` too!",
+    "burst number 6 with several words",
+    "a somewhat longer burst of words that keeps going for a while to fill the line up",
+    "last one",
+]
+
+
+@pytest.mark.parametrize("launch", [1, 2])
+def test_bursts_of_text_and_enter_from_the_first_frame(tmux, upstream, tmp_path, launch):
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env())
+    tmux.wait_for("Type a message", timeout=20)
+    for text in BURSTS:
+        # One tmux command: the text and Enter reach the terminal back to back.
+        tmux.run("send-keys", "-t", tmux.name, "-l", text, ";", "send-keys", "-t", tmux.name,
+                 "Enter")  # fmt: skip
+        # The next burst once this answer is on screen (sending while an answer streams
+        # is refused on purpose, the text kept in the prompt).
+        tmux.wait_for(f"Echo: {text}"[:24])
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    assert saved_messages(config, "user") == BURSTS
+
+
+def test_bursts_with_ctrl_j_keep_the_line_breaks_in_place(tmux, upstream, tmp_path):
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env())
+    tmux.wait_for("Type a message", timeout=20)
+    parts = ["Here is code:", "```python", "print('hi')", "```"]
+    command: list[str] = []
+    for index, part in enumerate(parts):
+        command += ["send-keys", "-t", tmux.name, "-l", part, ";"]
+        if index < len(parts) - 1:
+            command += ["send-keys", "-t", tmux.name, "C-j", ";"]
+    command += ["send-keys", "-t", tmux.name, "Enter"]
+    tmux.run(*command)
+    tmux.wait_for("Echo: Here is code:")
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    assert saved_messages(config, "user") == ["\n".join(parts)]
+
+
+def test_text_typed_while_the_sidebar_or_log_has_focus_goes_to_the_prompt(
+    tmux, upstream, tmp_path
+):
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env())
+    tmux.wait_for("Type a message", timeout=20)
+    tmux.wait_for("● ready")  # the model list of "local" is in
+    # Pick a model (the focus used to land on the log) and type the question at once.
+    tmux.keys("C-o")
+    tmux.wait_for("Switch model")
+    tmux.type("echo")
+    tmux.wait_for("local › echo")
+    tmux.run("send-keys", "-t", tmux.name, "Enter", ";", "send-keys", "-t", tmux.name, "-l",
+             "first question", ";", "send-keys", "-t", tmux.name, "Enter")  # fmt: skip
+    tmux.wait_for("Echo: first question")
+    # Tab away from the prompt (to the sidebar's tree), then type.
+    tmux.keys("Tab")
+    tmux.run("send-keys", "-t", tmux.name, "-l", "second question", ";", "send-keys", "-t",
+             tmux.name, "Enter")  # fmt: skip
+    tmux.wait_for("Echo: second question")
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    assert saved_messages(config, "user") == ["first question", "second question"]
