@@ -6,7 +6,7 @@ it was asked for: text, reasoning, usage, finish reason, title and status.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,8 @@ from .providers.events import (
     Title,
     Usage,
 )
-from .providers.helpers import MediaItem
-from .store import AttachmentLimits, Conversation, Message
+from .providers.helpers import MediaItem, to_data_uri
+from .store import Attachment, AttachmentLimits, Conversation, Message
 
 TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
 
@@ -34,11 +34,22 @@ TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
 DEBUG_EVENTS = frozenset({"parameters", "request", "headers", "response", "log"})
 
 
-def request_messages(conversation: Conversation, upto: int | None = None) -> list[dict[str, Any]]:
+#: Images of earlier turns are sent again with every request (a follow-up question is
+#: often about them), newest first: at most this many, and this many bytes in all.
+HISTORY_IMAGES = 4
+HISTORY_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def request_messages(
+    conversation: Conversation,
+    upto: int | None = None,
+    images: Mapping[str, Sequence[MediaItem]] | None = None,
+) -> list[dict[str, Any]]:
     """The chat history to send, in the OpenAI shape, for the messages before `upto`.
 
     Failed answers with no text are left out (they are our notes, not the model's words);
-    partial answers that were stopped are sent as they stand.
+    partial answers that were stopped are sent as they stand. `images` (by message id,
+    see `earlier_images`) go into their messages as `image_url` parts.
     """
     history = conversation.messages if upto is None else conversation.messages[:upto]
     messages: list[dict[str, Any]] = []
@@ -49,8 +60,49 @@ def request_messages(conversation: Conversation, upto: int | None = None) -> lis
             continue
         if message.role == "assistant" and not message.content:
             continue
-        messages.append({"role": message.role, "content": message.content})
+        media = images.get(message.id) if images else None
+        if media:
+            parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+            parts += [
+                {"type": "image_url", "image_url": {"url": to_data_uri(data, name)}}
+                for data, name in media
+            ]
+            messages.append({"role": message.role, "content": parts})
+        else:
+            messages.append({"role": message.role, "content": message.content})
     return messages
+
+
+def earlier_images(
+    messages: Sequence[Message], limits: AttachmentLimits, said: set[str] | None = None
+) -> tuple[dict[str, list[MediaItem]], list[str]]:
+    """The images of these (earlier) user messages to send again, by message id, newest
+    first within `HISTORY_IMAGES` and `HISTORY_IMAGE_BYTES`; and what to tell the user
+    about files that are gone or changed since (once each: `said` remembers them)."""
+    chosen: dict[str, list[MediaItem]] = {}
+    notes: list[str] = []
+    count = size = 0
+    for message in reversed(messages):
+        if count >= HISTORY_IMAGES:
+            break
+        if message.role != "user" or not any(
+            a.mime_type.startswith("image/") for a in message.attachments
+        ):
+            continue
+        media, problems = reread_images(message, limits)
+        for attachment, problem in problems:
+            key = f"{attachment.path}\0{attachment.sha256}"
+            if said is None or key not in said:
+                notes.append(f"An image of an earlier message: {problem}")
+                if said is not None:
+                    said.add(key)
+        for data, name in media:
+            length = len(data) if isinstance(data, bytes) else 0
+            if count >= HISTORY_IMAGES or size + length > HISTORY_IMAGE_BYTES:
+                break
+            chosen.setdefault(message.id, []).append((data, name))
+            count, size = count + 1, size + length
+    return chosen, notes
 
 
 def request_params(conversation: Conversation, defaults: Any) -> dict[str, Any]:
@@ -209,39 +261,54 @@ def last_index(messages: Iterable[Message], role: str) -> int | None:
     return found
 
 
-def resend_media(message: Message, limits: AttachmentLimits) -> tuple[list[MediaItem], list[str]]:
-    """The images of a saved user message, read again from disk to send again.
-
-    Only what was recorded is sent; a file that changed or vanished since is said so in
-    the warnings (text files live in the message itself, so a change only warns).
-    """
+def reread_images(
+    message: Message, limits: AttachmentLimits
+) -> tuple[list[MediaItem], list[tuple[Attachment, str]]]:
+    """The images a saved user message recorded, read again from disk to send again,
+    checked against the recorded SHA-256; and each one that is gone or changed, with a
+    sentence saying so. A changed image is not sent: it is not what the model saw."""
     media: list[MediaItem] = []
-    warnings: list[str] = []
+    problems: list[tuple[Attachment, str]] = []
     for attachment in message.attachments:
+        if not attachment.mime_type.startswith("image/"):
+            continue
         name = Path(attachment.path).name
-        is_image = attachment.mime_type.startswith("image/")
         try:
             prepared = prepare_attachment(attachment.path, limits)
         except AttachmentRefused as refused:
-            if is_image:
-                warnings.append(
-                    f"{name} is no longer available ({refused.reason.rstrip('.')}); "
-                    "sent without it."
-                )
-            else:
-                warnings.append(
-                    f"{name} is no longer available; the message keeps the text "
-                    "it had when it was sent."
-                )
+            reason = refused.reason.rstrip(".")
+            problems.append(
+                (attachment, f"{name} is no longer available ({reason}); sent without it.")
+            )
+            continue
+        if prepared.sha256 != attachment.sha256 or not prepared.is_image:
+            problems.append((attachment, f"{name} changed since it was attached; sent without it."))
+            continue
+        media.append((prepared.data, prepared.name))
+    return media, problems
+
+
+def resend_media(message: Message, limits: AttachmentLimits) -> tuple[list[MediaItem], list[str]]:
+    """The images of the last user message, for a retry or a continue, read again from
+    disk; and warnings about its files that are gone or changed since (a text file lives
+    in the message itself, so for one of those it is only said)."""
+    media, problems = reread_images(message, limits)
+    warnings = [problem for _attachment, problem in problems]
+    for attachment in message.attachments:
+        if attachment.mime_type.startswith("image/"):
+            continue
+        name = Path(attachment.path).name
+        try:
+            prepared = prepare_attachment(attachment.path, limits)
+        except AttachmentRefused:
+            warnings.append(
+                f"{name} is no longer available; the message keeps the text it had when it "
+                "was sent."
+            )
             continue
         if prepared.sha256 != attachment.sha256:
-            if is_image:
-                warnings.append(f"{name} changed since it was attached; sending it as it is now.")
-            else:
-                warnings.append(
-                    f"{name} changed since it was attached; the message keeps the "
-                    "version that was sent."
-                )
-        if is_image and prepared.is_image:
-            media.append((prepared.data, prepared.name))
+            warnings.append(
+                f"{name} changed since it was attached; the message keeps the version that "
+                "was sent."
+            )
     return media, warnings

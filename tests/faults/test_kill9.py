@@ -1,8 +1,10 @@
 """kill -9 of the real `tui-chat` (in tmux) while an answer streams, then a restart.
 
-The app saves a streaming answer every 2 s, so after the kill the conversation file holds
-the typed message and the answer up to at most ~2 s (4 words of the `slow` model) before
-the kill; the restarted app lists it and shows it. (kill -9 during a save, many times
+The app appends a streaming answer's text to a journal beside the conversation file as it
+arrives (tui_chat/store/journal.py), so after the kill the conversation holds the typed
+message and the answer up to at most 0.5 s (one word of the `slow` model) before the kill;
+the restarted app folds the journal in, lists the conversation and shows it stopped, with
+ctrl+l to continue. (kill -9 during a save, many times
 over: tests/store/test_store_concurrency.py::test_kill_9_mid_write_leaves_only_whole_files.)
 """
 
@@ -65,7 +67,7 @@ def test_kill_9_while_streaming_then_restart_shows_everything(tmux, upstream, tm
     tmux.type("please survive a crash")
     tmux.wait_for("please survive a crash")
     tmux.keys("Enter")
-    tmux.wait_for("s6 ")  # 3 s of answer: at least one periodic save has happened
+    tmux.wait_for("s6 ")  # 3 s of answer
     pid = app_pid(tmux)
     seen = words_seen(tmux.screen())
     os.kill(pid, signal.SIGKILL)
@@ -80,10 +82,10 @@ def test_kill_9_while_streaming_then_restart_shows_everything(tmux, upstream, tm
     conversation = store.load(summary.id)
     user, answer = conversation.messages
     assert user.content == "please survive a crash"
-    assert answer.status == "stopped"  # it was streaming when it was last saved
+    assert answer.status == "stopped"  # it was streaming when the app was killed
     assert answer.content.startswith("s0 s1 s2 ")
     saved_words = len(answer.content.split())
-    assert saved_words >= seen - 5, (saved_words, seen)
+    assert saved_words >= seen - 1, (saved_words, seen)
     assert not list((config / "conversations").glob("*.tmp"))
     # Restart: the conversation is listed, and opening it shows both messages.
     tmux.kill()
@@ -96,7 +98,7 @@ def test_kill_9_while_streaming_then_restart_shows_everything(tmux, upstream, tm
         again.keys("Tab")
         again.keys("Enter")
         screen = again.wait_for("s0 s1 s2")
-        assert "stopped" in screen
+        assert "stopped · ctrl+l continues" in screen
         again.keys("C-q")
     finally:
         again.kill()

@@ -39,6 +39,12 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def log_text(app) -> str:
+    """The log's text as words, without the sidebar and the messages' left bars."""
+    lines = [line.partition("▕")[2] or line for line in screen_text(app).splitlines()]
+    return " ".join(" ".join(lines).replace("█", " ").split())
+
+
 async def attach_with_picker(pilot, app, *names: str) -> None:
     """Open the picker with ctrl+f and add each file by type-ahead and Enter."""
     await pilot.press("ctrl+f")
@@ -298,3 +304,36 @@ async def test_pasted_path_becomes_an_attachment(make_app, servers, files):
         await pilot.pause()
         assert chip_names(app) == ["notes.md"]
         assert app.prompt.text == ""  # the path became the chip
+
+
+async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, servers, files):
+    app = make_app()
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await attach_with_picker(pilot, app, "apple.png")
+        await pilot.press(*"what is this")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await pilot.press(*"and its colour?")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 2)
+        first, _answer, follow_up = servers.requests[1].body["messages"]
+        assert first["content"][0] == {"type": "text", "text": "what is this"}
+        [image] = first["content"][1:]
+        assert image["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(
+            png_bytes()
+        ).decode("ascii")
+        assert follow_up == {"role": "user", "content": "and its colour?"}
+        # Gone from disk: said once, in the log, and the question goes without it.
+        (files / "apple.png").unlink()
+        await pilot.press(*"third")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 3)
+        assert servers.requests[2].body["messages"][0]["content"] == "what is this"
+        said = "An image of an earlier message: apple.png is no longer available"
+        await pilot.pause()
+        assert log_text(app).count(said) == 1
+        await pilot.press(*"fourth")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 4)
+        await pilot.pause()
+        assert log_text(app).count(said) == 1  # not again

@@ -18,6 +18,7 @@ from tui_chat.chat import (
     TEXT,
     AnswerRecorder,
     describe_error,
+    earlier_images,
     request_messages,
     request_params,
     title_from,
@@ -284,7 +285,11 @@ class Turn:
         """Run the answer; returns ("complete" | "stopped" | "failed" | "pipe", error)."""
         request = self.settings.request
         upto = len(conversation.messages) - 1
-        messages = request_messages(conversation, upto)
+        # The question is messages[upto - 1]; images of the turns before it go again.
+        images, notes = earlier_images(conversation.messages[: upto - 1], self.settings.attachments)
+        for note in notes:
+            say(note)
+        messages = request_messages(conversation, upto, images)
         params = request_params(conversation, request)
         media = media_items(self.prepared)
         consumer = asyncio.create_task(

@@ -19,6 +19,7 @@ from tui_chat.store.errors import (
     StoreError,
     StoreProblem,
 )
+from tui_chat.store.journal import AnswerJournal
 from tui_chat.store.keys import api_key_for, env_var_for, load_secrets, save_secret
 from tui_chat.store.paths import Paths
 from tui_chat.store.settings import (
@@ -35,6 +36,7 @@ from tui_chat.store.settings import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AnswerJournal",
     "Attachment",
     "AttachmentLimits",
     "Backend",

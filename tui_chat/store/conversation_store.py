@@ -9,6 +9,7 @@ disk merges with that version first (merge.py), under a folder lock.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import os
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from tui_chat.store import merge
+from tui_chat.store import journal, merge
 from tui_chat.store.atomic import (
     atomic_write,
     fsync_dir,
@@ -36,7 +37,7 @@ from tui_chat.store.codec import (
     parse_conversation,
     parse_header,
 )
-from tui_chat.store.conversations import Conversation, ConversationSummary
+from tui_chat.store.conversations import Conversation, ConversationSummary, Message
 from tui_chat.store.errors import (
     ConversationCorrupt,
     ConversationNotFound,
@@ -162,7 +163,43 @@ class ConversationStore:
                 path,
             ) from exc
         self._seen[conversation_id] = _Seen(stamp, frozenset(m.id for m in conversation.messages))
+        self._fold_journal(conversation)
         return conversation
+
+    def journal_path(self, conversation_id: str) -> Path:
+        return self.folder / f"{validate_id(conversation_id)}{journal.SUFFIX}"
+
+    def start_journal(self, conversation_id: str, message: Message) -> journal.AnswerJournal | None:
+        """Write this answer's text to disk as it arrives (see journal.py)."""
+        return journal.AnswerJournal.start(self.folder, validate_id(conversation_id), message)
+
+    def _fold_journal(self, conversation: Conversation) -> None:
+        """An answer a killed process left in a journal goes into the conversation file."""
+        path = self.journal_path(conversation.id)
+        if not path.exists():
+            return
+        handle = journal.claim(path)
+        if handle is None:
+            return  # being written by a running tui-chat: its answer is not over yet
+        try:
+            answer = journal.read_journal(path)
+            if answer is not None and journal.fold(conversation, answer):
+                try:
+                    self.save(conversation)
+                except StoreError as error:
+                    self.problems.append(StoreProblem(path, str(error)))
+                    return  # keep the journal: nothing it holds is lost
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        finally:
+            os.close(handle)
+
+    def _fold_orphan_journals(self, conversation_ids: list[str]) -> None:
+        for conversation_id in conversation_ids:
+            try:
+                self.load(conversation_id)  # folds it
+            except (StoreError, ValueError):
+                continue
 
     def _read_summary(self, conversation_id: str, path: str) -> IndexEntry:
         """Header fields of one file; raises Unreadable, OSError."""
@@ -210,6 +247,7 @@ class ConversationStore:
         index = self._index
         problems: list[StoreProblem] = []
         present: set[str] = set()
+        journals: list[str] = []
         stale_tmp = False
         for entry in entries:
             if is_tmp_name(entry.name):
@@ -217,6 +255,8 @@ class ConversationStore:
                 continue
             found = _FILE_NAME.fullmatch(entry.name)
             if not found:
+                if entry.name.endswith(journal.SUFFIX):
+                    journals.append(entry.name[: -len(journal.SUFFIX)])
                 continue
             cid = found.group(1)
             try:
@@ -243,6 +283,9 @@ class ConversationStore:
         for cid in set(index) - present:
             del index[cid]
             self._index_dirty = True
+        if journals:
+            # Answers a killed tui-chat left unfinished: folded in, the list shows them.
+            self._fold_orphan_journals([cid for cid in journals if cid in present])
         if self._index_dirty:
             save_index(self.index_file, index)
             self._index_dirty = False
@@ -409,6 +452,8 @@ class ConversationStore:
                     counter += 1
                     target = trash / f"{conversation_id}-{stamp}-{counter}{SUFFIX}"
                 os.rename(path, target)
+                with contextlib.suppress(OSError):
+                    os.unlink(self.journal_path(conversation_id))
         except FileNotFoundError as exc:
             if not path.exists():
                 raise ConversationNotFound(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import os
+import signal
 import time
 from collections.abc import Mapping
 from contextlib import aclosing
@@ -36,6 +38,7 @@ from ..attachments import (
 from ..catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ..chat import (
     AnswerRecorder,
+    earlier_images,
     last_index,
     request_messages,
     request_params,
@@ -45,6 +48,7 @@ from ..chat import (
 from ..providers import BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
 from ..store import (
+    AnswerJournal,
     Conversation,
     ConversationStore,
     Message,
@@ -79,8 +83,12 @@ if TYPE_CHECKING:
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
-#: Save a streaming answer this often, so a crash loses at most these seconds.
-SAVE_EVERY = 2.0
+#: A streaming answer's new text goes to its journal this often (store/journal.py): a
+#: killed app loses at most this much of it, a power cut at most journal.SYNC_EVERY more.
+JOURNAL_EVERY = 0.1
+#: Signals that end the app as a closed terminal or a shutdown does: what was received is
+#: saved first, and the exit status is 128 + the signal's number.
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT)
 #: Full garbage collections after this many middle-generation ones (Python's default: 10).
 FULL_GC_EVERY = 100
 #: Below this width the sidebar hides itself.
@@ -166,6 +174,10 @@ class ChatApp(App[int]):
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
         self.key_gate = KeyGate(self)
+        # The answer streaming now: its conversation, recorder and journal.
+        self._answer: tuple[Conversation, AnswerRecorder, AnswerJournal | None] | None = None
+        # Earlier images found gone or changed, per conversation: each is said once.
+        self._images_said: dict[str, set[str]] = {}
 
     def get_default_screen(self) -> Screen:
         return ChatScreen(id="_default")
@@ -206,6 +218,10 @@ class ChatApp(App[int]):
 
     def on_mount(self) -> None:
         self._widgets_ready = True
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._ending_signal, signum)
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         for problem, title, timeout in self._theme_problems:
@@ -725,8 +741,9 @@ class ChatApp(App[int]):
         """
         conversation = self.conversation
         choice = self.choice
+        notes: list[str] = []
         if media is None:
-            media = self._media_of_last_user_message()
+            media, notes = self._media_of_last_user_message()
         if continue_from is not None:
             message = continue_from
             upto = conversation.messages.index(message) + 1
@@ -742,20 +759,18 @@ class ChatApp(App[int]):
         await self.log_view.add(*([question] if question else []), view)
         self.streaming = True
         self.answer_worker = self.stream_answer(
-            conversation, choice, message, view, upto, continue_from is not None, media
+            conversation, choice, message, view, upto, continue_from is not None, media, notes
         )
 
-    def _media_of_last_user_message(self) -> list[MediaItem]:
+    def _media_of_last_user_message(self) -> tuple[list[MediaItem], list[str]]:
+        """Its images, read again (for a retry or a continue), and what changed since."""
         index = last_index(self.conversation.messages, "user")
         if index is None:
-            return []
+            return [], []
         message = self.conversation.messages[index]
         if not message.attachments:
-            return []
-        media, warnings = resend_media(message, self.settings.attachments)
-        for warning in warnings:
-            self.notify(warning, title="Attachment", severity="warning", markup=False)
-        return media
+            return [], []
+        return resend_media(message, self.settings.attachments)
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_answer(
@@ -767,21 +782,42 @@ class ChatApp(App[int]):
         upto: int,
         continuing: bool,
         media: list[MediaItem],
+        notes: list[str],
     ) -> None:
-        """Run the provider's generator; the screen catches up once per frame."""
+        """Run the provider's generator; the screen catches up once per frame.
+
+        `notes` (files of the question that changed since) are shown under the answer.
+        """
         recorder = AnswerRecorder(message, conversation)
+        recorder.notices.extend(notes)
         painter = FramePacer(
             self,
             lambda: self._paint(view, recorder),
             FRAME_RATE,
             input_waiting=lambda: self._keys_since_paint,
         ).start()
-        last_save = last_yield = time.monotonic()
+        journal = self.store.start_journal(conversation.id, message)
+        journaling = (
+            self.set_interval(
+                JOURNAL_EVERY, lambda: journal.write(recorder.text, recorder.reasoning)
+            )
+            if journal is not None
+            else None
+        )
+        self._answer = (conversation, recorder, journal)
+        last_yield = time.monotonic()
         try:
             entry = self.catalog.get(choice.provider)
             if entry is None:
                 raise ProviderError(f"No provider named {choice.provider!r} is configured.")
-            messages = request_messages(conversation, upto)
+            # Earlier turns' images go again (read from disk, in a thread: megabytes).
+            question = last_index(conversation.messages[:upto], "user") or 0
+            said = self._images_said.setdefault(conversation.id, set())
+            images, image_notes = await asyncio.to_thread(
+                earlier_images, conversation.messages[:question], self.settings.attachments, said
+            )
+            recorder.notices.extend(image_notes)
+            messages = request_messages(conversation, upto, images)
             params = request_params(conversation, self.settings.request)
             if continuing:
                 if issubclass(entry.provider, BackendApi):
@@ -803,10 +839,6 @@ class ChatApp(App[int]):
                 async for item in stream:
                     recorder.feed(item)
                     now = time.monotonic()
-                    if now - last_save >= SAVE_EVERY:
-                        recorder.sync()
-                        self.save_conversation(conversation, quiet=True)
-                        last_save = now
                     if now - last_yield >= 0.01:
                         # Data already buffered does not suspend; let keys and frames through.
                         await asyncio.sleep(0)
@@ -822,6 +854,8 @@ class ChatApp(App[int]):
             )
         finally:
             painter.stop()
+            if journaling is not None:
+                journaling.stop()
             self._finish_answer(conversation, view, recorder)
 
     async def on_event(self, event: events.Event) -> None:
@@ -871,10 +905,36 @@ class ChatApp(App[int]):
         self.streaming = False
         if message.usage:
             self.last_usage = usage_summary(message.usage)
-        self.save_conversation(conversation)
+        self._save_answer()
         self.refresh_conversations()
         self.refresh_bindings()
         self._update_status()
+
+    def _save_answer(self) -> None:
+        """Save the conversation of the answer that streams or just ended, with every word
+        received; its journal goes once the file holds them (kept if the save failed)."""
+        if self._answer is None:
+            return
+        conversation, recorder, journal = self._answer
+        recorder.sync()
+        saved = self.save_conversation(conversation)
+        if journal is not None:
+            if saved:
+                journal.close()
+            else:
+                journal.write(recorder.text, recorder.reasoning)
+                journal.sync()
+        self._answer = None
+
+    def _ending_signal(self, signum: int) -> None:
+        """SIGHUP (the terminal or SSH connection went away), SIGTERM, SIGQUIT: keep what
+        arrived, marked stopped, and leave with 128 + the signal's number."""
+        if self._answer is not None:
+            self._answer[1].stop()
+            self._save_answer()
+        else:
+            self.save_conversation(quiet=True)
+        self.exit(return_code=128 + signum)
 
     async def _stop_streaming(self, note: str = "") -> None:
         worker = self.answer_worker
