@@ -13,7 +13,13 @@ from typing import Any, ClassVar
 
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
-from .errors import AuthenticationRequiredError, BadResponseError, ProviderError, UpstreamError
+from .errors import (
+    AnswerCutError,
+    AuthenticationRequiredError,
+    BadResponseError,
+    ProviderError,
+    UpstreamError,
+)
 from .events import (
     ConversationState,
     Event,
@@ -79,15 +85,25 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                     f"The server at {http.host_of(url)} answered with a web page, not a chat "
                     "stream. Is the URL a g4f backend?"
                 )
-            received = False
+            received = finished = False
             async for items in http.iter_batches(response):
                 received = True
                 for item in items:
                     for output in cls.parse_event(item.data):
+                        if isinstance(output, FinishReason):
+                            finished = True
                         yield output
             if not received:
                 raise BadResponseError(
                     f"The server at {http.host_of(url)} ended the stream without sending anything."
+                )
+            if not finished:
+                # A g4f server relays an upstream that stopped short (a dropped connection
+                # included) as a stream that simply ends: usage and log events come as
+                # usual, only the `finish` event is missing.
+                raise AnswerCutError(
+                    f"The answer from {http.host_of(url)} was cut short: the stream ended "
+                    "before the answer finished."
                 )
 
     @classmethod
@@ -217,9 +233,10 @@ def _provider(obj: dict[str, Any]) -> list[str | Event]:
 
 
 def _finish(obj: dict[str, Any]) -> list[str | Event]:
+    # Always an event, even without a reason: it is the mark of a whole answer.
     finish = obj.get("finish")
     reason = finish.get("reason") if isinstance(finish, dict) else finish
-    return [FinishReason(_text(reason))] if reason else []
+    return [FinishReason(_text(reason))]
 
 
 def _usage(obj: dict[str, Any]) -> list[str | Event]:
