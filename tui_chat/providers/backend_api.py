@@ -35,6 +35,7 @@ from .events import (
     Usage,
 )
 from .helpers import MediaItem, to_data_uri
+from .masking import Secrets, mask, mask_json
 
 
 class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
@@ -67,6 +68,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
 
         url = f"{cls.url.rstrip('/')}/backend-api/v2/conversation"
         headers = {"Accept": "text/event-stream", **cls.headers}
+        secrets = cls.request_secrets(api_key)
         async with (
             http.session(headers, timeouts) as client,
             http.request(
@@ -77,7 +79,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
-                secrets=[api_key],
+                secrets=secrets,
             ) as response,
         ):
             if "html" in (response.content_type or ""):
@@ -89,7 +91,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
             async for items in http.iter_batches(response):
                 received = True
                 for item in items:
-                    for output in cls.parse_event(item.data):
+                    for output in cls.parse_event(item.data, secrets):
                         if isinstance(output, FinishReason):
                             finished = True
                         yield output
@@ -107,14 +109,21 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                 )
 
     @classmethod
-    def parse_event(cls, data: str) -> list[str | Event]:
-        """What one line of the stream means: answer text, events, or a raised error."""
+    def parse_event(cls, data: str, secrets: Secrets = ()) -> list[str | Event]:
+        """What one line of the stream means: answer text, events, or a raised error.
+
+        Every text but the answer's own words has its `secrets` masked, before anything
+        is shortened (a key cut in two would no longer be found).
+        """
         try:
             obj = json.loads(data)
         except ValueError:
-            return [Notice(f"Skipped a line that is not JSON: {_clip(data)!r}")]
+            return [Notice(f"Skipped a line that is not JSON: {_clip(mask(data, secrets))!r}")]
         if not isinstance(obj, dict):
-            return [Notice(f"Skipped a line that is not a JSON object: {_clip(data)!r}")]
+            shown = _clip(mask(data, secrets))
+            return [Notice(f"Skipped a line that is not a JSON object: {shown!r}")]
+        if secrets:
+            obj = _masked(obj, secrets)
         kind = obj.get("type")
         if not isinstance(kind, str) or not kind:
             return [RawEvent("", obj)]
@@ -134,6 +143,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
         """
         base = cls.url.rstrip("/")
         timeouts = timeouts or cls.timeouts
+        secrets = cls.request_secrets(None)  # configured headers go with these requests
         async with http.session(dict(cls.headers), timeouts) as client:
             async with http.request(
                 client,
@@ -142,8 +152,9 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
+                secrets=secrets,
             ) as response:
-                listing = await http.read_json(response, "model list")
+                listing = await http.read_json(response, "model list", secrets)
             providers: dict[str, dict[str, Any]] = {}
             try:
                 async with http.request(
@@ -153,8 +164,9 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                     proxy=proxy,
                     ssl=cls.ssl,
                     timeouts=timeouts,
+                    secrets=secrets,
                 ) as response:
-                    for entry in await http.read_json(response, "provider list"):
+                    for entry in await http.read_json(response, "provider list", secrets):
                         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                             providers[entry["name"]] = entry
             except (ProviderError, TypeError):
@@ -180,6 +192,23 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
         cls.models = sorted({model.id for model in found})
         cls.vision_models = sorted({model.id for model in found if model.vision})
         return found
+
+
+#: The field of an event that holds the model's own words, kept as received (masking.py).
+_WORDS = {"content": "content", "reasoning": "token"}
+
+
+def _masked(obj: dict[str, Any], secrets: Secrets) -> dict[str, Any]:
+    """The event with every text masked but the answer's words (a `content` event's
+    content, a `reasoning` event's token)."""
+    words = _WORDS.get(obj.get("type"))
+    masked: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key == words and isinstance(value, str):
+            masked[key] = value
+        else:
+            masked[mask(key, secrets)] = mask_json(value, secrets)
+    return masked
 
 
 def _clip(text: str, limit: int = 60) -> str:
