@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-UPSTREAM = REPO.parent / "shared" / "peers" / "openai_upstream.py"
+#: `shared/peers` beside the repository, or beside a folder holding it (a git worktree).
+UPSTREAM = next(
+    (
+        folder / "shared" / "peers" / "openai_upstream.py"
+        for folder in REPO.parents
+        if (folder / "shared" / "peers").is_dir()
+    ),
+    REPO.parent / "shared" / "peers" / "openai_upstream.py",
+)
 
 pytestmark = [
     pytest.mark.e2e,
