@@ -7,7 +7,7 @@ characters as visible symbols (␛, ␇, …), so no colour, cursor move, clipbo
 
 from __future__ import annotations
 
-from providers.testkit import ndjson, stream
+from providers.testkit import FINISH, ndjson, stream
 
 from .conftest import (
     SIZE,
@@ -42,7 +42,9 @@ async def test_provider_output_is_shown_as_text(harness, serve):
     server = await serve(
         in_turn(
             [
-                stream([ndjson({"type": "content", "content": f"Start {sent} end."})])
+                stream(
+                    [ndjson({"type": "content", "content": f"Start {sent} end."}), ndjson(FINISH)]
+                )
                 for sent, _ in OUTPUTS.values()
             ]
         )
@@ -70,7 +72,9 @@ LONG_LINE = "".join(chr(ord("a") + i % 26) for i in range(100_000)) + " end."
 
 
 async def test_hundred_thousand_characters_without_spaces(harness, serve):
-    server = await serve(stream([ndjson({"type": "content", "content": LONG_LINE})]))
+    server = await serve(
+        stream([ndjson({"type": "content", "content": LONG_LINE}), ndjson(FINISH)])
+    )
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_and_wait(pilot, app, "long line", timeout=20)
@@ -85,7 +89,9 @@ async def test_hundred_thousand_characters_without_spaces(harness, serve):
 
 
 async def test_end_of_a_hundred_thousand_character_line_is_in_view(harness, serve):
-    server = await serve(stream([ndjson({"type": "content", "content": LONG_LINE})]))
+    server = await serve(
+        stream([ndjson({"type": "content", "content": LONG_LINE}), ndjson(FINISH)])
+    )
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         await ask_and_wait(pilot, app, "long line", timeout=20)

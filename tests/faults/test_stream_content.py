@@ -10,7 +10,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from providers.testkit import CLOSE, http_head, ndjson, reply, split_bytes, sse, stream
+from providers.testkit import (
+    CLOSE,
+    FINISH,
+    http_head,
+    ndjson,
+    reply,
+    split_bytes,
+    sse,
+    stream,
+)
 from textual.screen import Screen
 
 from .conftest import SIZE, ask_and_wait, flat, in_turn, saved, still_usable, wait_until
@@ -45,7 +54,14 @@ async def test_odd_lines_are_skipped_with_a_note_and_the_answer_kept(harness, se
     server = await serve(
         in_turn(
             [
-                stream([ndjson(content(f"Before {case}. ")), line, ndjson(content("After."))])
+                stream(
+                    [
+                        ndjson(content(f"Before {case}. ")),
+                        line,
+                        ndjson(content("After.")),
+                        ndjson(FINISH),
+                    ]
+                )
                 for case, (line, _) in ODD_LINES.items()
             ]
         )
@@ -68,7 +84,7 @@ async def test_five_megabyte_single_line_is_kept_whole(harness, serve):
     """The 5 MB line arrives whole, is saved, and the app goes on. What this does not
     check is how long the screen freezes meanwhile: see the next test."""
     big = "x" * (5 * 1024 * 1024)
-    server = await serve(stream([ndjson(content(big)), ndjson(content(" tail."))]))
+    server = await serve(stream([ndjson(content(big)), ndjson(content(" tail.")), ndjson(FINISH)]))
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         # Cover the log with a blank screen so the 5 MB line is not rendered meanwhile.
@@ -88,7 +104,7 @@ async def test_megabyte_single_line_does_not_freeze_the_screen(harness, serve):
     # 1.5 MB: drawn as ~400 pieces of one widget, rendered only where seen (it froze the
     # app for seconds when each piece was a widget, and ~20 s for 5 MB as one paragraph).
     big = "x" * (3 * 512 * 1024)
-    server = await serve(stream([ndjson(content(big)), ndjson(content(" tail."))]))
+    server = await serve(stream([ndjson(content(big)), ndjson(content(" tail.")), ndjson(FINISH)]))
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"big line")
@@ -113,7 +129,7 @@ async def test_megabyte_single_line_does_not_freeze_the_screen(harness, serve):
 
 async def test_bytes_that_are_not_utf8_become_replacement_characters(harness, serve):
     body = b'{"type": "content", "content": "caf\xe9 \xff\xfe ok"}\n'
-    server = await serve(stream([body]))
+    server = await serve(stream([body, ndjson(FINISH)]))
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:
         answer = await ask_and_wait(pilot, app, "latin-1")
@@ -127,7 +143,7 @@ async def test_bytes_that_are_not_utf8_become_replacement_characters(harness, se
 @pytest.mark.parametrize("newline", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
 @pytest.mark.parametrize("framing", ["ndjson", "sse"])
 async def test_crlf_and_cr_line_ends(harness, raw_serve, newline, framing):
-    events = [content("One, "), content("two.")]
+    events = [content("One, "), content("two."), FINISH]
     make = ndjson if framing == "ndjson" else sse
     body = b"".join(make(event) for event in events).replace(b"\n", newline)
     server = await raw_serve([http_head(), body, CLOSE])
@@ -141,7 +157,7 @@ async def test_crlf_and_cr_line_ends(harness, raw_serve, newline, framing):
 
 
 async def test_line_split_byte_by_byte_across_reads(harness, raw_serve):
-    body = sse(content("Byte by byte: ünïcødé 😀."))
+    body = sse(content("Byte by byte: ünïcødé 😀.")) + sse(FINISH)
     server = await raw_serve([http_head(), *split_bytes(body), CLOSE])
     app = harness.app(server.url)
     async with app.run_test(size=SIZE) as pilot:

@@ -49,7 +49,9 @@ async def test_one_megabyte_paste_is_sent_whole(harness, serve):
         body = await request.json()
         received.append(body["messages"][-1]["content"])
         event = {"type": "content", "content": f"Got {len(received[-1]):,} characters."}
-        return web.Response(body=json.dumps(event) + "\n", content_type="text/event-stream")
+        finish = {"type": "finish", "finish": {"reason": "stop"}}
+        lines = f"{json.dumps(event)}\n{json.dumps(finish)}\n"
+        return web.Response(body=lines, content_type="text/event-stream")
 
     server = await serve(handler)
     app = harness.app(server.url)

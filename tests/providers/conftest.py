@@ -17,8 +17,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # the package is not installed in every environment
     sys.path.insert(0, str(REPO_ROOT))
 
-#: `../shared/peers` beside the repository (in CI, beside the fresh clone).
-PEERS = REPO_ROOT.parent / "shared" / "peers"
+
+def _find_peers() -> Path:
+    """`shared/peers` beside the repository (in CI, beside the fresh clone), or beside a
+    folder holding it (a git worktree such as /work/wt/NAME next to /work/shared)."""
+    for folder in REPO_ROOT.parents:
+        if (folder / "shared" / "peers").is_dir():
+            return folder / "shared" / "peers"
+    return REPO_ROOT.parent / "shared" / "peers"
+
+
+PEERS = _find_peers()
 
 from .testkit import RawServer, RawServers, Server, Step, forward, start_server  # noqa: E402
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tui_chat.providers import (
+    AnswerCutError,
     AuthenticationRequiredError,
     BackendApi,
     BadResponseError,
@@ -32,6 +33,7 @@ from tui_chat.providers.events import (
 )
 
 from .testkit import (
+    FINISH,
     HANG,
     MESSAGES,
     PNG,
@@ -132,7 +134,7 @@ NDJSON_BODY = b"".join(ndjson(event) for event in EVENTS)
 
 
 async def test_request_is_exact(serve) -> None:
-    server = await serve(stream([sse({"type": "content", "content": "ok"})]))
+    server = await serve(stream([sse({"type": "content", "content": "ok"}), sse(FINISH)]))
     messages = [
         {"role": "system", "content": "Be brief"},
         {"role": "user", "content": [{"type": "text", "text": "What is this?"}]},
@@ -155,7 +157,7 @@ async def test_request_is_exact(serve) -> None:
             read_timeout=4,  # timeouts are not sent either
         )
     )
-    assert items == ["ok"]
+    assert items == ["ok", FinishReason("stop")]
     [seen] = server.requests
     assert (seen.method, seen.target) == ("POST", PATH)
     assert seen.headers["Accept"] == "text/event-stream"
@@ -180,14 +182,14 @@ async def test_request_is_exact(serve) -> None:
 
 
 async def test_minimal_request_and_configured_attributes(serve) -> None:
-    server = await serve(stream([sse({"type": "content", "content": "ok"})]))
+    server = await serve(stream([sse({"type": "content", "content": "ok"}), sse(FINISH)]))
     configured = backend(
         server.url + "/",  # a trailing slash is fine
         backend_provider="Copilot",
         headers={"X-Client": "tui-chat", "Accept": "text/event-stream"},
     )
     items = await answer(configured.create_async_generator("", [{"role": "user", "content": "x"}]))
-    assert items == ["ok"]
+    assert items == ["ok", FinishReason("stop")]
     [seen] = server.requests
     assert seen.target == PATH
     assert seen.headers["X-Client"] == "tui-chat"
@@ -258,25 +260,27 @@ async def test_content_arrives_before_the_stream_ends(serve) -> None:
         await response.write(sse({"type": "content", "content": "first"}))
         await asyncio.wait_for(gate.wait(), 5)
         await response.write(sse({"type": "content", "content": "second"}))
+        await response.write(sse(FINISH))
         return response
 
     server = await serve(handler)
     async for item in ask(server.url):
         delivered.append(item)
         gate.set()
-    assert delivered == ["first", "second"]
+    assert delivered == ["first", "second", FinishReason("stop")]
 
 
 async def test_event_name_and_json_type_disagree(serve) -> None:
     body = sse({"type": "reasoning", "token": "hmm"}, event="content")
-    server = await serve(stream([body, sse({"type": "content", "content": "x"}, event="weird")]))
-    assert await answer(ask(server.url)) == [Reasoning(token="hmm"), "x"]
+    weird = sse({"type": "content", "content": "x"}, event="weird")
+    server = await serve(stream([body, weird, sse(FINISH)]))
+    assert await answer(ask(server.url)) == [Reasoning(token="hmm"), "x", FinishReason("stop")]
 
 
 async def test_multi_line_data_event(serve) -> None:
     body = b'event: content\ndata: {"type": "content",\ndata:  "content": "joined"}\n\n'
-    server = await serve(stream([body]))
-    assert await answer(ask(server.url)) == ["joined"]
+    server = await serve(stream([body, sse(FINISH)]))
+    assert await answer(ask(server.url)) == ["joined", FinishReason("stop")]
 
 
 async def test_five_megabyte_content_line(serve) -> None:
@@ -311,6 +315,7 @@ async def test_odd_lines_give_notices_and_the_stream_goes_on(serve) -> None:
         b'{"type": "title", "title": ""}\n',
         b'{"type": "message"}\n',
         b'{"type": "content", "content": "end"}\n',
+        ndjson(FINISH),
     ]
     server = await serve(stream(lines))
     assert await answer(ask(server.url)) == [
@@ -329,15 +334,18 @@ async def test_odd_lines_give_notices_and_the_stream_goes_on(serve) -> None:
         RawEvent("suggestions", {"type": "suggestions", "suggestions": "one"}),
         RawEvent("conversation", {"type": "conversation", "conversation": None}),
         FinishReason("length"),
+        FinishReason(""),  # a finish event without a reason still ends the answer
         "end",
+        FinishReason("stop"),
     ]
 
 
 async def test_long_bad_line_is_clipped_in_the_notice(serve) -> None:
-    server = await serve(stream([b"x" * 500 + b"\n", ndjson(EVENTS[10])]))
+    server = await serve(stream([b"x" * 500 + b"\n", ndjson(EVENTS[10]), ndjson(FINISH)]))
     assert await answer(ask(server.url)) == [
         Notice(f"Skipped a line that is not JSON: {'x' * 60 + '…'!r}"),
         "Hello",
+        FinishReason("stop"),
     ]
 
 
@@ -469,6 +477,26 @@ async def test_stream_ending_at_close_without_length(raw_serve) -> None:
     """HTTP/1.1 with neither length nor chunking: the body ends when the server closes."""
     server = await raw_serve([http_head(), SSE_BODY[:-1]])  # and no final newline
     assert await answer(ask(server.url)) == RECEIVED
+
+
+@pytest.mark.parametrize("framing", [sse, ndjson], ids=["sse", "ndjson"])
+async def test_stream_that_ends_without_its_finish_event_is_cut_short(serve, framing) -> None:
+    """What a real g4f server sends when its upstream drops the connection: everything as
+    usual (usage and log included) but the finish event. The caller gets it all, then
+    the failure; the same with the finish event is a whole answer."""
+    events = [EVENTS[0], EVENTS[10], EVENTS[11], EVENTS[21], EVENTS[22]]
+    server = await serve(stream([framing(event) for event in events]))
+    items, error = await collect(ask(server.url))
+    assert items == [RECEIVED[0], "Hello", ", wörld 😀", RECEIVED[20], RECEIVED[21]]
+    assert type(error) is AnswerCutError
+    assert str(error) == (
+        f"The answer from {server.host} was cut short: the stream ended before the answer finished."
+    )
+    assert error.hint == "Retry, or continue the answer."
+    whole = [*events[:3], FINISH, *events[3:]]
+    server = await serve(stream([framing(event) for event in whole]))
+    items = await answer(ask(server.url))
+    assert items == [RECEIVED[0], "Hello", ", wörld 😀", FinishReason("stop"), *RECEIVED[20:]]
 
 
 async def test_consumer_stops_early(serve) -> None:

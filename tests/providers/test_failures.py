@@ -31,6 +31,7 @@ from .testkit import (
     http_head,
     provider_at,
     reply,
+    sse,
     stream,
 )
 from .testkit import ask as _ask
@@ -217,6 +218,8 @@ def unfinished(kind: str) -> tuple[bytes, str]:
     body, content_type, _ = good_answer(kind)
     if kind == "OpenAICompatible":
         body = b'data: {"choices": [{"delta": {"content": "ok"}}]}\n\n'
+    elif kind == "BackendApi":
+        body = sse({"type": "content", "content": "ok"})
     return body, content_type
 
 
@@ -246,7 +249,7 @@ async def test_cut_inside_a_chunk(raw_serve, kind: str) -> None:
 
 
 async def test_stall_after_the_first_bytes(raw_serve, kind: str) -> None:
-    body, content_type, _ = good_answer(kind)
+    body, content_type = unfinished(kind)
     head = http_head(content_type=content_type, chunked=True)
     server = await raw_serve([head, chunk(body[:-1]), HANG])
     items, error = await collect(ask(kind, server.url))

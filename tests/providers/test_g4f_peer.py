@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tui_chat.providers import (
+    AnswerCutError,
     AuthenticationRequiredError,
     BackendApi,
     HTTPStatusError,
@@ -173,12 +174,21 @@ async def test_upstream_500(g4f_peer: Peer) -> None:
     assert error.kind == "ResponseError"
 
 
-async def test_upstream_cut_reaches_the_caller_as_an_unfinished_answer(g4f_peer: Peer) -> None:
-    """g4f itself hides an upstream cut: the only sign is that no finish reason comes."""
+async def test_upstream_cut_is_an_answer_cut_short(g4f_peer: Peer) -> None:
+    """g4f itself hides an upstream cut (usage and log come as usual): the only sign is
+    that no finish event comes, and that makes the answer fail, keeping what arrived."""
     text = f"one two three {marker()}"
-    items = await answer(ask(g4f_peer, "cut", text))
-    assert [item for item in items if isinstance(item, str)] == ["Echo:", " one"]
-    assert not any(isinstance(item, FinishReason) for item in items)
+    items, error = await collect(ask(g4f_peer, "cut", text))
+    info = provider_info(g4f_peer, "cut")
+    *before, usage = shown(items)
+    assert before == [info, info, "Echo:", " one"]
+    assert isinstance(usage, Usage)  # g4f's own estimate, from the text's length
+    assert type(error) is AnswerCutError
+    host = urlsplit(g4f_peer.g4f_url).netloc
+    assert str(error) == (
+        f"The answer from {host} was cut short: the stream ended before the answer finished."
+    )
+    assert error.hint == "Retry, or continue the answer."
 
 
 async def test_unknown_backend_provider(g4f_peer: Peer) -> None:

@@ -393,6 +393,10 @@ def ndjson(obj: dict[str, Any]) -> bytes:
     return dumps(obj) + b"\n"
 
 
+#: The event that ends a whole g4f answer: a stream without it was cut short.
+FINISH = {"type": "finish", "finish": {"reason": "stop"}}
+
+
 def split_bytes(data: bytes, size: int = 1) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
@@ -450,7 +454,8 @@ def good_answer(kind: str) -> tuple[bytes, str, list[Any]]:
     from tui_chat.providers.events import FinishReason
 
     if kind == "BackendApi":
-        return sse({"type": "content", "content": "ok"}), "text/event-stream", ["ok"]
+        body = sse({"type": "content", "content": "ok"}) + sse(FINISH)
+        return body, "text/event-stream", ["ok", FinishReason("stop")]
     if kind == "OpenAICompatible":
         body = b'data: {"choices": [{"delta": {"content": "ok"}, "finish_reason": "stop"}]}\n\n'
         return body + b"data: [DONE]\n\n", "text/event-stream", ["ok", FinishReason("stop")]

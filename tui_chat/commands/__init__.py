@@ -22,7 +22,9 @@ shows; -c continues the most recent conversation, --conversation ID a chosen one
 ASK_EPILOG = """\
 models:
   -m takes "MODEL", "PROVIDER/MODEL" or, for a g4f backend, "PROVIDER/MODEL via X"
-  (as `tui-chat models` prints them). Without -m/-p: the continued conversation's model,
+  (as `tui-chat models` prints them). Without -p, what comes before the first "/" must
+  be a configured provider; a model id with a "/" of its own goes as -p PROVIDER -m
+  MODEL (or -m PROVIDER/MODEL). Without -m/-p: the continued conversation's model,
   else the default model from settings.
 
 attachments (-a):
@@ -37,10 +39,11 @@ output:
   symbols rather than obeyed. Reasoning is hidden unless --show-reasoning (stderr).
 
 exit status:
-  0 answered; 1 the answer failed (server down, bad key, unknown model, ...) - it is
-  saved as failed with what arrived; 2 a usage error (unknown provider or conversation,
-  a refused attachment, nothing to ask) - nothing is sent or saved; 130 interrupted by
-  Ctrl+C (143 by SIGTERM) - what arrived stays printed and is saved as stopped.
+  0 answered; 1 the answer failed (server down, bad key, unknown model, an answer
+  cut short, ...) - it is saved as failed with what arrived; 2 a usage error (unknown
+  provider or conversation, a refused attachment, nothing to ask) - nothing is sent or
+  saved; 130 interrupted by Ctrl+C (143 by SIGTERM) - what arrived stays printed and is
+  saved as stopped.
 """
 
 LIST_EPILOG = """\

@@ -132,6 +132,13 @@ def _choose(
         head, slash, rest = model.partition("/")
         if slash and catalog.get(head) is not None and (not provider or head == provider):
             provider, model = head, rest
+        elif slash and not provider:
+            # Without -p, what comes before the first "/" names the provider: asking the
+            # default provider for "nosuch/model" would send a typo on as a model id.
+            raise usage_error(
+                _unknown_provider(head, catalog)
+                + " For a model whose id has a '/', use -p PROVIDER -m MODEL."
+            )
     if not provider:
         if conversation is not None and catalog.get(conversation.provider) is not None:
             provider = conversation.provider

@@ -9,6 +9,7 @@ from .backend_api import BackendApi
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
 from .dynaspark import Dynaspark
 from .errors import (
+    AnswerCutError,
     AuthenticationRequiredError,
     BadResponseError,
     ConnectionFailedError,
@@ -24,6 +25,7 @@ from .http import Timeouts
 from .openai_compat import OpenAICompatible
 
 __all__ = [
+    "AnswerCutError",
     "AsyncGeneratorProvider",
     "AuthenticationRequiredError",
     "BackendApi",

@@ -13,7 +13,13 @@ from typing import Any, ClassVar
 
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
-from .errors import AuthenticationRequiredError, BadResponseError, ProviderError, UpstreamError
+from .errors import (
+    AnswerCutError,
+    AuthenticationRequiredError,
+    BadResponseError,
+    ProviderError,
+    UpstreamError,
+)
 from .events import (
     ConversationState,
     Event,
@@ -29,6 +35,7 @@ from .events import (
     Usage,
 )
 from .helpers import MediaItem, to_data_uri
+from .masking import Secrets, mask, mask_json
 
 
 class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
@@ -61,6 +68,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
 
         url = f"{cls.url.rstrip('/')}/backend-api/v2/conversation"
         headers = {"Accept": "text/event-stream", **cls.headers}
+        secrets = cls.request_secrets(api_key)
         async with (
             http.session(headers, timeouts) as client,
             http.request(
@@ -71,7 +79,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
-                secrets=[api_key],
+                secrets=secrets,
             ) as response,
         ):
             if "html" in (response.content_type or ""):
@@ -79,26 +87,43 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                     f"The server at {http.host_of(url)} answered with a web page, not a chat "
                     "stream. Is the URL a g4f backend?"
                 )
-            received = False
+            received = finished = False
             async for items in http.iter_batches(response):
                 received = True
                 for item in items:
-                    for output in cls.parse_event(item.data):
+                    for output in cls.parse_event(item.data, secrets):
+                        if isinstance(output, FinishReason):
+                            finished = True
                         yield output
             if not received:
                 raise BadResponseError(
                     f"The server at {http.host_of(url)} ended the stream without sending anything."
                 )
+            if not finished:
+                # A g4f server relays an upstream that stopped short (a dropped connection
+                # included) as a stream that simply ends: usage and log events come as
+                # usual, only the `finish` event is missing.
+                raise AnswerCutError(
+                    f"The answer from {http.host_of(url)} was cut short: the stream ended "
+                    "before the answer finished."
+                )
 
     @classmethod
-    def parse_event(cls, data: str) -> list[str | Event]:
-        """What one line of the stream means: answer text, events, or a raised error."""
+    def parse_event(cls, data: str, secrets: Secrets = ()) -> list[str | Event]:
+        """What one line of the stream means: answer text, events, or a raised error.
+
+        Every text but the answer's own words has its `secrets` masked, before anything
+        is shortened (a key cut in two would no longer be found).
+        """
         try:
             obj = json.loads(data)
         except ValueError:
-            return [Notice(f"Skipped a line that is not JSON: {_clip(data)!r}")]
+            return [Notice(f"Skipped a line that is not JSON: {_clip(mask(data, secrets))!r}")]
         if not isinstance(obj, dict):
-            return [Notice(f"Skipped a line that is not a JSON object: {_clip(data)!r}")]
+            shown = _clip(mask(data, secrets))
+            return [Notice(f"Skipped a line that is not a JSON object: {shown!r}")]
+        if secrets:
+            obj = _masked(obj, secrets)
         kind = obj.get("type")
         if not isinstance(kind, str) or not kind:
             return [RawEvent("", obj)]
@@ -118,6 +143,7 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
         """
         base = cls.url.rstrip("/")
         timeouts = timeouts or cls.timeouts
+        secrets = cls.request_secrets(None)  # configured headers go with these requests
         async with http.session(dict(cls.headers), timeouts) as client:
             async with http.request(
                 client,
@@ -126,8 +152,9 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
+                secrets=secrets,
             ) as response:
-                listing = await http.read_json(response, "model list")
+                listing = await http.read_json(response, "model list", secrets)
             providers: dict[str, dict[str, Any]] = {}
             try:
                 async with http.request(
@@ -137,8 +164,9 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
                     proxy=proxy,
                     ssl=cls.ssl,
                     timeouts=timeouts,
+                    secrets=secrets,
                 ) as response:
-                    for entry in await http.read_json(response, "provider list"):
+                    for entry in await http.read_json(response, "provider list", secrets):
                         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                             providers[entry["name"]] = entry
             except (ProviderError, TypeError):
@@ -164,6 +192,23 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
         cls.models = sorted({model.id for model in found})
         cls.vision_models = sorted({model.id for model in found if model.vision})
         return found
+
+
+#: The field of an event that holds the model's own words, kept as received (masking.py).
+_WORDS = {"content": "content", "reasoning": "token"}
+
+
+def _masked(obj: dict[str, Any], secrets: Secrets) -> dict[str, Any]:
+    """The event with every text masked but the answer's words (a `content` event's
+    content, a `reasoning` event's token)."""
+    words = _WORDS.get(obj.get("type"))
+    masked: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key == words and isinstance(value, str):
+            masked[key] = value
+        else:
+            masked[mask(key, secrets)] = mask_json(value, secrets)
+    return masked
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -217,9 +262,10 @@ def _provider(obj: dict[str, Any]) -> list[str | Event]:
 
 
 def _finish(obj: dict[str, Any]) -> list[str | Event]:
+    # Always an event, even without a reason: it is the mark of a whole answer.
     finish = obj.get("finish")
     reason = finish.get("reason") if isinstance(finish, dict) else finish
-    return [FinishReason(_text(reason))] if reason else []
+    return [FinishReason(_text(reason))]
 
 
 def _usage(obj: dict[str, Any]) -> list[str | Event]:

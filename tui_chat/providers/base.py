@@ -10,6 +10,7 @@ from .errors import ModelNotSupportedError
 from .events import Event
 from .helpers import MediaItem
 from .http import SSLSetting, Timeouts
+from .masking import Secrets, request_secrets
 
 Messages = Sequence[Mapping[str, Any]]
 AsyncResult = AsyncIterator["str | Event"]
@@ -79,6 +80,12 @@ class AsyncGeneratorProvider:
         """A subclass with some class attributes set, e.g. a backend at a given URL."""
         attributes.setdefault("label", name)
         return type(f"{cls.kind()}[{name}]", (cls,), attributes)
+
+    @classmethod
+    def request_secrets(cls, api_key: str | None) -> Secrets:
+        """What this provider's requests must never show back: the key and the values of
+        its configured headers (masked out of every event and error, see `masking`)."""
+        return request_secrets(api_key, cls.headers)
 
     @classmethod
     def request_timeouts(cls, kwargs: dict[str, Any]) -> Timeouts:

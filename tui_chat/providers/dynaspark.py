@@ -81,6 +81,9 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
                 )
             form.add_field("file", raw, filename=filename or "image", content_type=content_type)
 
+        # Errors are masked by `http` (the rebuilt one below is made of masked parts), and
+        # the answer is the model's own words, so nothing else needs masking here.
+        secrets = cls.request_secrets(api_key)
         async with http.session(headers, timeouts) as client:
             try:
                 async with http.request(
@@ -91,9 +94,9 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
                     proxy=proxy,
                     ssl=cls.ssl,
                     timeouts=timeouts,
-                    secrets=[api_key],
+                    secrets=secrets,
                 ) as response:
-                    payload = await http.read_json(response, "answer")
+                    payload = await http.read_json(response, "answer", secrets)
             except ConnectionFailedError as error:
                 if not error.unreachable:
                     # The service was reached (the answer was cut), or the proxy is at

@@ -95,6 +95,14 @@ class RateLimitedError(ProviderError):
         self.url = url
 
 
+class AnswerCutError(ProviderError):
+    """The stream ended without its protocol's end marker (a g4f backend's `finish`
+    event): the answer was cut short somewhere on the way, though no connection failed
+    that this client could see."""
+
+    hint = "Retry, or continue the answer."
+
+
 class BadResponseError(ProviderError):
     """The server answered, but not with something this provider understands."""
 

@@ -29,6 +29,7 @@ from .errors import (
     ProviderTimeoutError,
     RateLimitedError,
 )
+from .masking import Secrets, mask, mask_error, normalized
 
 #: A single stream line longer than this is refused rather than eating all memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -56,10 +57,7 @@ class Timeouts:
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """Replace every secret (API key) in `text` with a mask."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    return mask(text, normalized(secrets))
 
 
 def host_of(url: str) -> str:
@@ -114,8 +112,13 @@ def _message_from_json(value: Any) -> str | None:
     return None
 
 
-def server_message(body: bytes, content_type: str = "") -> str:
-    """The server's own words from an error body: JSON (even pretty-printed), HTML or text."""
+def server_message(body: bytes, content_type: str = "", secrets: Iterable[str | None] = ()) -> str:
+    """The server's own words from an error body: JSON (even pretty-printed), HTML or text.
+
+    Secrets are masked before the words are shortened: a key cut in two by the
+    shortening would no longer be found whole.
+    """
+    hidden = normalized(secrets)
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return ""
@@ -125,20 +128,25 @@ def server_message(body: bytes, content_type: str = "") -> str:
         except ValueError:
             found = None
         if found:
-            return _shorten(found)
+            return _shorten(mask(found, hidden))
     if "html" in content_type.lower() or text[:1] == "<":
         title = _TITLE.search(text)
         if title and title.group(1).strip():
-            return _shorten(html.unescape(title.group(1)))
-        return _shorten(html.unescape(_TAG.sub(" ", text)))
-    return _shorten(text)
+            return _shorten(mask(html.unescape(title.group(1)), hidden))
+        return _shorten(mask(html.unescape(_TAG.sub(" ", text)), hidden))
+    return _shorten(mask(text, hidden))
 
 
 def status_error(
-    status: int, body: bytes, content_type: str = "", reason: str = "", url: str = ""
+    status: int,
+    body: bytes,
+    content_type: str = "",
+    reason: str = "",
+    url: str = "",
+    secrets: Iterable[str | None] = (),
 ) -> ProviderError:
     """The typed error for an HTTP error status, carrying the server's message."""
-    message = server_message(body, content_type) or reason
+    message = server_message(body, content_type, secrets) or reason
     if status in (401, 403):
         return AuthenticationRequiredError(message, status=status, url=url)
     if status == 429:
@@ -286,11 +294,11 @@ async def request(
 
     Error statuses raise the typed error with the server's message; network failures
     before or during the body raise `ConnectionFailedError`/`ProviderTimeoutError`.
-    Secrets are masked out of any message.
+    Secrets are masked out of any error leaving the block, whoever raised it.
     """
     import aiohttp  # here, not at start-up: it costs a quarter second
 
-    secrets = tuple(secrets)
+    hidden = normalized(secrets)
     started = False
     try:
         async with client.request(
@@ -304,20 +312,27 @@ async def request(
                     response.content_type or "",
                     response.reason or "",
                     url,
+                    hidden,
                 )
-                raise _redacted(error, secrets)
+                raise _redacted(error, hidden)
             started = True
             yield response
     except ProviderError as error:
-        raise _redacted(error, secrets) from None
+        raise _redacted(error, hidden) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         mapped = connection_error(error, url, proxy=proxy, timeouts=timeouts, streaming=started)
-        raise _redacted(mapped, secrets) from error
+        raise _redacted(mapped, hidden) from error
     except ValueError as error:
         if started:
+            mask_error(error, hidden)
             raise  # the caller's own error while reading the body
         # yarl refuses some URLs ("http://[::1", a port over 65535) with a bare ValueError.
-        raise _redacted(invalid_url(url), secrets) from error
+        raise _redacted(invalid_url(url), hidden) from error
+    except Exception as error:
+        # Anything else the caller raised while reading (a bug included) goes on as it is,
+        # but without a secret in it: every error out of a request is masked here.
+        mask_error(error, hidden)
+        raise
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -335,30 +350,25 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return bytes(body)
 
 
-def _redacted(error: ProviderError, secrets: tuple[str | None, ...]) -> ProviderError:
-    if not any(secrets):
-        return error
-    if error.args:
-        error.args = tuple(redact(str(arg), secrets) for arg in error.args)
-    # The server's own words are kept on the error too (shown or logged apart from the
-    # message); a server that echoes the key back must not leak it through them.
-    for attribute in ("server_message", "url"):
-        value = getattr(error, attribute, None)
-        if isinstance(value, str):
-            setattr(error, attribute, redact(value, secrets))
+def _redacted(error: ProviderError, secrets: Secrets) -> ProviderError:
+    # The message, and the server's own words kept on the error (shown or logged apart
+    # from the message): a server that echoes the key back must not leak it through them.
+    mask_error(error, secrets)
     return error
 
 
-async def read_json(response: aiohttp.ClientResponse, what: str = "response") -> Any:
+async def read_json(
+    response: aiohttp.ClientResponse, what: str = "response", secrets: Iterable[str | None] = ()
+) -> Any:
     """The body as JSON, or a `BadResponseError` saying what came instead."""
     body = await response.read()
     try:
         return json.loads(body)
     except ValueError:
         kind = "an HTML page" if body.lstrip()[:1] == b"<" else "text that is not JSON"
+        text = mask(body.decode("utf-8", "replace"), normalized(secrets))
         raise BadResponseError(
-            f"The server sent {kind} instead of a JSON {what}"
-            f" ({_shorten(body.decode('utf-8', 'replace'), 80)!r})."
+            f"The server sent {kind} instead of a JSON {what} ({_shorten(text, 80)!r})."
         ) from None
 
 

@@ -11,6 +11,7 @@ from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixi
 from .errors import BadResponseError, ConnectionFailedError, UpstreamError
 from .events import Event, FinishReason, Notice, Reasoning, Usage
 from .helpers import MediaItem, message_text, to_data_uri
+from .masking import Secrets, mask, mask_event
 
 
 class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
@@ -43,6 +44,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
             headers["Authorization"] = f"Bearer {api_key}"
         url = f"{cls.url.rstrip('/')}/chat/completions"
         splitter = ThinkSplitter()
+        secrets = cls.request_secrets(api_key)
         async with (
             http.session(headers, timeouts) as client,
             http.request(
@@ -53,7 +55,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
-                secrets=[api_key],
+                secrets=secrets,
             ) as response,
         ):
             if "html" in (response.content_type or ""):
@@ -68,8 +70,10 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                     if item.data.strip() == "[DONE]":
                         finished = done = True
                         break
-                    for output in _parse_chunk(item.data, splitter):
-                        finished = finished or isinstance(output, FinishReason)
+                    for output in _parse_chunk(item.data, splitter, secrets):
+                        if not isinstance(output, str):
+                            finished = finished or isinstance(output, FinishReason)
+                            output = mask_event(output, secrets)
                         yield output
                 if done:
                     break
@@ -100,6 +104,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         timeouts = timeouts or cls.timeouts
+        secrets = cls.request_secrets(api_key)
         async with (
             http.session(headers, timeouts) as client,
             http.request(
@@ -109,10 +114,10 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                 proxy=proxy,
                 ssl=cls.ssl,
                 timeouts=timeouts,
-                secrets=[api_key],
+                secrets=secrets,
             ) as response,
         ):
-            listing = await http.read_json(response, "model list")
+            listing = await http.read_json(response, "model list", secrets)
         entries = listing.get("data") if isinstance(listing, dict) else listing
         if not isinstance(entries, list):
             raise BadResponseError("The server's model list has no 'data' array.")
@@ -146,16 +151,19 @@ def _with_media(messages: Messages, media: Sequence[MediaItem] | None) -> list[d
     return result
 
 
-def _parse_chunk(data: str, splitter: ThinkSplitter) -> list[str | Event]:
+def _parse_chunk(data: str, splitter: ThinkSplitter, secrets: Secrets = ()) -> list[str | Event]:
+    """What one chunk means. Texts quoted from the line are masked before being shortened
+    (a key cut in two would no longer be found); the caller masks the events."""
     try:
         chunk = json.loads(data)
     except ValueError:
-        return [Notice(f"Skipped a line that is not JSON: {data[:60]!r}")]
+        return [Notice(f"Skipped a line that is not JSON: {mask(data, secrets)[:60]!r}")]
     if not isinstance(chunk, dict):
-        return [Notice(f"Skipped a line that is not a JSON object: {data[:60]!r}")]
+        shown = mask(data, secrets)[:60]
+        return [Notice(f"Skipped a line that is not a JSON object: {shown!r}")]
     if "error" in chunk and not chunk.get("choices"):
         # Some servers report a failure mid-stream as a chunk with an "error" member.
-        message = http.server_message(data.encode()) or "unknown error"
+        message = http.server_message(data.encode(), secrets=secrets) or "unknown error"
         raise UpstreamError(message)
     out: list[str | Event] = []
     choices = chunk.get("choices")
