@@ -32,6 +32,7 @@ from tui_chat.store.settings import (
     save_settings,
     settings_to_toml,
 )
+from tui_chat.store.state import State, load_state, save_state
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -49,6 +50,7 @@ __all__ = [
     "Paths",
     "RequestDefaults",
     "Settings",
+    "State",
     "StoreError",
     "StoreProblem",
     "api_key_for",
@@ -56,7 +58,9 @@ __all__ = [
     "env_var_for",
     "load_secrets",
     "load_settings",
+    "load_state",
     "save_secret",
     "save_settings",
+    "save_state",
     "settings_to_toml",
 ]
