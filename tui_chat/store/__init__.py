@@ -28,10 +28,11 @@ from tui_chat.store.settings import (
     OpenAIEndpoint,
     RequestDefaults,
     Settings,
+    SettingsFile,
     load_settings,
-    save_settings,
-    settings_to_toml,
+    read_settings,
 )
+from tui_chat.store.settings_edit import save_settings
 from tui_chat.store.state import State, load_state, save_state
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "Paths",
     "RequestDefaults",
     "Settings",
+    "SettingsFile",
     "State",
     "StoreError",
     "StoreProblem",
@@ -59,8 +61,8 @@ __all__ = [
     "load_secrets",
     "load_settings",
     "load_state",
+    "read_settings",
     "save_secret",
     "save_settings",
     "save_state",
-    "settings_to_toml",
 ]
