@@ -23,7 +23,8 @@ ASK_EPILOG = """\
 models:
   -m takes "MODEL", "PROVIDER/MODEL" or, for a g4f backend, "PROVIDER/MODEL via X"
   (as `tui-chat models` prints them). Without -m/-p: the continued conversation's model,
-  else the default model from settings.
+  else the model last chosen in the app (state.toml) unless [defaults] in settings.toml
+  changed since, else [defaults].
 
 attachments (-a):
   PNG, JPEG, GIF and WebP images (recognised by content) are sent as images; UTF-8 text
