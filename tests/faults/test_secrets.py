@@ -1,6 +1,6 @@
 """API keys: set in secrets.toml and in the environment, echoed back by a server in its
-error, they never reach the screen, a notification, a conversation file, settings.toml, state.toml,
-the log, or `tui-chat ask`'s stderr. The secrets file stays 0600."""
+error, they never reach the screen, a notification, a conversation file, settings.toml,
+state.toml, the log, or `tui-chat ask`'s stderr. The secrets file stays 0600."""
 
 from __future__ import annotations
 
