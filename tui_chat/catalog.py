@@ -8,7 +8,7 @@ both start here; nothing in this module knows about Textual.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from .providers import (
 )
 from .providers.events import Event
 from .providers.helpers import MediaItem
-from .store import Conversation, RequestDefaults, Settings, api_key_for
+from .store import Conversation, RequestDefaults, Settings, State, api_key_for
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
 
@@ -46,7 +46,7 @@ class ModelChoice:
     via: str = ""
 
     def key(self) -> str:
-        """The string kept in settings' `recent_models`: "provider/model[ via X]"."""
+        """The string kept in state.toml (`model`, `recent_models`): "provider/model[ via X]"."""
         return f"{self.provider}/{self.model}" + (f" via {self.via}" if self.via else "")
 
     @classmethod
@@ -269,15 +269,29 @@ class Catalog:
     def names(self) -> list[str]:
         return list(self.entries)
 
-    def default_choice(self, settings: Settings) -> ModelChoice:
-        """The model to start with: settings' default, else the first provider's default."""
+    def recent(self, keys: Iterable[str]) -> list[ModelChoice]:
+        """The recent models (state's list) whose provider is configured, in order."""
+        found: list[ModelChoice] = []
+        for key in dict.fromkeys(keys):
+            choice = ModelChoice.parse(key)
+            if choice is not None and choice.provider in self.entries:
+                found.append(choice)
+        return found
+
+    def default_choice(self, settings: Settings, state: State | None = None) -> ModelChoice:
+        """The model to start with: the one remembered in state.toml, unless settings'
+        [defaults] changed since; else [defaults]; else the most recent model still
+        configured; else the first provider's default."""
+        if state is not None:
+            remembered = self.recent([state.model_for(settings)])
+            if remembered:
+                return remembered[0]
         if settings.default_provider in self.entries:
             entry = self.entries[settings.default_provider]
             return ModelChoice(entry.name, settings.default_model or entry.default_model())
-        for recent in settings.recent_models:
-            choice = ModelChoice.parse(recent)
-            if choice and choice.provider in self.entries:
-                return choice
+        recent = self.recent(state.recent_models if state is not None else settings.recent_models)
+        if recent:
+            return recent[0]
         first = next(iter(self.entries.values()), None)
         if first is None:
             return ModelChoice("", "")

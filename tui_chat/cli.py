@@ -68,6 +68,7 @@ def print_paths(paths: object) -> None:
     for label, attribute in (
         ("config", "config_dir"),
         ("settings", "settings_file"),
+        ("state", "state_file"),
         ("secrets", "secrets_file"),
         ("conversations", "conversations_dir"),
         ("themes", "themes_dir"),

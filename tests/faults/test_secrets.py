@@ -1,6 +1,6 @@
 """API keys: set in secrets.toml and in the environment, echoed back by a server in its
 error, they never reach the screen, a notification, a conversation file, settings.toml,
-the log, or `tui-chat ask`'s stderr. The secrets file stays 0600."""
+state.toml, the log, or `tui-chat ask`'s stderr. The secrets file stays 0600."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ async def test_keys_never_leave_secrets_toml(harness, serve, caplog):
         )
         shown = flat(app)
         toasts = " ".join(n.message for n in app._notifications)
-        app.set_choice(ModelChoice("good", "echo"))  # saves settings.toml
+        app.set_choice(ModelChoice("good", "echo"))  # saves state.toml
         await still_usable(pilot, app, ["my key please"])
         assert harness.good.requests[-1].headers["Authorization"] == f"Bearer {FILE_KEY}"
     for key in KEYS:
@@ -70,6 +70,7 @@ async def test_keys_never_leave_secrets_toml(harness, serve, caplog):
         for path, text in every_file(harness.config).items():
             assert key not in text, path
     assert (harness.config / "settings.toml").exists()
+    assert (harness.config / "state.toml").exists()
     mode = stat.S_IMODE((harness.config / "secrets.toml").stat().st_mode)
     assert mode == 0o600
 

@@ -1,7 +1,9 @@
 """Storage faults, seen in the app: corrupt files, failed saves, two instances.
 
-Corrupt files are moved aside (never overwritten) and named to the user; a failed save is
-said in words and everything stays in memory until a later save succeeds.
+Corrupt files are moved aside (never overwritten) and named to the user, except
+settings.toml, which is the user's and stays exactly as it is (tests/ui/test_settings_files.py
+has its cases); a failed save is said in words and everything stays in memory until a later
+save succeeds.
 The same faults at the store level: tests/store/.
 """
 
@@ -89,10 +91,13 @@ async def test_corrupt_settings_or_secrets_start_with_defaults_and_say_so(harnes
         told = notes(app)
         assert name in told and said in told, told
         moved = list(harness.config.glob(name + ".corrupt-*"))
-        assert [path.read_bytes() for path in moved] == [data]
         if name == "secrets.toml":
+            assert [path.read_bytes() for path in moved] == [data]
             await still_usable(pilot, app)
         else:  # started with the default providers, and says which one it uses
+            # settings.toml is the user's: never moved aside, not a byte changed.
+            assert moved == []
+            assert (harness.config / name).read_bytes() == data
             assert app.is_running
             assert "tui-chat g4f" in flat(app)
             assert {"g4f", "ollama"} <= set(app.catalog.names())

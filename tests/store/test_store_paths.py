@@ -32,6 +32,7 @@ def test_file_layout(tmp_path: Path) -> None:
     p = Paths(tmp_path)
     assert p.settings_file == tmp_path / "settings.toml"
     assert p.secrets_file == tmp_path / "secrets.toml"
+    assert p.state_file == tmp_path / "state.toml"
     assert p.conversations_dir == tmp_path / "conversations"
     assert p.themes_dir == tmp_path / "themes"
     assert p.trash_dir == tmp_path / "trash"

@@ -92,7 +92,7 @@ def test_explicit_env_var() -> None:
 
 def test_keys_never_reach_settings(paths: Paths) -> None:
     save_secret(paths, "ollama", "sk-very-secret")
-    save_settings(paths, Settings())
+    save_settings(paths, Settings(theme="tui-chat-light", default_provider="ollama"))
     assert "sk-very-secret" not in paths.settings_file.read_text()
     hits = [p for p in paths.config_dir.rglob("*") if p.is_file()
             and "sk-very-secret" in p.read_text(errors="replace")]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+import copy
 import errno
 import os
-import tomllib
 
 import pytest
 
@@ -13,8 +13,8 @@ from tui_chat.store import (
     Settings,
     StoreError,
     load_settings,
+    read_settings,
     save_settings,
-    settings_to_toml,
 )
 
 DOCUMENTED = '''\
@@ -109,7 +109,7 @@ def test_every_field_round_trips(paths: Paths) -> None:
     ]
     s.dynaspark.enabled = False
     s.openai = [OpenAIEndpoint("ollama", "http://127.0.0.1:11434/v1", "MY_KEY", {"A": "b"})]
-    s.request.system_prompt = 'Be brief.\nUse "quotes" and \\ and """ and emoji 😀'
+    s.request.system_prompt = 'Be brief.\nUse "quotes" and \\ and """ and emoji 😀 and \x7f'
     s.request.temperature = 0.7
     s.request.max_tokens = 1024
     s.request.connect_timeout = 3.5
@@ -118,8 +118,7 @@ def test_every_field_round_trips(paths: Paths) -> None:
     s.attachments.max_image_bytes = 1
     s.attachments.max_text_bytes = 2
     s.keymap = {"model.picker": "ctrl+o", "app.quit": "ctrl+q"}
-    s.remember_model("local", "gpt-4o-mini")
-    s.remember_model("ollama", "llama3")
+    s.default_provider, s.default_model = "ollama", "llama3"
     save_settings(paths, s)
     loaded, problems = load_settings(paths)
     assert problems == []
@@ -131,91 +130,280 @@ def test_empty_provider_lists_stay_empty(paths: Paths) -> None:
     save_settings(paths, s)
     loaded, problems = load_settings(paths)
     assert problems == [] and loaded.backends == [] and loaded.openai == []
+    assert paths.settings_file.read_text() == "backends = []\nopenai = []\n"
 
 
-def test_recent_models_is_written_before_the_tables(paths: Paths) -> None:
-    s = Settings(recent_models=["a/b"])
-    text = settings_to_toml(s)
-    assert text.index("recent_models") < text.index("[")
-    assert tomllib.loads(text)["recent_models"] == ["a/b"]
-
-
-def test_remember_model_dedupes_and_caps() -> None:
-    s = Settings()
-    for i in range(15):
-        s.remember_model("g4f", f"m{i}")
-    s.remember_model("g4f", "m10")
-    assert s.recent_models[0] == "g4f/m10"
-    assert len(s.recent_models) == 10
-    assert len(set(s.recent_models)) == 10
-    assert (s.default_provider, s.default_model) == ("g4f", "m10")
-
-
-def test_wrong_type_is_moved_aside_with_line_and_key(paths: Paths) -> None:
-    write(paths, 'theme = "x"\n[request]\ntemperature = "hot"\n')
-    settings, problems = load_settings(paths)
-    assert settings == Settings()
-    [problem] = problems
-    assert problem.line == 3
-    assert "request.temperature" in problem.message and "'hot'" in problem.message
-    assert problem.message.startswith("settings.toml line 3: expected a number")
-    assert "defaults are in use" in problem.message
-    assert problem.moved_to is not None and problem.moved_to.read_text().endswith('"hot"\n')
-    assert problem.moved_to.name in problem.message
-    assert str(problem) == problem.message
+def test_saving_what_is_on_disk_does_not_touch_the_file(paths: Paths) -> None:
+    write(paths, DOCUMENTED)
+    before = os.stat(paths.settings_file).st_mtime_ns
+    settings, _ = load_settings(paths)
+    save_settings(paths, settings, before=settings)
+    save_settings(paths, settings)
+    assert paths.settings_file.read_text() == DOCUMENTED
+    assert os.stat(paths.settings_file).st_mtime_ns == before
+    # No file and nothing changed: none is created.
+    paths.settings_file.unlink()
+    save_settings(paths, Settings())
     assert not paths.settings_file.exists()
 
 
-def test_bad_toml_reports_tomllib_line(paths: Paths) -> None:
-    write(paths, 'theme = "x"\n\n[request\nproxy = ""\n')
-    _settings, [problem] = load_settings(paths)
+def test_one_change_keeps_comments_order_and_formatting(paths: Paths) -> None:
+    write(paths, DOCUMENTED)
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.request.read_timeout = 60.0
+    after.request.temperature = 0.3
+    save_settings(paths, after, before=before)
+    expected = DOCUMENTED.replace(
+        "read_timeout = 120.0\n", "read_timeout = 60.0\n"
+    ).replace('proxy = ""\n', 'proxy = ""\ntemperature = 0.3\n')
+    assert paths.settings_file.read_text() == expected
+    assert load_settings(paths)[0] == after
+
+
+def test_a_value_edited_by_hand_meanwhile_stays(paths: Paths) -> None:
+    """The form opened with read_timeout 120; the user set 99 in an editor meanwhile and
+    changed only the model in the form: the save keeps 99."""
+    write(paths, DOCUMENTED)
+    before, _ = load_settings(paths)
+    write(paths, DOCUMENTED.replace("read_timeout = 120.0", "read_timeout = 99.0  # mine"))
+    after = copy.deepcopy(before)
+    after.default_model = "llama3"
+    saved = save_settings(paths, after, before=before)
+    text = paths.settings_file.read_text()
+    assert "read_timeout = 99.0  # mine\n" in text
+    assert 'model = "llama3"\n' in text
+    assert saved.settings.request.read_timeout == 99.0
+    assert saved.settings.default_model == "llama3"
+
+
+def test_providers_added_removed_renamed_and_edited_in_place(paths: Paths) -> None:
+    text = (
+        "# providers\n"
+        "[[backends]]  # first\n"
+        'name = "one"\n'
+        'url = "http://one"\n'
+        "\n"
+        "[[backends]]  # second\n"
+        'name = "two"\n'
+        'url = "http://two"\n'
+        'provider = "Copilot"  # kept\n'
+        "\n"
+        "[[openai]]\n"
+        'name = "oa"\n'
+        'base_url = "https://api.example/v1"\n'
+        "unknown_key = 1  # mine\n"
+    )
+    write(paths, text)
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.backends = [
+        Backend("uno", "http://one"),  # renamed
+        Backend("three", "http://three", {"X": "y"}),  # added (two is removed)
+    ]
+    after.openai[0].api_key_env = "OA_KEY"
+    save_settings(
+        paths, after, before=before, origins={"backends": ["one", None], "openai": ["oa"]}
+    )
+    assert paths.settings_file.read_text() == (
+        "# providers\n"
+        "[[backends]]  # first\n"
+        'name = "uno"\n'
+        'url = "http://one"\n'
+        "\n"
+        "[[backends]]\n"
+        'name = "three"\n'
+        'url = "http://three"\n'
+        'headers = { X = "y" }\n'
+        "\n"
+        "[[openai]]\n"
+        'name = "oa"\n'
+        'base_url = "https://api.example/v1"\n'
+        "unknown_key = 1  # mine\n"
+        'api_key_env = "OA_KEY"\n'
+    )
+
+
+def test_adding_to_default_providers_writes_the_defaults_too(paths: Paths) -> None:
+    # No [[backends]] in the file means the default g4f backend: adding one keeps it.
+    write(paths, 'theme = "tui-chat-light"  # mine\n')
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.backends.append(Backend("more", "http://more"))
+    save_settings(paths, after, before=before)
+    loaded, problems = load_settings(paths)
+    assert problems == [] and loaded == after
+    assert paths.settings_file.read_text().startswith('theme = "tui-chat-light"  # mine\n')
+
+
+def test_recent_models_of_an_old_file_are_read_but_never_written(paths: Paths) -> None:
+    write(paths, 'recent_models = ["g4f/a", "g4f/b"]\n[request]\nread_timeout = 5.0\n')
+    before, _ = load_settings(paths)
+    assert before.recent_models == ["g4f/a", "g4f/b"]
+    after = copy.deepcopy(before)
+    after.recent_models = ["x/y"]
+    after.request.read_timeout = 6.0
+    save_settings(paths, after, before=before)
+    assert paths.settings_file.read_text() == (
+        'recent_models = ["g4f/a", "g4f/b"]\n[request]\nread_timeout = 6.0\n'
+    )
+
+
+def test_a_bad_value_costs_only_itself(paths: Paths) -> None:
+    text = (
+        'theme = "x"\n'
+        "[request]\n"
+        'read_timeout = "soon"\n'
+        "connect_timeout = 3.0\n"
+        "\n"
+        "[[openai]]\n"
+        'name = "one"\n'
+        'base_url = "http://one/v1"\n'
+        "\n"
+        "[[openai]]\n"
+        'name = "two"\n'
+        'base_url = "http://two/v1"\n'
+    )
+    write(paths, text)
+    settings, [problem] = load_settings(paths)
+    assert settings.theme == "x"
+    assert settings.request.read_timeout == 120.0  # the default
+    assert settings.request.connect_timeout == 3.0
+    assert [e.name for e in settings.openai] == ["one", "two"]
     assert problem.line == 3
-    assert "not valid TOML" in problem.message
-    assert corrupt_files(paths) == [problem.moved_to.name]
+    assert problem.message == (
+        "settings.toml line 3: expected a number for request.read_timeout, got 'soon'; "
+        "it is ignored and the default, 120.0, is used."
+    )
+    assert problem.moved_to is None
+    assert paths.settings_file.read_text() == text
+    assert corrupt_files(paths) == []
 
 
-def test_not_utf8_is_moved_aside(paths: Paths) -> None:
-    write(paths, b'theme = "\xff\xfe"\n')
+def test_wrong_type_names_line_and_key(paths: Paths) -> None:
+    write(paths, 'theme = "x"\n[request]\ntemperature = "hot"\n')
+    settings, [problem] = load_settings(paths)
+    assert settings == Settings(theme="x")
+    assert problem.line == 3
+    assert "request.temperature" in problem.message and "'hot'" in problem.message
+    assert problem.message.startswith("settings.toml line 3: expected a number")
+    assert str(problem) == problem.message
+    assert paths.settings_file.read_text().endswith('"hot"\n')
+
+
+def test_duplicate_provider_names_skip_the_later_entry(paths: Paths) -> None:
+    write(
+        paths,
+        '[[backends]]\nname = "a"\nurl = "http://a"\n\n'
+        '[[openai]]\nname = "b"\nbase_url = "http://b"\n\n'
+        '[[openai]]\nname = "a"\nbase_url = "http://a2"\n\n'
+        '[[openai]]\nname = "c"\nbase_url = "http://c"\n',
+    )
+    settings, [problem] = load_settings(paths)
+    assert settings.backends == [Backend("a", "http://a")]
+    assert [e.name for e in settings.openai] == ["b", "c"]
+    assert problem.line == 10
+    assert "'a' is also used by backends[0]" in problem.message
+    assert "openai[1].name" not in problem.message or "skipped" in problem.message
+    assert problem.message.endswith("so this endpoint is skipped.")
+
+
+def test_entries_without_a_usable_name_or_url_are_skipped(paths: Paths) -> None:
+    write(
+        paths,
+        '[[backends]]\nname = "ok"\nurl = "http://ok"\n\n'
+        '[[backends]]\nname = ""\nurl = "http://noname"\n\n'
+        '[[backends]]\nname = "nourl"\n\n'
+        '[[backends]]\nname = "hdr"\nurl = "http://hdr"\nheaders = { A = "1", B = 2 }\n',
+    )
+    settings, problems = load_settings(paths)
+    assert settings.backends == [
+        Backend("ok", "http://ok"),
+        Backend("hdr", "http://hdr", {"A": "1"}),  # only the bad header is dropped
+    ]
+    assert [p.message for p in problems] == [
+        "settings.toml line 6: expected a non-empty name for backends[1].name, got ''; "
+        "this backend is skipped.",
+        "settings.toml line 9: backends[2] has no url; this backend is skipped.",
+        "settings.toml line 15: expected a string for backends[3].headers.B, got 2; "
+        "this header is ignored.",
+    ]
+
+
+def test_bad_toml_names_the_line_and_leaves_the_file_alone(paths: Paths) -> None:
+    data = b'theme = "x"\n\n[request\nproxy = ""\n'
+    write(paths, data)
+    read = read_settings(paths)
+    [problem] = read.problems
+    assert read.settings == Settings()
+    assert problem.line == 3
+    assert problem.message.startswith("settings.toml line 3: it is not valid TOML")
+    assert "defaults are in use, and the file is left as it is" in problem.message
+    assert problem.moved_to is None and corrupt_files(paths) == []
+    assert paths.settings_file.read_bytes() == data
+
+
+def test_save_over_a_file_that_does_not_parse_is_refused(paths: Paths) -> None:
+    data = b'theme = "x"\n\n[request\nproxy = ""\n'
+    write(paths, data)
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.request.temperature = 0.5
+    with pytest.raises(StoreError) as info:
+        save_settings(paths, after, before=before)
+    message = str(info.value)
+    assert message.startswith("Not saved: settings.toml line 3: it is not valid TOML")
+    assert "fix it in an editor, then save again" in message
+    assert paths.settings_file.read_bytes() == data
+    assert corrupt_files(paths) == []
+
+
+def test_not_utf8_is_left_alone(paths: Paths) -> None:
+    data = b'theme = "\xff\xfe"\n'
+    write(paths, data)
     settings, [problem] = load_settings(paths)
     assert settings == Settings() and "UTF-8" in problem.message and problem.line == 1
+    assert paths.settings_file.read_bytes() == data and corrupt_files(paths) == []
 
 
 def test_truncated_file(paths: Paths) -> None:
     write(paths, DOCUMENTED[: DOCUMENTED.index("11434")])
     _settings, [problem] = load_settings(paths)
-    assert problem.moved_to is not None and problem.line is not None
+    assert problem.moved_to is None and problem.line is not None
 
 
 @pytest.mark.parametrize(
-    ("text", "fragment"),
+    ("text", "fragment", "line"),
     [
-        ('[[backends]]\nname = "a"\nurl = "ftp://x"\n', "backends[0].url"),
+        ('[[backends]]\nname = "a"\nurl = "ftp://x"\n', "backends[0].url", 4),
         ('[[backends]]\nname = "a"\nurl = "http://x"\n[[openai]]\nname = "a"\n'
-         'base_url = "http://y"\n', "used twice"),
-        ("backends = 5\n", "backends"),
-        ("[[backends]]\nname = 3\n", "backends[0].name"),
-        ("[request]\nmax_tokens = true\n", "request.max_tokens"),
-        ("[request]\nread_timeout = 0\n", "request.read_timeout"),
-        ("[keymap]\n\"model.picker\" = 1\n", "keymap.model.picker"),
-        ('recent_models = "x"\n', "recent_models"),
-        ('[dynaspark]\nenabled = "yes"\n', "dynaspark.enabled"),
-        ('[request]\nproxy = "nonsense"\n', "request.proxy"),
+         'base_url = "http://y"\n', "also used by", 6),
+        ("backends = 5\n", "backends", 2),
+        ("[[backends]]\nname = 3\n", "backends[0].name", 3),
+        ("[request]\nmax_tokens = true\n", "request.max_tokens", 3),
+        ("[request]\nread_timeout = 0\n", "request.read_timeout", 3),
+        ("[keymap]\n\"model.picker\" = 1\n", "keymap.model.picker", 3),
+        ('recent_models = "x"\n', "recent_models", 2),
+        ('[dynaspark]\nenabled = "yes"\n', "dynaspark.enabled", 3),
+        ('[request]\nproxy = "nonsense"\n', "request.proxy", 3),
     ],
 )
-def test_invalid_values(paths: Paths, text: str, fragment: str) -> None:
-    write(paths, text)
+def test_invalid_values(paths: Paths, text: str, fragment: str, line: int) -> None:
+    # A good key beside each bad one, which must survive it.
+    write(paths, 'theme = "kept"\n' + text)
     settings, [problem] = load_settings(paths)
-    assert settings == Settings()
+    assert settings.theme == "kept"
     assert fragment in problem.message
-    assert problem.line is not None
-    assert problem.moved_to is not None
+    assert problem.line == line
+    assert problem.moved_to is None
 
 
 def test_second_backend_error_points_at_its_line(paths: Paths) -> None:
     write(paths, '[[backends]]\nname = "a"\nurl = "http://a"\n\n[[backends]]\nname = "b"\n'
                  'url = "gopher://b"\n')
-    _settings, [problem] = load_settings(paths)
+    settings, [problem] = load_settings(paths)
     assert problem.line == 7 and "backends[1].url" in problem.message
+    assert settings.backends == [Backend("a", "http://a")]
 
 
 def test_unknown_keys_are_reported_but_not_fatal(paths: Paths) -> None:
@@ -227,12 +415,23 @@ def test_unknown_keys_are_reported_but_not_fatal(paths: Paths) -> None:
     assert paths.settings_file.exists()
 
 
+def test_unknown_keys_survive_a_save(paths: Paths) -> None:
+    write(paths, 'future = 1\n[request]\nsomething = 2\n')
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.request.max_tokens = 10
+    save_settings(paths, after, before=before)
+    assert paths.settings_file.read_text() == (
+        "future = 1\n[request]\nsomething = 2\nmax_tokens = 10\n"
+    )
+
+
 def test_save_failure_is_a_clear_error(paths: Paths, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(StoreError) as info:
-        save_settings(paths, Settings())
+        save_settings(paths, Settings(theme="other"))
     assert "Read-only file system" in str(info.value)
     assert str(paths.settings_file) in str(info.value)

@@ -198,20 +198,22 @@ async def test_garbage_collector_left_alone_without_resume_gc(make_app, servers)
 
 async def test_model_switch_through_the_picker(make_app, servers):
     app = make_app()
+    settings_before = app.paths.settings_file.read_bytes()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await pilot.press("ctrl+o")
         await pilot.press(*"gated")
         await pilot.press("enter")
         assert app.choice == ModelChoice("local", "gated")
-        assert app.settings.default_model == "gated"
-        assert app.settings.recent_models[0] == "local/gated"
         servers.gate.set()
         await send(pilot, "hi")
         await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
         assert servers.requests[0].body["model"] == "gated"
-        settings = tomllib.loads((app.paths.settings_file).read_text())
-        assert settings["defaults"]["model"] == "gated"
+        # Remembered in state.toml; settings.toml (the user's) is not touched.
+        state = tomllib.loads(app.paths.state_file.read_text())
+        assert state["model"] == "local/gated"
+        assert state["recent_models"][0] == "local/gated"
+        assert app.paths.settings_file.read_bytes() == settings_before
 
 
 async def test_model_switch_through_the_sidebar_tree(make_app, servers):

@@ -184,6 +184,7 @@ async def test_missing_saved_theme_falls_back(make_app, servers):
 
 async def test_theme_previews_live_and_choice_is_saved(make_app, servers):
     app = make_app()
+    settings_before = app.paths.settings_file.read_bytes()
     async with app.run_test(size=SIZE) as pilot:
         app.action_change_theme()
         await pilot.pause()
@@ -191,21 +192,17 @@ async def test_theme_previews_live_and_choice_is_saved(make_app, servers):
         await wait_until(pilot, lambda: app.theme == "tui-chat-light")  # previewed
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.theme == "tui-chat-dark")  # put back
-        assert tomllib.loads(app.paths.settings_file.read_text()).get("theme") in (
-            None,
-            "tui-chat-dark",
-        )
+        assert not app.paths.state_file.exists()  # nothing was picked
         app.action_change_theme()
         await pilot.pause()
         await pilot.press(*"tui-chat-16")
         await wait_until(pilot, lambda: app.theme == "tui-chat-16")
         await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: (
-                tomllib.loads(app.paths.settings_file.read_text()).get("theme") == "tui-chat-16"
-            ),
-        )
+        await wait_until(pilot, lambda: app.paths.state_file.exists())
+        state = tomllib.loads(app.paths.state_file.read_text())
+        assert state["theme"] == "tui-chat-16"
+        # The theme picked is remembered in state.toml, never written into settings.toml.
+        assert app.paths.settings_file.read_bytes() == settings_before
 
 
 async def test_conversation_parameters_reach_the_request(make_app, servers):

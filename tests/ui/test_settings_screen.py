@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 
 from textual.app import App
@@ -13,8 +14,8 @@ from tui_chat.store.settings import (
     OpenAIEndpoint,
     Settings,
     settings_from_dict,
-    settings_to_toml,
 )
+from tui_chat.store.settings_edit import edit_settings_text
 from tui_chat.ui.settings_screen import (
     ConfirmDiscard,
     Field,
@@ -146,8 +147,12 @@ async def test_edit_fields_and_save_returns_new_values() -> None:
     ]
     assert new.dynaspark.enabled is False
     assert result.keys == {}
-    # What the screen accepts, the store writes and reads back the same.
-    assert settings_from_dict(tomllib.loads(settings_to_toml(new)))[0] == new
+    # What the screen accepts, the store writes and reads back the same (all but the
+    # recent models of old files, which settings.toml never gets back).
+    written = edit_settings_text("", Settings(), new)
+    assert settings_from_dict(tomllib.loads(written))[0] == dataclasses.replace(
+        new, recent_models=[]
+    )
     # A new object: the settings passed in are untouched.
     assert app.settings == original
     assert new is not app.settings and new.request is not app.settings.request
@@ -411,7 +416,7 @@ async def test_provider_without_key_has_no_remove_button() -> None:
         )
 
 
-async def test_rename_carries_the_key_default_and_recent_models() -> None:
+async def test_rename_carries_the_key_and_default_and_is_told_as_a_rename() -> None:
     app = Host()
     app.settings.default_provider = "openai"
     async with app.run_test(size=(80, 24)) as pilot:
@@ -422,7 +427,10 @@ async def test_rename_carries_the_key_default_and_recent_models() -> None:
     result = result_of(app)
     assert result.keys == {"openai": None, "oa": SECRET}
     assert result.settings.default_provider == "oa"
-    assert result.settings.recent_models == ["oa/gpt-4o", "g4f/gpt-4o"]
+    # A rename, not a removal and an addition (the app follows it in state.toml).
+    assert result.origins == {"backends": ["g4f"], "openai": ["openai", "ollama"]}
+    assert result.renames == {"openai": "oa"}
+    assert result.opened_with is app.settings
 
 
 async def test_swapping_names_swaps_keys() -> None:

@@ -25,7 +25,8 @@ models:
   (as `tui-chat models` prints them). Without -p, what comes before the first "/" must
   be a configured provider; a model id with a "/" of its own goes as -p PROVIDER -m
   MODEL (or -m PROVIDER/MODEL). Without -m/-p: the continued conversation's model,
-  else the default model from settings.
+  else the model last chosen in the app (state.toml) unless [defaults] in settings.toml
+  changed since, else [defaults].
 
 attachments (-a):
   PNG, JPEG, GIF and WebP images (recognised by content) are sent as images; UTF-8 text

@@ -64,7 +64,7 @@ def run_ask(args: Any, paths: Any) -> int:
         raise CommandError("No provider is configured: add one to settings.toml.")
     store = ConversationStore(paths)
     conversation = _existing_conversation(args, store)
-    choice = _choose(args, catalog, settings, conversation)
+    choice = _choose(args, catalog, settings, conversation, context.state)
     try:
         prepared = prepare_attachments(args.attach or (), settings.attachments)
     except AttachmentRefused as refused:
@@ -118,7 +118,11 @@ def _existing_conversation(args: Any, store: ConversationStore) -> Conversation 
 
 
 def _choose(
-    args: Any, catalog: Catalog, settings: Any, conversation: Conversation | None
+    args: Any,
+    catalog: Catalog,
+    settings: Any,
+    conversation: Conversation | None,
+    state: Any = None,
 ) -> ModelChoice:
     """The model to ask: -p/-m, else the continued conversation's, else the default."""
     provider: str = args.provider or ""
@@ -150,7 +154,7 @@ def _choose(
                 "configured any more; choose a provider with -p."
             )
         else:
-            default = catalog.default_choice(settings)
+            default = catalog.default_choice(settings, state)
             provider = default.provider
             if model is None:
                 model, via = default.model, default.via

@@ -55,19 +55,25 @@ class Context:
     settings: Any
     secrets: dict[str, str]
     catalog: Any
+    #: What the app remembers (state.toml): read here, never written by a command.
+    state: Any = None
 
 
 def load_context(paths: Any, *, warn: bool = True) -> Context:
-    """Settings, keys and the configured providers; problems become warnings on stderr."""
+    """Settings, keys, what the app remembers and the configured providers; problems become
+    warnings on stderr."""
     from tui_chat.catalog import Catalog
-    from tui_chat.store import load_secrets, load_settings
+    from tui_chat.store import load_secrets, load_settings, load_state
 
     settings, problems = load_settings(paths)
     secrets, key_problems = load_secrets(paths)
+    state, state_problems = load_state(paths)
+    state.adopt_legacy(settings)
     if warn:
-        for problem in [*problems, *key_problems]:
+        for problem in [*problems, *key_problems, *state_problems]:
             say(f"warning: {problem}")
-    return Context(settings, secrets, Catalog.from_settings(settings, secrets, os.environ))
+    catalog = Catalog.from_settings(settings, secrets, os.environ)
+    return Context(settings, secrets, catalog, state)
 
 
 def stderr_is_tty() -> bool:

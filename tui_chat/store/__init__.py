@@ -29,10 +29,12 @@ from tui_chat.store.settings import (
     OpenAIEndpoint,
     RequestDefaults,
     Settings,
+    SettingsFile,
     load_settings,
-    save_settings,
-    settings_to_toml,
+    read_settings,
 )
+from tui_chat.store.settings_edit import save_settings
+from tui_chat.store.state import State, load_state, save_state
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -51,6 +53,8 @@ __all__ = [
     "Paths",
     "RequestDefaults",
     "Settings",
+    "SettingsFile",
+    "State",
     "StoreError",
     "StoreProblem",
     "api_key_for",
@@ -58,7 +62,9 @@ __all__ = [
     "env_var_for",
     "load_secrets",
     "load_settings",
+    "load_state",
+    "read_settings",
     "save_secret",
     "save_settings",
-    "settings_to_toml",
+    "save_state",
 ]

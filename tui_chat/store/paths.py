@@ -30,6 +30,11 @@ class Paths:
         return self.config_dir / "settings.toml"
 
     @property
+    def state_file(self) -> Path:
+        """What the app remembers by itself (last model, recent models, theme picked)."""
+        return self.config_dir / "state.toml"
+
+    @property
     def secrets_file(self) -> Path:
         return self.config_dir / "secrets.toml"
 

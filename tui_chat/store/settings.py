@@ -1,24 +1,29 @@
 """settings.toml: the user's preferences, every one with a default.
 
-A missing or empty file is a valid start. A file that does not parse, or has
-a value of the wrong type, is moved aside (never overwritten) and the app
-runs on defaults, telling the user where the file went and what was wrong.
+The file is the user's: tui-chat reads it, and writes to it only from the settings
+screen, changing just the values edited there (settings_edit.py). A missing or empty
+file is a valid start. A bad value costs only itself: it is reported with its key and
+line and its default is used, while every other key and section is kept; the file is
+never moved aside or rewritten because of it. A file that cannot be parsed at all
+(not TOML, not UTF-8, unreadable) leaves the app on defaults and is left exactly as it
+is; saving over it is refused. What the app remembers by itself (the last model, the
+theme picked in the palette) goes to state.toml instead (state.py).
 API keys are deliberately absent from every dataclass here: they live in
 secrets.toml (see keys.py), so saving settings can never write one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tui_chat.store import validate as v
-from tui_chat.store.atomic import atomic_write, move_aside
-from tui_chat.store.errors import StoreError, StoreProblem, os_reason
+from tui_chat.store.errors import StoreProblem, os_reason
 from tui_chat.store.paths import Paths
 from tui_chat.store.tomlread import SchemaError, decode_utf8, find_line, parse_toml
-from tui_chat.store.tomlwrite import toml_key, toml_string, toml_value
 
 MAX_RECENT_MODELS = 10
 DEFAULT_DYNASPARK_ENDPOINT = "https://dynaspark.onrender.com/api/generate_response"
@@ -79,6 +84,8 @@ class Settings:
     theme: str = "tui-chat-dark"
     default_provider: str = "g4f"
     default_model: str = ""
+    # Read from files of older versions, which kept it here, as a starting point for
+    # state.toml's list; never written back to settings.toml.
     recent_models: list[str] = field(default_factory=list)
     backends: list[Backend] = field(default_factory=_default_backends)
     dynaspark: DynasparkSettings = field(default_factory=DynasparkSettings)
@@ -87,16 +94,9 @@ class Settings:
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
     keymap: dict[str, str] = field(default_factory=dict)
 
-    def remember_model(self, provider: str, model: str) -> None:
-        """Make provider/model the default and the first of the recent models."""
-        entry = f"{provider}/{model}"
-        self.recent_models = [entry, *(m for m in self.recent_models if m != entry)]
-        del self.recent_models[MAX_RECENT_MODELS:]
-        self.default_provider = provider
-        self.default_model = model
 
-
-# Keys the loader understands, per table; anything else is reported and ignored.
+# Keys the loader understands, per table; anything else is reported and ignored (and kept
+# in the file: the settings screen changes only the keys it edits).
 _KNOWN: dict[str, set[str]] = {
     "": {
         "theme",
@@ -124,6 +124,10 @@ _KNOWN: dict[str, set[str]] = {
     "attachments": {"max_image_bytes", "max_text_bytes"},
 }
 
+#: A problem found in a value: its key path and a sentence (without file and line).
+Issue = tuple[v.Where, str]
+T = TypeVar("T")
+
 
 def _check_url(value: str, where: v.Where, schemes: tuple[str, ...], allow_empty: bool) -> str:
     if allow_empty and value == "":
@@ -134,241 +138,300 @@ def _check_url(value: str, where: v.Where, schemes: tuple[str, ...], allow_empty
     return value
 
 
+def _url(
+    data: dict[str, Any],
+    key: str,
+    where: v.Where,
+    schemes: tuple[str, ...] = _URL_SCHEMES,
+    allow_empty: bool = False,
+    default: str = "",
+) -> str:
+    return _check_url(v.string(data, key, where, default), (*where, key), schemes, allow_empty)
+
+
 def _name(item: dict[str, Any], where: v.Where) -> str:
+    if "name" not in item:
+        raise SchemaError(where, f"{v.format_where(where)} has no name")
     name = v.string(item, "name", where)
     if not name.strip():
         raise v.fail((*where, "name"), "a non-empty name", name)
     return name
 
 
-def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[tuple[v.Where, str]]]:
-    """Build Settings from parsed TOML; raises SchemaError. Also returns unknown key paths."""
-    unknown: list[tuple[v.Where, str]] = []
+def _instead(default: object) -> str:
+    """What happens instead of a bad value, said after it."""
+    if default is None or default == "" or default == {} or default == []:
+        return "it is ignored"
+    return f"it is ignored and the default, {v.describe(default)}, is used"
 
-    def note_unknown(table: dict[str, Any], kind: str, where: v.Where) -> None:
+
+class _Reader:
+    """Reads values one at a time, so that a bad one costs only itself."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def get(self, fallback: T, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`read(*args, **kwargs)`, or `fallback` (and an issue) when the value is bad."""
+        try:
+            return read(*args, **kwargs)
+        except SchemaError as exc:
+            self.bad(exc, _instead(fallback))
+            return fallback
+
+    def bad(self, exc: SchemaError, instead: str) -> None:
+        self.issues.append((exc.where, f"{exc}; {instead}"))
+
+    def unknown(self, table: dict[str, Any], kind: str, where: v.Where) -> None:
         for key in table:
             if key not in _KNOWN[kind]:
-                unknown.append(((*where, key), key))
+                path = (*where, key)
+                self.issues.append((path, f"unknown setting {v.format_where(path)!r} is ignored"))
 
-    note_unknown(data, "", ())
+    def strings(self, data: dict[str, Any], key: str, where: v.Where, what: str) -> dict[str, str]:
+        """A table of strings, without the entries that are not strings."""
+        table = self.get({}, v.table, data, key, where)
+        kept: dict[str, str] = {}
+        for name, value in table.items():
+            if isinstance(value, str):
+                kept[name] = value
+            else:
+                self.bad(v.fail((*where, key, name), "a string", value), f"this {what} is ignored")
+        return kept
+
+
+@dataclass
+class _Built:
+    settings: Settings
+    issues: list[Issue]
+    #: ("backends" or "openai", name) -> the entry's index in the file's array: the
+    #: settings screen changes the entry the loader used, even beside skipped ones.
+    positions: dict[tuple[str, str], int]
+
+
+def _build(data: dict[str, Any]) -> _Built:
+    r = _Reader()
+    positions: dict[tuple[str, str], int] = {}
+    r.unknown(data, "", ())
     s = Settings()
-    s.theme = v.string(data, "theme", (), s.theme)
-    defaults = v.table(data, "defaults", ())
-    note_unknown(defaults, "defaults", ("defaults",))
-    s.default_provider = v.string(defaults, "provider", ("defaults",), s.default_provider)
-    s.default_model = v.string(defaults, "model", ("defaults",), s.default_model)
-    recent = v.string_list(data, "recent_models", ())
-    if recent is not None:
-        s.recent_models = recent[:MAX_RECENT_MODELS]
+    s.theme = r.get(s.theme, v.string, data, "theme", (), s.theme)
 
+    defaults = r.get({}, v.table, data, "defaults", ())
+    r.unknown(defaults, "defaults", ("defaults",))
+    s.default_provider = r.get(
+        s.default_provider, v.string, defaults, "provider", ("defaults",), s.default_provider
+    )
+    s.default_model = r.get(s.default_model, v.string, defaults, "model", ("defaults",))
+    s.recent_models = (r.get(None, v.string_list, data, "recent_models", ()) or [])[
+        :MAX_RECENT_MODELS
+    ]
+
+    # The sidebar and [defaults] refer to providers by name, so a name must be unique.
     names: dict[str, v.Where] = {}
 
-    def claim(name: str, where: v.Where) -> None:
-        # The sidebar and [defaults] refer to providers by name, so a name must be unique.
-        if name in names:
-            raise SchemaError(
-                (*where, "name"), f"the provider name {name!r} is used twice; names must be unique"
-            )
-        names[name] = where
+    def entries(key: str, noun: str, url_key: str) -> list[tuple[dict[str, Any], str, str]] | None:
+        """(table, name, url) of each usable entry; None when the key is absent or unusable."""
+        if key not in data:
+            return None
+        items = data[key]
+        if not isinstance(items, list):
+            r.bad(v.fail((key,), "an array of tables", items), f"the default {noun}s are used")
+            return None
+        usable = []
+        for i, item in enumerate(items):
+            where: v.Where = (key, i)
+            if not isinstance(item, dict):
+                r.bad(v.fail(where, "a table", item), f"this {noun} is skipped")
+                continue
+            r.unknown(item, key, where)
+            try:
+                name = _name(item, where)
+                if url_key not in item:
+                    # Said plainly, at the entry's header: there is no line to point at.
+                    r.issues.append(
+                        (where, f"{v.format_where(where)} has no {url_key}; this {noun} is skipped")
+                    )
+                    continue
+                url = _url(item, url_key, where)
+            except SchemaError as exc:
+                r.bad(exc, f"this {noun} is skipped")
+                continue
+            if name in names:
+                r.issues.append(
+                    (
+                        (*where, "name"),
+                        f"the provider name {name!r} is also used by "
+                        f"{v.format_where(names[name])}; names must be unique, "
+                        f"so this {noun} is skipped",
+                    )
+                )
+                continue
+            names[name] = where
+            positions[(key, name)] = i
+            usable.append((item, name, url))
+        return usable
 
-    backends = v.table_list(data, "backends", ())
+    backends = entries("backends", "backend", "url")
     if backends is not None:
         s.backends = []
-        for i, item in enumerate(backends):
-            where: v.Where = ("backends", i)
-            note_unknown(item, "backends", where)
-            name = _name(item, where)
-            claim(name, where)
-            url = _check_url(v.string(item, "url", where), (*where, "url"), _URL_SCHEMES, False)
+        for item, name, url in backends:
+            where = ("backends", positions[("backends", name)])
             s.backends.append(
                 Backend(
                     name,
                     url,
-                    v.string_table(item, "headers", where),
-                    v.string(item, "provider", where),
+                    r.strings(item, "headers", where, "header"),
+                    r.get("", v.string, item, "provider", where),
                 )
             )
 
-    dyn = v.table(data, "dynaspark", ())
-    note_unknown(dyn, "dynaspark", ("dynaspark",))
-    endpoint = v.string(dyn, "endpoint", ("dynaspark",), DEFAULT_DYNASPARK_ENDPOINT)
-    _check_url(endpoint, ("dynaspark", "endpoint"), _URL_SCHEMES, False)
-    s.dynaspark = DynasparkSettings(endpoint, v.boolean(dyn, "enabled", ("dynaspark",), True))
+    dyn = r.get({}, v.table, data, "dynaspark", ())
+    w: v.Where = ("dynaspark",)
+    r.unknown(dyn, "dynaspark", w)
+    s.dynaspark = DynasparkSettings(
+        r.get(
+            DEFAULT_DYNASPARK_ENDPOINT,
+            _url,
+            dyn,
+            "endpoint",
+            w,
+            default=DEFAULT_DYNASPARK_ENDPOINT,
+        ),
+        r.get(True, v.boolean, dyn, "enabled", w, True),
+    )
 
-    endpoints = v.table_list(data, "openai", ())
+    endpoints = entries("openai", "endpoint", "base_url")
     if endpoints is not None:
         s.openai = []
-        for i, item in enumerate(endpoints):
-            where = ("openai", i)
-            note_unknown(item, "openai", where)
-            name = _name(item, where)
-            claim(name, where)
-            base_url = _check_url(
-                v.string(item, "base_url", where), (*where, "base_url"), _URL_SCHEMES, False
-            )
+        for item, name, url in endpoints:
+            where = ("openai", positions[("openai", name)])
             s.openai.append(
                 OpenAIEndpoint(
                     name,
-                    base_url,
-                    v.string(item, "api_key_env", where),
-                    v.string_table(item, "headers", where),
+                    url,
+                    r.get("", v.string, item, "api_key_env", where),
+                    r.strings(item, "headers", where, "header"),
                 )
             )
 
-    req = v.table(data, "request", ())
-    w: v.Where = ("request",)
-    note_unknown(req, "request", w)
+    req = r.get({}, v.table, data, "request", ())
+    w = ("request",)
+    r.unknown(req, "request", w)
     d = RequestDefaults()
     s.request = RequestDefaults(
-        system_prompt=v.string(req, "system_prompt", w),
-        temperature=v.number(req, "temperature", w, None),
-        max_tokens=v.integer(req, "max_tokens", w, None, minimum=1),
-        connect_timeout=v.number(req, "connect_timeout", w, d.connect_timeout, positive=True)
+        system_prompt=r.get("", v.string, req, "system_prompt", w),
+        temperature=r.get(None, v.number, req, "temperature", w, None),
+        max_tokens=r.get(None, v.integer, req, "max_tokens", w, None, minimum=1),
+        connect_timeout=r.get(
+            d.connect_timeout, v.number, req, "connect_timeout", w, d.connect_timeout, True
+        )
         or d.connect_timeout,
-        read_timeout=v.number(req, "read_timeout", w, d.read_timeout, positive=True)
+        read_timeout=r.get(d.read_timeout, v.number, req, "read_timeout", w, d.read_timeout, True)
         or d.read_timeout,
-        proxy=_check_url(v.string(req, "proxy", w), (*w, "proxy"), _PROXY_SCHEMES, True),
+        proxy=r.get("", _url, req, "proxy", w, _PROXY_SCHEMES, True),
     )
 
-    att = v.table(data, "attachments", ())
+    att = r.get({}, v.table, data, "attachments", ())
     w = ("attachments",)
-    note_unknown(att, "attachments", w)
+    r.unknown(att, "attachments", w)
     a = AttachmentLimits()
     s.attachments = AttachmentLimits(
-        max_image_bytes=v.integer(att, "max_image_bytes", w, a.max_image_bytes) or 0,
-        max_text_bytes=v.integer(att, "max_text_bytes", w, a.max_text_bytes) or 0,
+        max_image_bytes=r.get(
+            a.max_image_bytes, v.integer, att, "max_image_bytes", w, a.max_image_bytes
+        )
+        or 0,
+        max_text_bytes=r.get(
+            a.max_text_bytes, v.integer, att, "max_text_bytes", w, a.max_text_bytes
+        )
+        or 0,
     )
-    s.keymap = v.string_table(data, "keymap", ())
-    return s, unknown
+    s.keymap = r.strings(data, "keymap", (), "key binding")
+    return _Built(s, r.issues, positions)
 
 
-def load_settings(paths: Paths) -> tuple[Settings, list[StoreProblem]]:
-    """Read settings.toml. Never raises: problems come back as StoreProblems beside defaults."""
+def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[Issue]]:
+    """Settings from parsed TOML, and a problem per bad or unknown key; never raises.
+
+    A bad value is replaced by its default, a provider entry without a usable name or
+    URL (or with a name already used) is skipped; everything else is kept.
+    """
+    built = _build(data)
+    return built.settings, built.issues
+
+
+@dataclass
+class SettingsFile:
+    """settings.toml as read."""
+
+    settings: Settings
+    problems: list[StoreProblem]
+    #: The file's text; "" when it is missing or could not be used.
+    text: str = ""
+    exists: bool = False
+    #: Why nothing in the file could be used (not TOML, not UTF-8, unreadable); "" when
+    #: it could. Such a file is never saved over: what the user wrote would be lost.
+    unusable: str = ""
+    line: int | None = None
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def read_settings(paths: Paths) -> SettingsFile:
+    """Read settings.toml. Never raises, never moves or changes the file."""
     path = paths.settings_file
-    name = path.name
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return Settings(), []
+        return SettingsFile(Settings(), [])
     except OSError as exc:
-        # Not moved aside: the file may be fine and merely unreadable right now.
-        return Settings(), [
-            StoreProblem(path, f"Could not read {path}: {os_reason(exc)}. Defaults are in use.")
-        ]
+        reason = f"it could not be read: {os_reason(exc)}"
+        message = (
+            f"Could not read {path}: {os_reason(exc)}. Defaults are in use, and the file "
+            "is left as it is."
+        )
+        return SettingsFile(Settings(), [StoreProblem(path, message)], "", True, reason)
 
     text, reason, line = decode_utf8(raw)
-    data: dict[str, Any] | None = None
     if text is not None:
-        data, reason, line = parse_toml(text)
-    if data is not None:
-        try:
-            settings, unknown = settings_from_dict(data)
-        except SchemaError as exc:
-            reason, line = str(exc), find_line(text or "", exc.where)
-        else:
-            problems = [
-                StoreProblem(
-                    path,
-                    _located(name, find_line(text or "", where))
-                    + f"unknown setting {v.format_where(where)!r} is ignored"
-                    " (and dropped when tui-chat next saves its settings).",
-                    find_line(text or "", where),
-                )
-                for where, _key in unknown
-            ]
-            return settings, problems
+        return settings_file_from_text(path, text)
+    return _unusable(path, reason, line)
 
-    moved = move_aside(path)
-    if moved is not None:
-        tail = f"It was moved aside to {moved.name}; defaults are in use."
-    else:
-        tail = "It could not be moved aside, so it was left as it is; defaults are in use."
-    message = f"{_located(name, line)}{reason}. {tail}"
-    return Settings(), [StoreProblem(path, message, line, moved)]
+
+def settings_file_from_text(path: Path, text: str) -> SettingsFile:
+    """The settings in `text`, the contents of settings.toml at `path`."""
+    name = path.name
+    data, reason, line = parse_toml(text)
+    if data is None:
+        return _unusable(path, reason, line)
+    built = _build(data)
+    problems = []
+    for where, sentence in built.issues:
+        at = find_line(text, where)
+        problems.append(StoreProblem(path, f"{_located(name, at)}{sentence}.", at))
+    # In the order of the file, as the user reads it.
+    problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
+    return SettingsFile(built.settings, problems, text, True, "", None, built.positions)
+
+
+def _unusable(path: Path, reason: str, line: int | None) -> SettingsFile:
+    # Nothing in it can be trusted, but it is the user's: left exactly as it is.
+    message = (
+        f"{_located(path.name, line)}{reason}. Nothing in it is used until that is fixed: "
+        "defaults are in use, and the file is left as it is."
+    )
+    return SettingsFile(Settings(), [StoreProblem(path, message, line)], "", True, reason, line)
+
+
+def settings_positions(data: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """("backends" or "openai", name) -> index in the array, of the entries the loader uses."""
+    return _build(data).positions
+
+
+def load_settings(paths: Paths) -> tuple[Settings, list[StoreProblem]]:
+    """Read settings.toml. Never raises: problems come back as StoreProblems beside the
+    settings (defaults for what was bad)."""
+    read = read_settings(paths)
+    return read.settings, read.problems
 
 
 def _located(name: str, line: int | None) -> str:
     return f"{name} line {line}: " if line else f"{name}: "
-
-
-def settings_to_toml(settings: Settings) -> str:
-    """The settings in the documented hand-written layout (top-level keys before tables)."""
-    s = settings
-    out = [
-        f"theme = {toml_string(s.theme)}",
-        f"recent_models = {toml_value(s.recent_models[:MAX_RECENT_MODELS])}",
-        "",
-        "[defaults]",
-        f"provider = {toml_string(s.default_provider)}",
-        f"model = {toml_string(s.default_model)}",
-    ]
-    if not s.backends:
-        # An explicit empty array, so "no backends" is not read back as "the default backend".
-        out.insert(2, "backends = []")
-    for b in s.backends:
-        out += ["", "[[backends]]", f"name = {toml_string(b.name)}", f"url = {toml_string(b.url)}"]
-        if b.provider:
-            out.append(f"provider = {toml_string(b.provider)}")
-        if b.headers:
-            out.append(f"headers = {toml_value(b.headers)}")
-    out += [
-        "",
-        "[dynaspark]",
-        f"endpoint = {toml_string(s.dynaspark.endpoint)}",
-        f"enabled = {toml_value(s.dynaspark.enabled)}",
-    ]
-    if not s.openai:
-        out.insert(2, "openai = []")
-    for e in s.openai:
-        out += [
-            "",
-            "[[openai]]",
-            f"name = {toml_string(e.name)}",
-            f"base_url = {toml_string(e.base_url)}",
-        ]
-        if e.api_key_env:
-            out.append(f"api_key_env = {toml_string(e.api_key_env)}")
-        if e.headers:
-            out.append(f"headers = {toml_value(e.headers)}")
-    r = s.request
-    out += ["", "[request]", f"system_prompt = {toml_string(r.system_prompt)}"]
-    if r.temperature is not None:
-        out.append(f"temperature = {toml_value(float(r.temperature))}")
-    if r.max_tokens is not None:
-        out.append(f"max_tokens = {int(r.max_tokens)}")
-    out += [
-        f"connect_timeout = {toml_value(float(r.connect_timeout))}",
-        f"read_timeout = {toml_value(float(r.read_timeout))}",
-        f"proxy = {toml_string(r.proxy)}",
-        "",
-        "[attachments]",
-        f"max_image_bytes = {int(s.attachments.max_image_bytes)}",
-        f"max_text_bytes = {int(s.attachments.max_text_bytes)}",
-        "",
-        "[keymap]",
-    ]
-    out += [f"{toml_key(k)} = {toml_string(keys)}" for k, keys in s.keymap.items()]
-    return "\n".join(out) + "\n"
-
-
-def save_settings(paths: Paths, settings: Settings) -> None:
-    """Write settings.toml atomically; raises StoreError with a user sentence on failure."""
-    path = paths.settings_file
-    text = settings_to_toml(settings)
-    try:
-        if not paths.config_dir.exists():
-            paths.config_dir.mkdir(parents=True, mode=0o700)
-        atomic_write(path, text)
-    except StoreError as exc:
-        cause = exc.__cause__
-        reason = os_reason(cause) if isinstance(cause, OSError) else str(exc)
-        raise StoreError(
-            f"Could not save settings to {path}: {reason}. They are kept in memory; try again.",
-            path,
-        ) from cause
-    except OSError as exc:
-        raise StoreError(
-            f"Could not save settings to {path}: {os_reason(exc)}. "
-            "They are kept in memory; try again.",
-            path,
-        ) from exc

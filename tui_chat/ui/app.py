@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import importlib
+import math
 import os
 import signal
 import time
@@ -54,12 +55,16 @@ from ..store import (
     Message,
     Paths,
     Settings,
+    State,
     StoreError,
     atomic_write,
     load_secrets,
     load_settings,
+    load_state,
+    read_settings,
     save_secret,
     save_settings,
+    save_state,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
@@ -141,6 +146,7 @@ class ChatApp(App[int]):
         settings: Settings,
         *,
         secrets: Mapping[str, str] | None = None,
+        state: State | None = None,
         problems: list[str] | None = None,
         environ: Mapping[str, str] | None = None,
         fetch_models: bool = True,
@@ -148,12 +154,17 @@ class ChatApp(App[int]):
     ) -> None:
         super().__init__()
         self.paths = paths
+        # What the user configured in settings.toml; never changed by the app on its own.
         self.settings = settings
+        # What the app remembers by itself (state.toml): the model and theme last chosen.
+        self.state = state if state is not None else State()
+        self.state.adopt_legacy(settings)
         self.store = ConversationStore(paths)
         self.secrets: dict[str, str] = dict(secrets or {})
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
         self.startup_problems = list(problems or [])
+        self._problems_shown: set[str] = set()
         self.fetch_models_on_start = fetch_models
         # Its model is set on mount, once the default choice is known (reading the `choice`
         # reactive here would run its watcher before the app runs).
@@ -184,12 +195,16 @@ class ChatApp(App[int]):
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:
-        """Load settings and keys from the config folder; problems become notifications."""
+        """Load settings, keys and state from the config folder; problems become
+        notifications."""
         paths.ensure()
         settings, settings_problems = load_settings(paths)
         secrets, secret_problems = load_secrets(paths)
-        problems = [str(problem) for problem in [*settings_problems, *secret_problems]]
-        return cls(paths, settings, secrets=secrets, problems=problems, **kwargs)
+        state, state_problems = load_state(paths)
+        problems = [
+            str(problem) for problem in [*settings_problems, *secret_problems, *state_problems]
+        ]
+        return cls(paths, settings, secrets=secrets, state=state, problems=problems, **kwargs)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -228,11 +243,10 @@ class ChatApp(App[int]):
             self.notify(
                 problem, title=title or "", severity="warning", markup=False, timeout=timeout
             )
-        for problem in self.startup_problems:
-            self.notify(problem, title="Settings", severity="warning", markup=False, timeout=12)
+        self._show_problems(self.startup_problems)
         self.log_view.dark = self.current_theme.dark
         self.tree.set_catalog(self.catalog)
-        self.choice = self.catalog.default_choice(self.settings)
+        self.choice = self.catalog.default_choice(self.settings, self.state)
         self.choice.apply_to(self.conversation)
         if not self.fetch_models_on_start:
             for entry in self.catalog:
@@ -262,7 +276,11 @@ class ChatApp(App[int]):
                 self.register_theme(_to_theme(spec))
             except ValueError as error:
                 notes.append((f"Theme file {spec.path} was not loaded: {error}.", "Themes", 12))
-        name = self.settings.theme
+        name = self.state.theme_for(self.settings)
+        if name not in self.available_themes and name != self.settings.theme:
+            name = self.settings.theme  # the remembered theme's file is gone
+        # What a theme change is compared with, to remember only a real change.
+        self._remembered_theme = name
         if name not in self.available_themes:
             notes.append((f"Theme {name!r} is not installed; using tui-chat-dark.", None, None))
             name = "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
@@ -284,9 +302,8 @@ class ChatApp(App[int]):
             self.log_view.dark = dark
             for block in self.query(MarkdownBody):
                 block.set_dark(dark)
-        if self._widgets_ready and theme != self.settings.theme and self._theme_before is None:
-            self.settings.theme = theme
-            self._save_settings()
+        if self._widgets_ready and self._theme_before is None:
+            self._remember_theme(theme)
 
     def action_change_theme(self) -> None:
         """The theme list of the palette, previewing each theme as it is highlighted."""
@@ -309,9 +326,16 @@ class ChatApp(App[int]):
             return
         if not event.option_selected:
             self.theme = before  # Esc: back to the theme in use before the preview
-        elif self.theme != self.settings.theme:
-            self.settings.theme = self.theme
-            self._save_settings()
+        else:
+            self._remember_theme(self.theme)
+
+    def _remember_theme(self, theme: str) -> None:
+        """Remember a theme picked (in state.toml; settings.toml's `theme` is the user's)."""
+        if theme == self._remembered_theme:
+            return
+        self._remembered_theme = theme
+        self.state.remember_theme(theme, self._configured())
+        self._save_state()
 
     def on_resize(self, event: Any) -> None:
         self._apply_width(event.size.width)
@@ -439,10 +463,8 @@ class ChatApp(App[int]):
                 seen.add(choice.key())
                 candidates.append(ModelCandidate(choice, choice.describe(), detail))
 
-        for key in self.settings.recent_models:
-            choice = ModelChoice.parse(key)
-            if choice and choice.provider in self.catalog.entries:
-                add(choice, "recent")
+        for choice in self.catalog.recent(self.state.recent_models):
+            add(choice, "recent")
         for entry in self.catalog:
             if entry.state != READY:
                 add(ModelChoice(entry.name, entry.default_model()), entry.state)
@@ -469,11 +491,7 @@ class ChatApp(App[int]):
         self.push_screen(ModelPicker(self.model_candidates(), note), chosen)
 
     def action_next_model(self) -> None:
-        recent = [
-            choice
-            for key in self.settings.recent_models
-            if (choice := ModelChoice.parse(key)) and choice.provider in self.catalog.entries
-        ]
+        recent = self.catalog.recent(self.state.recent_models)
         if len(recent) < 2:
             self.notify("No other recently used model yet: pick one with ctrl+o.", markup=False)
             return
@@ -488,24 +506,36 @@ class ChatApp(App[int]):
         self.prompt.focus()
 
     def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
-        """Use this model from now on, for this conversation and as the default."""
+        """Use this model from now on, for this conversation and at the next start
+        (remembered in state.toml; settings.toml is not touched)."""
         self.choice = choice
         choice.apply_to(self.conversation)
-        self.settings.default_provider = choice.provider
-        self.settings.default_model = choice.model
-        key = choice.key()
-        recent = list(self.settings.recent_models)
-        if reorder or key not in recent:
-            recent = [key] + [item for item in recent if item != key]
-        self.settings.recent_models = recent[:10]
-        self._save_settings()
+        self.state.remember(choice, self._configured(), to_front=reorder)
+        self._save_state()
         self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
 
-    def _save_settings(self) -> None:
+    def _configured(self) -> Settings:
+        """settings.toml's values now, which a remembered choice is recorded against: one
+        edited by hand while the app runs counts as chosen before this choice."""
+        read = read_settings(self.paths)
+        return self.settings if read.unusable else read.settings
+
+    def _save_state(self) -> None:
         try:
-            save_settings(self.paths, self.settings)
+            save_state(self.paths, self.state)
         except StoreError as error:
-            self.notify(str(error), title="Settings not saved", severity="error", markup=False)
+            self.notify(str(error), title="Not remembered", severity="error", markup=False)
+
+    def _show_problems(self, problems: list[str]) -> None:
+        """Each problem with the settings once, in a notification that stays until clicked:
+        a value ignored is a thing the user wrote that is not in effect."""
+        for problem in problems:
+            if problem in self._problems_shown:
+                continue
+            self._problems_shown.add(problem)
+            self.notify(
+                problem, title="Settings", severity="warning", markup=False, timeout=math.inf
+            )
 
     # --- conversations -------------------------------------------------------------------
 
@@ -1238,38 +1268,53 @@ class ChatApp(App[int]):
         """The settings screen; saved settings take effect at once."""
         from .settings_screen import SettingsScreen, env_key_sources
 
-        def done(result: SettingsResult | None) -> None:
-            if result is not None:
-                self.apply_settings(result)
-
         sources = env_key_sources(self.settings, self.environ)
-        self.push_screen(SettingsScreen(self.settings, self.secrets, sources), done)
+        self.push_screen(
+            SettingsScreen(self.settings, self.secrets, sources, save=self.apply_settings)
+        )
 
-    def apply_settings(self, result: SettingsResult) -> None:
+    def apply_settings(self, result: SettingsResult) -> str | None:
+        """Save what the settings screen changed, and use it. Returns why nothing could be
+        saved (the screen shows it and stays open), or None."""
         try:
-            save_settings(self.paths, result.settings)
+            # Only what the form changed is written, into the file as it is on disk now.
+            saved = save_settings(
+                self.paths,
+                result.settings,
+                before=result.opened_with,
+                origins=result.origins or None,
+            )
             # New keys before removals: a failure halfway through a rename loses no key.
             for name, key in sorted(result.keys.items(), key=lambda item: item[1] is None):
                 save_secret(self.paths, name, key)
         except StoreError as error:
-            self.notify(str(error), title="Settings not saved", severity="error", markup=False)
-            return
+            return str(error)
         for name, key in result.keys.items():
             if key is None:
                 self.secrets.pop(name, None)
             else:
                 self.secrets[name] = key
-        self.settings = result.settings
+        # The file as saved: with what the form changed, and what was edited by hand.
+        self.settings = saved.settings
+        self._show_problems([str(problem) for problem in saved.problems])
+        renames = result.renames
+        if self.state.rename_providers(renames):
+            self._save_state()
         self.catalog = Catalog.from_settings(self.settings, self.secrets, self.environ)
         self.tree.set_catalog(self.catalog)
         for entry in self.catalog:
             self.load_models(entry)
-        if self.choice.provider not in self.catalog.entries:
-            self.choice = self.catalog.default_choice(self.settings)
+        if self.choice.provider in renames:
+            choice = self.choice
+            self.choice = ModelChoice(renames[choice.provider], choice.model, choice.via)
+            self.choice.apply_to(self.conversation)
+        elif self.choice.provider not in self.catalog.entries:
+            self.choice = self.catalog.default_choice(self.settings, self.state)
         else:
             self.choice = self.choice  # re-mark it in the new tree
         self._update_status()
         self.notify("Settings saved.", markup=False)
+        return None
 
     # --- the rest ------------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
 """The settings screen: providers, defaults, request options and attachment limits.
 
-`SettingsScreen(settings, keys, env_keys)` is a modal form. It never writes a file: on Save
-it dismisses with a `SettingsResult` (a new `Settings`, deep-copied, plus the API keys that
-changed) and the app saves them with `save_settings` and `save_secret`. Esc or Cancel
-dismisses with None (after asking, if something was edited).
+`SettingsScreen(settings, keys, env_keys, save=...)` is a modal form. It never writes a file
+itself: on Save it builds a `SettingsResult` (a new `Settings`, deep-copied, the settings it
+opened with, which provider each entry was, and the API keys that changed) and hands it to
+`save`, the app's, which writes only what changed (`store.save_settings`, `save_secret`).
+When that refuses (settings.toml cannot be parsed, the disk is full) the sentence is shown
+and the form stays open with everything typed; otherwise the screen dismisses with the
+result. Without `save` it simply dismisses with the result. Esc or Cancel dismisses with
+None (after asking, if something was edited).
 
 API keys are never put into a widget: a stored key shows as an empty password field with a
 placeholder saying a key is set. Typing a value replaces the key; "Remove key" removes it.
@@ -66,6 +70,23 @@ class SettingsResult:
 
     settings: Settings
     keys: dict[str, str | None] = field(default_factory=dict)
+    #: The settings the screen opened with: what changed is what differs from these, and
+    #: only that is written (None: compare with the file as it is on disk).
+    opened_with: Settings | None = None
+    #: "backends"/"openai" -> for each entry of `settings`' list, the name it had when the
+    #: screen opened, or None for one added (tells a rename from a remove plus an add).
+    origins: dict[str, list[str | None]] = field(default_factory=dict)
+
+    @property
+    def renames(self) -> dict[str, str]:
+        """Old provider name -> new one, for the providers renamed."""
+        lists = {"backends": self.settings.backends, "openai": self.settings.openai}
+        found: dict[str, str] = {}
+        for kind, names in self.origins.items():
+            for entry, origin in zip(lists[kind], names, strict=True):
+                if origin is not None and origin != entry.name:
+                    found[origin] = entry.name
+        return found
 
 
 def env_key_sources(settings: Settings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -479,9 +500,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         settings: Settings,
         keys: Mapping[str, str],
         env_keys: Mapping[str, str] | None = None,
+        save: Callable[[SettingsResult], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.original = settings
+        # Writes a result; returns why it could not (shown, and the form stays open).
+        self.save = save
         self.stored_keys = dict(keys)
         self.env_keys = dict(env_keys or {})
         self._cards = 0
@@ -848,7 +872,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             self.notify(text, title="Settings not saved", severity="error", markup=False)
             self._focus_field(problems[0])
             return
-        self.dismiss(self.result())
+        result = self.result()
+        refused = self.save(result) if self.save is not None else None
+        if refused:
+            # Everything typed stays in the form, to save again once the cause is fixed.
+            self._set_status(refused)
+            self.notify(refused, title="Settings not saved", severity="error", markup=False)
+            return
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
         if not self.is_dirty():
@@ -912,13 +943,11 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             max_image_bytes=parse_size(self.f_image.value) or 0,
             max_text_bytes=parse_size(self.f_text.value) or 0,
         )
-        renames = {
-            c.original: c.name_value
-            for c in self.cards()
-            if c.original is not None and c.original != c.name_value
+        origins: dict[str, list[str | None]] = {
+            "backends": [c.original for c in self.cards("backend")],
+            "openai": [c.original for c in self.cards("openai")],
         }
-        new.recent_models = [_renamed_model(m, renames) for m in new.recent_models]
-        return SettingsResult(new, self._key_changes())
+        return SettingsResult(new, self._key_changes(), self.original, origins)
 
     def _key_changes(self) -> dict[str, str | None]:
         originals = {b.name for b in self.original.backends} | {
@@ -969,10 +998,3 @@ def _on_off(enabled: bool) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _renamed_model(entry: str, renames: Mapping[str, str]) -> str:
-    provider, sep, model = entry.partition("/")
-    if sep and provider in renames:
-        return f"{renames[provider]}/{model}"
-    return entry
