@@ -38,22 +38,26 @@ def main() -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from tui_chat.ui.markdown_render import render_markdown, warm_up
+    from tui_chat.ui.markdown_render import render_piece, warm_up
     from tui_chat.ui.markdown_split import split_all
 
     text = answer_text(args.chunks)
-    pieces = [piece.display for piece in split_all(text)]
+    pieces = split_all(text)
+    # Rich renders each piece's text alone (a piece inside a code fence with its fence's
+    # line before it); tui-chat renders them in order, each going on from the last.
+    texts = [f"{p.fence}\n{p.raw}" if p.fence else p.raw for p in pieces]
     kb = len(text) / 1000
     console = Console(width=args.width, file=io.StringIO(), color_system="truecolor")
     options = console.options.update_width(args.width)
     warm_up()
 
     def ours() -> None:
+        carry = None
         for piece in pieces:
-            render_markdown(piece, args.width)
+            _, carry = render_piece(piece, args.width, carry=carry)
 
     def rich() -> None:
-        for piece in pieces:
+        for piece in texts:
             console.render_lines(Markdown(piece, code_theme="monokai"), options, pad=False)
 
     rich()  # imports and caches
