@@ -6,7 +6,9 @@ It speaks the BackendApi wire format: `POST /backend-api/v2/conversation` answer
 server-sent events (`event: content\\ndata: {"type":"content",...}\\n\\n`), and
 `GET /backend-api/v2/models` / `providers` answer at once. The model name chooses the
 answer: `md:N` streams the N-chunk Markdown answer of `answer_chunks(N)` as fast as the
-socket takes it; `md:N:R` paces it at R chunks per second.
+socket takes it; `md:N:R` paces it at R chunks per second; `para:N` (and `para:N:R`) is
+one paragraph of N words instead, `w0 w1 w2 ...` (the answer that showed seams in long
+paragraphs).
 
 The server runs in a separate process (`start_server()`), so what the benchmark process
 measures is the client's work only, not the server's.
@@ -98,14 +100,21 @@ def answer_chunks(n: int, seed: int = 7) -> tuple[str, ...]:
         wanted += n // 4 + 50
 
 
-def answer_text(n: int) -> str:
-    return "".join(answer_chunks(n))
+def chunks_of(kind: str, n: int) -> tuple[str, ...]:
+    """The answer of a model kind: `md` (answer_chunks) or `para` (one paragraph)."""
+    if kind == "para":
+        return tuple(f"w{i} " for i in range(n))
+    return answer_chunks(n)
+
+
+def answer_text(n: int, kind: str = "md") -> str:
+    return "".join(chunks_of(kind, n))
 
 
 @lru_cache(maxsize=8)
-def _events(n: int) -> tuple[bytes, ...]:
+def _events(n: int, kind: str = "md") -> tuple[bytes, ...]:
     out = []
-    for chunk in answer_chunks(n):
+    for chunk in chunks_of(kind, n):
         data = json.dumps({"type": "content", "content": chunk})
         out.append(f"event: content\ndata: {data}\n\n".encode())
     return tuple(out)
@@ -118,12 +127,13 @@ _FINISH = (
 )
 
 
-def parse_model(model: str) -> tuple[int, float]:
-    """`md:N[:R]` -> (chunks, chunks per second; 0 means as fast as possible)."""
+def parse_model(model: str) -> tuple[int, float, str]:
+    """`md:N[:R]` or `para:N[:R]` -> (chunks, chunks per second; 0 means as fast as
+    possible, kind)."""
     parts = model.split(":")
-    if len(parts) < 2 or parts[0] != "md":
-        return 20, 0.0
-    return int(parts[1]), float(parts[2]) if len(parts) > 2 else 0.0
+    if len(parts) < 2 or parts[0] not in ("md", "para"):
+        return 20, 0.0, "md"
+    return int(parts[1]), float(parts[2]) if len(parts) > 2 else 0.0, parts[0]
 
 
 async def _stream(
@@ -150,8 +160,8 @@ async def serve() -> None:
 
     async def conversation(request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        n, rate = parse_model(str(body.get("model", "")))
-        events = _events(n)
+        n, rate, kind = parse_model(str(body.get("model", "")))
+        events = _events(n, kind)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         try:

@@ -1,6 +1,6 @@
 """Streaming a long Markdown answer: raw HTTP, the provider, and the real app, side by side.
 
-    python bench/stream.py [--runs 3] [--sizes 1000,10000] [--profile N]
+    python bench/stream.py [--runs 3] [--sizes 1000,10000] [--answer md|para] [--profile N]
 
 A loopback BackendApi server (another process, bench/_servers.py) streams the same
 Markdown answer (paragraphs, lists, code fences) as N chunks, as fast as the socket
@@ -13,7 +13,9 @@ takes them. Measured, in one run, interleaved, median of --runs:
       `shown_text()` equals the answer) and `app.streaming` is False.
 
 Targets: (c)/(a) at most 1.5; per-chunk cost of (c) at 10,000 chunks at most 1.2x the
-per-chunk cost at 1,000. --profile N runs one more N-chunk (c) under pyinstrument.
+per-chunk cost at 1,000. --answer para streams one paragraph of N words instead (`w0 w1
+...`: cut into pieces that must wrap as one). --profile N runs one more N-chunk (c) under
+pyinstrument.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ RATIO_TARGET = 1.5
 SCALING_TARGET = 1.2
 
 
+#: The answer's kind: "md" (the Markdown answer) or "para" (one long paragraph).
+KIND = "md"
+
+
 async def raw_read(url: str, n: int) -> tuple[float, str]:
     import aiohttp
 
-    body = {"model": f"md:{n}", "messages": [{"role": "user", "content": "go"}]}
+    body = {"model": f"{KIND}:{n}", "messages": [{"role": "user", "content": "go"}]}
     t0 = time.perf_counter()
     parts: list[str] = []
     async with (
@@ -59,7 +65,7 @@ async def provider_read(url: str, n: int) -> tuple[float, str]:
     t0 = time.perf_counter()
     parts: list[str] = []
     async for item in provider.create_async_generator(
-        f"md:{n}", [{"role": "user", "content": "go"}]
+        f"{KIND}:{n}", [{"role": "user", "content": "go"}]
     ):
         if isinstance(item, str):
             parts.append(item)
@@ -75,8 +81,8 @@ async def app_answer(
     from tui_chat.ui.app import ChatApp
 
     config = Path(tempfile.mkdtemp(dir=tmp))
-    write_settings(config, url, f"md:{n}")
-    answer = answer_text(n)
+    write_settings(config, url, f"{KIND}:{n}")
+    answer = answer_text(n, KIND)
     app = ChatApp.from_paths(Paths.resolve(config), environ={})
     async with app.run_test(size=(120, 40)) as pilot:
         frames = Frames(app)
@@ -105,7 +111,7 @@ async def app_answer(
         if check_screen:
             await pilot.pause(0.1)
             shown = screen_text(app)
-            words = re.findall(r"[A-Za-z]{4,}", answer)[-3:]
+            words = re.findall(r"[A-Za-z]{4,}|w\d+", answer)[-3:]
             missing = [w for w in words if w not in shown]
             if missing or "streaming" in shown.splitlines()[0]:
                 raise SystemExit(f"screen check failed at {n} chunks: {missing} not shown")
@@ -121,7 +127,7 @@ async def main_async(args: argparse.Namespace) -> None:
         for n in sizes:  # check the paths agree, and warm imports and caches
             _, raw_text = await raw_read(url, n)
             _, provider_text = await provider_read(url, n)
-            assert raw_text == provider_text == answer_text(n), "the streams differ"
+            assert raw_text == provider_text == answer_text(n, KIND), "the streams differ"
         await app_answer(url, sizes[0], Path(tmp), check_screen=True)
         for _ in range(args.runs):
             for n in sizes:
@@ -139,11 +145,11 @@ async def main_async(args: argparse.Namespace) -> None:
             out.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
             print(f"profile of one {args.profile}-chunk (c) run: {out}")
 
-    print(f"\nstream: Markdown answer from a loopback BackendApi server "
-          f"(median of {args.runs} runs)")
+    answer = "Markdown answer" if KIND == "md" else "one-paragraph answer"
+    print(f"\nstream: {answer} from a loopback BackendApi server (median of {args.runs} runs)")
     med = {key: median(values) for key, values in results.items()}
     for n in sizes:
-        chars = len(answer_text(n))
+        chars = len(answer_text(n, KIND))
         print(f"\n{n:,} chunks, {chars / 1000:.0f} kB of text:")
         print(row("(a) raw aiohttp read + parse", med["a", n], None))
         print(row("(b) provider generator, no UI", med["b", n], None))
@@ -168,9 +174,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--answer", choices=("md", "para"), default="md",
+                        help="the Markdown answer, or one paragraph of N words")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile one more (c) run of N chunks with pyinstrument")
-    asyncio.run(main_async(parser.parse_args()))
+    args = parser.parse_args()
+    global KIND
+    KIND = args.answer
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":

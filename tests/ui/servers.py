@@ -39,7 +39,16 @@ class LoopbackServers:
         return [r.body.get("model", "") for r in self.requests if r.body]
 
 
-OPENAI_MODELS = ["echo", "gated", "markup", "long", "fail", "[/]odd [bold]name"]
+OPENAI_MODELS = [
+    "echo",
+    "gated",
+    "markup",
+    "long",
+    "long-1000",
+    "long-1000-gated",
+    "fail",
+    "[/]odd [bold]name",
+]
 
 
 def _last_user(messages: list[dict[str, Any]]) -> str:
@@ -76,6 +85,14 @@ async def start_servers() -> LoopbackServers:
             await chunk("Rest.")
         elif model == "markup":
             await chunk(MARKUP_ANSWER)
+        elif model.startswith("long-"):
+            # As the peer server's `long-N`: one paragraph of N words, "w0 w1 w2 ...";
+            # `long-N-gated` waits for the gate after nine tenths of them.
+            count = int(model.split("-")[1])
+            for i in range(count):
+                if model.endswith("-gated") and i == count * 9 // 10:
+                    await servers.gate.wait()
+                await chunk(f"w{i} ")
         elif model == "long":
             for i in range(120):
                 await chunk(f"Line {i} of a long answer.\n\n")

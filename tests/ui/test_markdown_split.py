@@ -45,9 +45,10 @@ def test_a_long_code_block_is_cut_and_the_continuation_is_still_code():
     pieces = split_all(code)
     assert len(pieces) > 2
     assert "".join(p.raw for p in pieces) == code
-    assert pieces[0].display == pieces[0].raw
+    assert pieces[0].head == "" and pieces[0].tail == "code"
     for piece in pieces[1:]:
-        assert piece.display.startswith("```python\n")  # the fence opener, repeated
+        assert piece.head == "code" and piece.fence == "```python"  # rendered as code
+        assert piece.raw.startswith("value_")  # cut before a line of code, never the fence's
 
 
 def test_a_megabyte_line_without_spaces_is_cut():

@@ -21,8 +21,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .markdown_render import render_markdown
-from .markdown_split import MarkdownSplitter
+from .markdown_render import CODE, FRESH, ITEM, PARA, Carry, measure_piece, render_piece
+from .markdown_split import MarkdownSplitter, Piece
 from .sizing import LaidOutOnce
 
 
@@ -47,27 +47,55 @@ KEEP_RENDERED = 32
 
 class _Rendered:
     """One piece of an answer and its lines, rendered at most once per width and style
-    while it is among the `KEEP_RENDERED` most recently rendered."""
+    while it is among the `KEEP_RENDERED` most recently rendered.
 
-    __slots__ = ("_height", "_key", "display", "gap", "lines")
+    A piece that begins inside a paragraph or a code line goes on filling the row the
+    piece before it left open (its carry, kept when its lines are dropped): rendering it
+    first renders, where needed, the pieces before it back to the last whose carry is
+    known (at a new width, the rest of a long paragraph: its rows depend on all of it).
+    """
+
+    __slots__ = ("_carry", "_carry_key", "_height", "_key", "lines", "piece", "prev")
 
     #: The pieces holding lines, oldest first (a dict keeps insertion order).
     recent: ClassVar[dict[_Rendered, None]] = {}
 
-    def __init__(self, display: str, gap: bool) -> None:
-        self.display = display
-        self.gap = gap  # a blank line ended it: one blank line follows it on screen
-        # (width, lines, exact): the real height once rendered at that width, else a guess.
-        self._height: tuple[int, int, bool] = (-1, 0, False)
-        self._key: tuple[int, Style, bool] | None = None
+    def __init__(self, piece: Piece | None, prev: _Rendered | None = None) -> None:
+        self.piece = piece
+        # The piece whose open row this one goes on filling: before a paragraph's rest,
+        # or before code cut inside a line (not at a line's start: no open row there).
+        goes_on = piece is not None and (
+            piece.head == PARA
+            or (piece.head == CODE and prev is not None and not _ends_line(prev))
+        )
+        self.prev = prev if goes_on else None
+        # (width, look, lines, exact): the real height once rendered at that width, else a
+        # guess.
+        self._height: tuple[int, object, int, bool] = (-1, None, 0, False)
+        self._key: tuple[int, Style, bool, object] | None = None
         self.lines: list[Strip] = []
+        self._carry: Carry | None = None
+        self._carry_key: tuple[int, Style, bool, object] | None = None
+
+    def look(self) -> object:
+        """What its lines depend on besides width and style: the lists it is part of (their
+        numbering and spacing change as they grow in later pieces)."""
+        piece = self.piece
+        if piece is None or (piece.group is None and piece.tail_group is None):
+            return None
+        return (
+            piece.group.look() if piece.group else None,
+            piece.tail_group.look() if piece.tail_group else None,
+        )
 
     def render(self, width: int, style: Style, dark: bool) -> list[Strip]:
-        key = (width, style, dark)
+        key = (width, style, dark, self.look())
         if self._key != key:
-            self.lines = render_markdown(self.display, width, style, dark)
-            self._key = key
-            self._height = (width, len(self.lines), True)
+            assert self.piece is not None
+            carry = self._carry_in(width, style, dark)
+            self.lines, self._carry = render_piece(self.piece, width, style, dark, carry)
+            self._key = self._carry_key = key
+            self._height = (width, key[3], len(self.lines), True)
             recent = _Rendered.recent
             recent.pop(self, None)
             recent[self] = None
@@ -77,13 +105,57 @@ class _Rendered:
                 oldest.lines, oldest._key = [], None
         return self.lines
 
+    def _carry_in(self, width: int, style: Style, dark: bool) -> Carry | None:
+        prev = self.prev
+        if prev is None:
+            return None
+        # Without recursion: a long paragraph can be hundreds of pieces.
+        chain: list[_Rendered] = []
+        node: _Rendered | None = prev
+        while node is not None and node._carry_key != (width, style, dark, node.look()):
+            chain.append(node)
+            node = node.prev
+        for node in reversed(chain):
+            node._measure(width, style, dark)
+        return prev._carry
+
+    def _measure(self, width: int, style: Style, dark: bool) -> None:
+        """Its carry and height, without its lines (it is not in sight)."""
+        assert self.piece is not None
+        key = (width, style, dark, self.look())
+        carry = self.prev._carry if self.prev is not None else None
+        lines, self._carry = measure_piece(self.piece, width, style, dark, carry)
+        self._carry_key = key
+        self._height = (width, key[3], lines, True)
+
     def height(self, width: int) -> int:
-        if self._height[0] != width:
-            self._height = (width, estimate_height(self.display, width), False)
-        return self._height[1]
+        look = self.look()
+        known_width, known_look, lines, _ = self._height
+        if known_width != width:
+            raw = self.piece.raw if self.piece is not None else ""
+            self._height = (width, look, estimate_height(raw, width), False)
+        elif known_look != look:
+            self._height = (width, look, lines, False)  # a list's look changed: a guess
+        return self._height[2]
 
     def knows_height(self, width: int) -> bool:
-        return self._height[0] == width and self._height[2]
+        return self._height[0] == width and self._height[3] and self._height[1] == self.look()
+
+    def gap(self, after_text: bool, height: int) -> bool:
+        """Whether a blank row comes before it, as in the whole text: between blocks
+        (when both show something) and between a loose list's items."""
+        piece = self.piece
+        if piece is None:
+            return False
+        if piece.head == FRESH:
+            return after_text and height > 0
+        if piece.head == ITEM and piece.group is not None:
+            return not piece.group.tight()
+        return False
+
+
+def _ends_line(rendered: _Rendered) -> bool:
+    return rendered.piece is not None and rendered.piece.raw.endswith("\n")
 
 
 class _Layout(NamedTuple):
@@ -133,8 +205,7 @@ class MarkdownBody(LaidOutOnce, Widget):
         self.committed = 0  # text[:committed] is in finished pieces
         self.splitter = MarkdownSplitter()
         self._pieces: list[_Rendered] = []
-        self._tail = _Rendered("", gap=False)
-        self._tail_raw = ""
+        self._tail = _Rendered(None)  # the open rest of a stream, not yet cut
         self._style = Style()
         self._laid = _Layout(-1, [], [], [], 0)
         self._relayout_pending = False
@@ -158,25 +229,25 @@ class MarkdownBody(LaidOutOnce, Widget):
         if old_count < len(before.starts):
             first_changed = before.starts[old_count]
         self.text = text
-        pieces, taken = self.splitter.take(text[self.committed :], final=final)
+        splitter = self.splitter
+        pieces, taken = splitter.take(text[self.committed :], final=final)
         self.committed += taken
         for piece in pieces:
-            gap = piece.raw.rstrip(" \t").endswith("\n\n")
-            if piece.display == self._tail.display:
+            if piece == self._tail.piece:
                 # The open tail, finished as it stands (the end of a stream): its lines,
                 # already rendered for the last frame, are the piece's.
-                self._tail.gap = gap
                 self._pieces.append(self._tail)
-                self._tail = _Rendered("", gap=False)
+                self._tail = _Rendered(None)
             else:
-                self._pieces.append(_Rendered(piece.display, gap))
-        tail = text[self.committed :]
+                self._pieces.append(_Rendered(piece, self._pieces[-1] if self._pieces else None))
         changed = bool(pieces)
-        if tail != self._tail_raw:
-            self._tail_raw = tail
-            shown = self.splitter.display_prefix() + tail if tail.strip() else ""
-            self._tail = _Rendered(shown, gap=False)
+        if splitter.open != self._tail.piece:
+            self._tail = _Rendered(splitter.open, self._pieces[-1] if self._pieces else None)
             changed = True
+        if splitter.restyled:
+            # A list shown in pieces numbers or spaces its items otherwise now that more of
+            # it came: its pieces already shown change too.
+            laid_width = 0
         if not (changed or final) or not self.is_attached:
             return
         if laid_width > 0 and self.streaming:
@@ -203,7 +274,8 @@ class MarkdownBody(LaidOutOnce, Widget):
     def shown_text(self) -> str:
         """What the widget shows: all of the text is in its pieces and tail, each drawn
         wherever it scrolls into view."""
-        return self.text[: self.committed] + self._tail_raw
+        tail = self._tail.piece
+        return self.text[: self.committed] + (tail.raw if tail is not None else "")
 
     def set_dark(self, dark: bool) -> None:
         if dark != self.dark:
@@ -213,7 +285,7 @@ class MarkdownBody(LaidOutOnce, Widget):
     # --- layout and rendering ------------------------------------------------------------
 
     def _all(self) -> list[_Rendered]:
-        return [*self._pieces, self._tail] if self._tail.display else self._pieces
+        return [*self._pieces, self._tail] if self._tail.piece is not None else self._pieces
 
     def _render_bottom(self, width: int, height: int) -> None:
         """Render the open tail (small, and always in sight when it grows) and, for the
@@ -227,7 +299,7 @@ class MarkdownBody(LaidOutOnce, Widget):
             for piece in reversed(pieces):
                 if seen >= height:
                     break
-                seen += len(piece.render(width, style, dark)) + piece.gap
+                seen += len(piece.render(width, style, dark)) + 1  # (and a gap, perhaps)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._style = self.rich_style
@@ -249,12 +321,15 @@ class MarkdownBody(LaidOutOnce, Widget):
         starts: list[int] = []
         heights: list[int] = []
         total = 0
-        for index, piece in enumerate(pieces):
-            if index and pieces[index - 1].gap:
-                total += 1  # the blank line after a piece that ended a paragraph
+        after_text = False
+        for piece in pieces:
+            height = piece.height(width)
+            if piece.gap(after_text, height):
+                total += 1  # the blank row between two blocks, or two items of a loose list
             starts.append(total)
-            heights.append(piece.height(width))
-            total += heights[-1]
+            heights.append(height)
+            total += height
+            after_text = after_text or height > 0
         self._laid = _Layout(width, pieces, starts, heights, total)
         return self._laid
 
