@@ -107,6 +107,52 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
         assert "frist" not in screen_text(app)
 
 
+async def test_edit_keeps_the_draft_and_puts_it_back(make_app, servers):
+    """ctrl+g takes over the prompt; the half-typed draft comes back on Esc and after the
+    edit is sent (issue 16: it was lost)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "frist")
+        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await pilot.press(*"half typed")
+        await pilot.press("ctrl+g")
+        assert app.prompt.text == "frist"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.prompt.text == "half typed"
+        assert "Editing your last message" not in screen_text(app)
+        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+a", "ctrl+k")
+        await send(pilot, "first")
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        assert [m.content for m in app.conversation.messages] == ["first", "Echo: first"]
+        assert app.prompt.text == "half typed"
+        assert "half typed" in screen_text(app)
+
+
+async def test_continue_shows_streaming_without_the_stopped_line(make_app, servers):
+    """ctrl+l on a stopped answer: while it streams again, the line under it no longer
+    says it is stopped (issue 16: both showed at once)."""
+    app = make_app(model="gated")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "go")
+        await wait_until(pilot, lambda: "Partial two." in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "ctrl+l continues" in screen_text(app))
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: len(servers.requests) == 2)
+        await wait_until(pilot, lambda: "streaming" in screen_text(app))
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "ctrl+l continues" not in text
+        assert "stopped" not in text
+        servers.gate.set()
+        await wait_until(pilot, lambda: not app.streaming)
+        await pilot.pause()
+        assert app.conversation.messages[-1].status == "complete"
+        assert "ctrl+l continues" not in screen_text(app)
+
+
 async def test_dead_server_error_is_shown_and_app_keeps_running(make_app, servers):
     app = make_app(provider="dead", model="")
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -171,6 +171,8 @@ class ChatApp(App[int]):
         self.conversation = Conversation(system_prompt=settings.request.system_prompt)
         self.answer_worker: Worker[None] | None = None
         self.editing: Message | None = None
+        # What the prompt held when ctrl+g took it over; put back after the edit.
+        self._draft: str | None = None
         self.last_usage = ""
         self._keys_since_paint = False  # a key was handled since a stream's last paint
         self._sidebar_auto = True
@@ -547,7 +549,7 @@ class ChatApp(App[int]):
 
     async def _start_new_conversation(self) -> None:
         self.conversation = self._new_conversation()
-        self.editing = None
+        self._cancel_edit()
         self.last_usage = ""
         await self.log_view.show(self.conversation.messages)
         self._update_status()
@@ -600,7 +602,7 @@ class ChatApp(App[int]):
             self.refresh_conversations()
             return
         self.conversation = conversation
-        self.editing = None
+        self._cancel_edit()
         await self.log_view.show(conversation.messages)
         if conversation.provider in self.catalog.entries:
             self.choice = ModelChoice.of(conversation)
@@ -692,6 +694,8 @@ class ChatApp(App[int]):
         # the list, the status and the footer's keys), not one frame for each.
         with self.batch_update():
             self.prompt.clear()
+            if self._draft is not None:
+                self._restore_draft()  # the edit is sent; the draft comes back
             await chips.clear_chips()
             self.save_conversation(conversation)
             if len(conversation.messages) == 1:
@@ -778,6 +782,10 @@ class ChatApp(App[int]):
             message = continue_from
             upto = conversation.messages.index(message) + 1
             await self.log_view.drop(message)
+            # Streaming again: the new view must not also say "stopped · ctrl+l continues"
+            # or show the old error.
+            message.status = "streaming"
+            message.error = ""
         else:
             message = Message(
                 role="assistant", content="", provider=choice.answerer(), model=choice.model
@@ -981,9 +989,7 @@ class ChatApp(App[int]):
         if self.streaming:
             await self._stop_streaming()
         elif self.editing is not None:
-            self.editing = None
-            self.prompt.clear()
-            self._set_note("")
+            self._cancel_edit()
             self._update_status()
 
     async def action_retry(self) -> None:
@@ -1003,6 +1009,8 @@ class ChatApp(App[int]):
         if self.streaming or index is None:
             return
         message = self.conversation.messages[index]
+        if self.editing is None:
+            self._draft = self.prompt.text
         self.editing = message
         self.prompt.text = message.content
         self.prompt.move_cursor(self.prompt.document.end)
@@ -1012,6 +1020,19 @@ class ChatApp(App[int]):
             "replaced), Esc cancels."
         )
         self._update_status()
+
+    def _cancel_edit(self) -> None:
+        """Leave edit mode (Esc, another conversation): the draft comes back."""
+        if self.editing is not None:
+            self.editing = None
+            self._restore_draft()
+            self._set_note("")
+
+    def _restore_draft(self) -> None:
+        """Put back what the prompt held before ctrl+g (empty when it held nothing)."""
+        draft, self._draft = self._draft or "", None
+        self.prompt.text = draft
+        self.prompt.move_cursor(self.prompt.document.end)
 
     def _set_note(self, text: str) -> None:
         """The line above the prompt that explains a mode (editing); hidden when empty."""
