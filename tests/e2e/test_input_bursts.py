@@ -8,6 +8,7 @@ character typed before Enter must be in the sent message, in order, from the fir
 from __future__ import annotations
 
 import shutil
+import tomllib
 
 import pytest
 
@@ -91,3 +92,24 @@ def test_text_typed_while_the_sidebar_or_log_has_focus_goes_to_the_prompt(
     tmux.keys("C-q")
     wait_for_exit(tmux)
     assert saved_messages(config, "user") == ["first question", "second question"]
+
+
+def test_a_settings_field_typed_in_a_burst_then_ctrl_s_saves_all_of_it(
+    tmux, upstream, tmp_path
+):
+    """ctrl+s saves the form after the characters typed before it, not in the middle."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env())
+    tmux.wait_for("Type a message", timeout=20)
+    tmux.keys("F9")
+    tmux.wait_for("Settings")
+    tmux.keys("Tab", "Tab")  # the first backend's Name, URL, then Provider
+    value = "ProviderTypedInOneBurstBeforeCtrlS"
+    tmux.run("send-keys", "-t", tmux.name, "-l", value, ";", "send-keys", "-t", tmux.name,
+             "C-s")  # fmt: skip
+    tmux.wait_for("Type a message")
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    saved = tomllib.loads((config / "settings.toml").read_text(encoding="utf-8"))
+    assert [backend.get("provider") for backend in saved["backends"]] == [value]

@@ -49,6 +49,7 @@ from ..store.settings import (
     RequestDefaults,
     Settings,
 )
+from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
 
 DYNASPARK = "Dynaspark"
@@ -308,7 +309,7 @@ class Field(Vertical):
         self.initial = value
         # Fields of a card just added stay quiet until edited or until Save.
         self.eager = eager
-        self.input = Input(
+        self.input = TextInput(
             value,
             placeholder=placeholder,
             password=password,
@@ -454,7 +455,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     """Edit settings; dismisses with a SettingsResult on Save, None on Cancel."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
+        # Not priority: a field runs it after the keys typed before it (inputs.py).
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
 
@@ -525,7 +527,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "Model", s.default_model, check_plain_text, placeholder="the provider's default"
         )
         r = s.request
-        self.system_prompt = TextArea(
+        self.system_prompt = TextEditor(
             r.system_prompt, id="system-prompt", compact=True, tab_behavior="focus"
         )
         self.f_temperature = Field(
