@@ -8,6 +8,7 @@ character typed before Enter must be in the sent message, in order, from the fir
 from __future__ import annotations
 
 import shutil
+import time
 import tomllib
 
 import pytest
@@ -113,3 +114,29 @@ def test_a_settings_field_typed_in_a_burst_then_ctrl_s_saves_all_of_it(
     wait_for_exit(tmux)
     saved = tomllib.loads((config / "settings.toml").read_text(encoding="utf-8"))
     assert [backend.get("provider") for backend in saved["backends"]] == [value]
+
+
+def test_exported_columns_and_lines_do_not_freeze_the_size(tmux, upstream, tmp_path):
+    """Some shells export COLUMNS/LINES; the app must still fill the terminal it is in
+    and follow its resizes (Textual believed them over the terminal)."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), {**app_env(), "COLUMNS": "60", "LINES": "20"})
+    tmux.wait_for("Type a message", timeout=20)
+
+    def last_row_width() -> tuple[int, int]:
+        rows = tmux.screen().rstrip("\n").split("\n")
+        return len(rows), len(rows[-1].rstrip())
+
+    deadline = time.monotonic() + 5
+    while last_row_width()[1] <= 60 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rows, width = last_row_width()
+    assert rows == 30 and width > 60  # the footer spans the 100 columns, not 60
+    tmux.run("resize-window", "-t", tmux.name, "-x", "120", "-y", "40")
+    deadline = time.monotonic() + 5
+    while last_row_width()[0] != 40 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert last_row_width()[0] == 40
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
