@@ -162,7 +162,11 @@ def test_nothing_to_ask_is_a_usage_error(cli: CLI) -> None:
     assert len(result.err_lines) == 1
 
 
-def test_ctrl_c_mid_stream_keeps_and_saves_the_partial_answer(cli: CLI) -> None:
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT], ids=lambda s: s.name
+)
+def test_a_signal_mid_stream_keeps_and_saves_the_partial_answer(cli: CLI, signum) -> None:
+    """Ctrl+C, a hang-up, kill or Ctrl+\\: what arrived is saved, exit 128 + n."""
     process = cli.popen("ask", "-m", "slow", "go")
     assert process.stdout is not None
     # The first word arrives while the answer is still streaming (one word per 0.5 s).
@@ -170,10 +174,10 @@ def test_ctrl_c_mid_stream_keeps_and_saves_the_partial_answer(cli: CLI) -> None:
     assert first.startswith(b"s0")
     assert process.poll() is None
     time.sleep(0.6)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     rest, err = process.communicate(timeout=15)
     printed = (first + rest).decode()
-    assert process.returncode == 130
+    assert process.returncode == 128 + signum
     assert printed.startswith("s0 s1") and printed.endswith("\n")
     [conversation] = cli.conversations()
     answer = conversation.messages[-1]

@@ -54,6 +54,11 @@ from .terminal import TextOut, say, silence_stdout
 
 #: SIGTERM ends an answer like Ctrl+C does (saved as stopped), with its own exit code.
 TERMINATED = 143
+ENDING_SIGNALS = [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)] + [
+    (getattr(signal, name), 128 + getattr(signal, name))
+    for name in ("SIGHUP", "SIGQUIT")
+    if hasattr(signal, name)
+]
 
 
 @command
@@ -325,7 +330,9 @@ class Turn:
             # A second Ctrl+C is not caught: it ends the program at once.
             loop.remove_signal_handler(signum)
 
-        for signum, code in ((signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)):
+        # Ctrl+C, and the session ending under it (SSH gone, kill, Ctrl+\\): the words so
+        # far are saved, marked stopped, and the exit status says which signal it was.
+        for signum, code in ENDING_SIGNALS:
             try:
                 loop.add_signal_handler(signum, on_signal, signum, code)
                 watched.append(signum)
