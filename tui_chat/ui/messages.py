@@ -25,10 +25,10 @@ from textual.widgets import Collapsible, Static
 
 from ..attachments import describe_size
 from ..store import Message
-from .markdown_block import MarkdownBody
 from .safe import one_line, plain
 from .scrollbar import TextScrollBar
 from .sizing import LaidOutOnce
+from .widgets.markdown.block import MarkdownBody
 
 if TYPE_CHECKING:
     from textual._arrange import DockArrangeResult

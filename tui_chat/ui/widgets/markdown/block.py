@@ -21,9 +21,9 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .markdown_render import CODE, FRESH, ITEM, PARA, Carry, measure_piece, render_piece
-from .markdown_split import MarkdownSplitter, Piece
-from .sizing import LaidOutOnce
+from ...sizing import LaidOutOnce
+from .render import CODE, FRESH, ITEM, PARA, Carry, measure_piece, render_piece
+from .split import MarkdownSplitter, Piece
 
 
 def estimate_height(text: str, width: int) -> int:

@@ -36,7 +36,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .markdown_render import CODE, CUT, FRESH, ITEM, LIST, PARA, parser, prepared
+from .render import CODE, CUT, FRESH, ITEM, LIST, PARA, parser, prepared
 
 #: Small enough that the open tail of a stream, rendered again each frame, costs ~2 ms;
 #: a piece is data, not a widget, so many of them cost little.

@@ -28,13 +28,13 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from .safe import visible
+from ...safe import visible
 
 if TYPE_CHECKING:
     from markdown_it.rules_block.state_block import StateBlock
     from markdown_it.tree import SyntaxTreeNode
 
-    from .markdown_split import Piece
+    from .split import Piece
 
 #: A rendered line under construction: its segments and its width in cells.
 Line = tuple[list[Segment], int]
