@@ -9,7 +9,7 @@ to the width, with pygments colouring code: a few times faster for the same look
 Text is shown, never interpreted: control characters are made visible first, raw HTML
 is shown as written, and links keep their address beside the text.
 
-A long answer is rendered in pieces (`markdown_split`): `render_piece` renders one piece so
+A long answer is rendered in pieces (`split`): `render_piece` renders one piece so
 that the pieces, one under the other, are row for row what `render_markdown` makes of the
 whole text. A piece that begins inside a paragraph or a code line goes on filling the row
 the piece before it left open (its `Carry`), so wrapping flows across the cut; a piece
@@ -21,31 +21,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from ...safe import visible
+from .parse import SPACE, parser, prepared
+from .piece import CODE, FRESH, ITEM, LIST, PARA, Carry
 
 if TYPE_CHECKING:
-    from markdown_it.rules_block.state_block import StateBlock
     from markdown_it.tree import SyntaxTreeNode
 
-    from .split import Piece
+    from .piece import Piece
 
 #: A rendered line under construction: its segments and its width in cells.
 Line = tuple[list[Segment], int]
 Span = tuple[str, Style]
 
 _WORDS = re.compile(r"[^ \n]+|[ ]+|\n")
-#: What markdown-it trims from a paragraph's ends (CommonMark's whitespace).
-#: (markdown_it.common.utils.MD_TRIM_CHARS, not imported here: start-up does not need it.)
-_TRIM = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
 #: Printable ASCII: one cell per character.
 _ASCII = frozenset(map(chr, range(0x20, 0x7F)))
 _ALIGN = re.compile(r"text-align:(left|right|center)")
@@ -96,58 +91,7 @@ def theme_for(dark: bool) -> MarkdownTheme:
     )
 
 
-@lru_cache(maxsize=1)
-def parser() -> Any:
-    """The Markdown parser: markdown-it (the parser Rich and Textual use), CommonMark with
-    tables and strikethrough.
-
-    Each list item's token also records in `meta["tight"]` whether the item's blocks had
-    no blank line between them. markdown-it keeps that only as hidden paragraphs, which an
-    item without paragraphs does not have; `markdown_split` needs it to space a list cut
-    into pieces as the whole list is spaced.
-    """
-    # Imported on first use: start-up does not need it.
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("strikethrough").enable("table")
-    tokenize = md.block.tokenize
-
-    def tokenize_noting_tightness(state: StateBlock, start_line: int, end_line: int) -> None:
-        first = len(state.tokens)
-        tokenize(state, start_line, end_line)
-        # The list rule calls this for each item's content, right after the item's token.
-        if first and state.tokens[first - 1].type == "list_item_open":
-            state.tokens[first - 1].meta["tight"] = state.tight
-
-    md.block.tokenize = tokenize_noting_tightness
-    return md
-
-
-def prepared(text: str) -> str:
-    """What the parser is given for `text`: control characters made visible, tabs as four
-    spaces."""
-    return visible(text).replace("\t", "    ")
-
-
-#: How a piece of a longer text begins (`Piece.head`) and ends (`Piece.tail`); see
-#: `markdown_split`. FRESH: a block of its own (or the text's end); PARA: inside a
-#: paragraph; CODE: inside a code fence; ITEM: at an item of a list begun before it; LIST:
-#: its last block is a list that goes on in the next piece; CUT: anywhere else (a block
-#: too long to wait for a clean cut).
-FRESH, PARA, CODE, ITEM, LIST, CUT = "", "para", "code", "item", "list", "cut"
-
 _LISTS = ("bullet_list", "ordered_list")
-
-
-class Carry(NamedTuple):
-    """The row a piece leaves open at its end (inside a paragraph or a code line), for
-    the next piece to go on filling as if the text had not been cut there."""
-
-    line: list[Segment]
-    cells: int
-    word: list[Segment]  # a paragraph's word not placed yet (it may go on)
-    word_cells: int
-    chopping: bool  # inside a word longer than a row, being cut into rows
 
 
 def render_markdown(text: str, width: int, base: Style = NULL, dark: bool = True) -> list[Strip]:
@@ -164,7 +108,7 @@ def render_markdown(text: str, width: int, base: Style = NULL, dark: bool = True
 def render_piece(
     piece: Piece, width: int, base: Style = NULL, dark: bool = True, carry: Carry | None = None
 ) -> tuple[list[Strip], Carry | None]:
-    """One piece of a longer text (`markdown_split.Piece`) as lines of exactly `width`
+    """One piece of a longer text (`piece.Piece`) as lines of exactly `width`
     cells, and the row it leaves open for the next piece (not among its lines).
 
     `carry` is the row the piece before it left open, or None. Pieces rendered in order,
@@ -341,7 +285,7 @@ class _Renderer:
             goes_on = piece.tail == PARA and piece.head_end == len(raw)
             text = prepared(raw[: piece.head_end])
             if not goes_on:
-                text = text.rstrip(_TRIM)  # the paragraph's end, trimmed as a whole one is
+                text = text.rstrip(SPACE)  # the paragraph's end, trimmed as a whole one is
             wrap = _Wrap(self, width, carry)
             node = SyntaxTreeNode(parser().parseInline(text)).children[0]
             wrap.add(self.inline(node, NULL))

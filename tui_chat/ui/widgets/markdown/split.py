@@ -5,7 +5,7 @@ for one very long line), so an answer is shown as a column of pieces: finished b
 grouped to about `BLOCK_CHARS`, and no piece much longer than `MAX_CHARS`.
 
 The cuts must not show: the pieces rendered one under the other
-(`markdown_render.render_piece`, each given the row the piece before left open) are, row
+(`render_piece`, each given the row the piece before left open) are, row
 for row, the whole text rendered at once, at any width. So a piece is cut only
 
 - between two top-level blocks: rendered apart, with the one blank row the whole text
@@ -33,10 +33,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .render import CODE, CUT, FRESH, ITEM, LIST, PARA, parser, prepared
+from .parse import SPACE, parser, prepared
+from .piece import CODE, CUT, FRESH, ITEM, LIST, PARA, ListGroup, Piece
 
 #: Small enough that the open tail of a stream, rendered again each frame, costs ~2 ms;
 #: a piece is data, not a widget, so many of them cost little.
@@ -52,73 +52,7 @@ _LINE_START = 32
 #: autolink cannot be cut in two.
 _WORD_START = 40
 
-#: What markdown-it treats as white space around a paragraph (`markdown_render._TRIM`).
-_SPACE = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
 _CHANGED = re.compile(r"\r\n|\t")
-
-
-class ListGroup:
-    """A top-level list cut into pieces: what its rendering depends on, from all of them.
-
-    The whole list's numbers run on from its first, its markers are as wide as its last,
-    and its items are spaced by blank rows if any of them is (with paragraphs). Each piece
-    adds its items as it is cut (`items`...); the open tail of a stream adds its own for
-    the time being (`open_items`...), as the whole text rendered now would show.
-    """
-
-    __slots__ = (
-        "items",
-        "loose",
-        "open_items",
-        "open_loose",
-        "open_paragraphs",
-        "ordered",
-        "paragraphs",
-        "start",
-    )
-
-    def __init__(self, ordered: bool, start: int) -> None:
-        self.ordered = ordered
-        self.start = start
-        self.items = 0
-        self.loose = False
-        self.paragraphs = False
-        self.open_items = 0
-        self.open_loose = False
-        self.open_paragraphs = False
-
-    def pad(self) -> int | None:
-        """The width of its markers and the space after them (bullets: their own)."""
-        if not self.ordered:
-            return None
-        last = self.start + max(self.items + self.open_items - 1, 0)
-        return len(f"{last}.") + 1
-
-    def tight(self) -> bool:
-        """No blank row between items (as `markdown_render` decides for a whole list)."""
-        loose = self.loose or self.open_loose
-        return not (loose and (self.paragraphs or self.open_paragraphs))
-
-    def look(self) -> tuple[int | None, bool]:
-        return self.pad(), self.tight()
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A piece of a text: `raw` is exactly the text it covers; the rest says how to render
-    it so that it joins the pieces around it without a seam (see the module's text)."""
-
-    raw: str
-    head: str = FRESH  # how it begins: FRESH, PARA, CODE, ITEM or CUT
-    tail: str = FRESH  # how it ends: FRESH (between blocks, or the text's end), PARA, CODE, LIST
-    fence: str = ""  # CODE: the opening line of the fence it is inside
-    head_end: int = 0  # PARA: raw[:head_end] is the rest of the paragraph,
-    rest_start: int = 0  # and raw[rest_start:] the blocks after it
-    group: ListGroup | None = None  # ITEM: the list it goes on with,
-    offset: int = 0  # and how many of its items came before
-    tail_group: ListGroup | None = None  # LIST: the list it ends with
 
 
 class _Block(NamedTuple):
@@ -288,7 +222,7 @@ def _splittable(text: str, position: int) -> bool:
     emoji sequence, a flag).
     """
     before, after = text[position - 1], text[position]
-    if before in _SPACE or after in _SPACE or before == "\u200d":
+    if before in SPACE or after in SPACE or before == "\u200d":
         return False
     if unicodedata.category(after) in ("Mn", "Mc", "Me", "Cf"):
         return False
@@ -391,7 +325,7 @@ def _clean_cuts(norm: str, start: int, end: int) -> _Cuts:
     for space in " \n":  # (str.find: a long word is passed over at C speed)
         at = src.find(space, 1)
         while at >= 0:
-            if src[at - 1] not in _SPACE and not blocked[at]:
+            if src[at - 1] not in SPACE and not blocked[at]:
                 spaces.append(start + at)
             at = src.find(space, at + 1)
     spaces.sort()
@@ -547,7 +481,7 @@ class _Cutter:
         if begin < pos:  # the piece began inside this paragraph
             begin = pos
         else:
-            while begin < text_end and norm[begin] in _SPACE:
+            while begin < text_end and norm[begin] in SPACE:
                 begin += 1
         hi = pos + self.max
         limit = pos + self.splitter.force_chars
@@ -727,7 +661,7 @@ class _Cutter:
         hi = pos + self.max
         if block.kind in ("paragraph", "setext"):
             space = norm.rfind(" ", pos + self.max // 2, hi)
-            cut = space if space > pos and norm[space - 1] not in _SPACE else hi
+            cut = space if space > pos and norm[space - 1] not in SPACE else hi
             while cut > pos + self.max // 2 and not _splittable(norm, cut) and cut != space:
                 cut -= 1
             self._cut(cut, PARA, PARA)
