@@ -61,7 +61,8 @@ def main() -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from tui_chat.ui.widgets.markdown.render import render_piece, warm_up
+    from tui_chat.ui.widgets.markdown.render import warm_up
+    from tui_chat.ui.widgets.markdown.render_piece import render_piece
     from tui_chat.ui.widgets.markdown.split import split_all
 
     text = answer_text(args.chunks)

@@ -23,7 +23,7 @@ from textual.widget import Widget
 
 from ...sizing import LaidOutOnce
 from .piece import CODE, FRESH, ITEM, PARA, Carry, Piece
-from .render import measure_piece, render_piece
+from .render_piece import measure_piece, render_piece
 from .split import MarkdownSplitter
 
 
