@@ -64,6 +64,7 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
 from .commands import COMMANDS, ChatCommands
+from .compat import forward_event, refresh_truecolor_filter
 from .footer import ChatFooter
 from .inputs import KeyGate
 from .markdown_block import MarkdownBody
@@ -325,7 +326,7 @@ class ChatApp(App[int]):
         classes = {c: False for c in self.classes if c.startswith("-theme-")}
         classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
         self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        refresh_truecolor_filter(self, self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
         return notes
 
@@ -890,7 +891,7 @@ class ChatApp(App[int]):
         ):
             return False
         screen.set_focus(prompt)
-        prompt._forward_event(event)
+        forward_event(prompt, event)
         return True
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
