@@ -11,7 +11,7 @@ itself (no Textual here: the import-guard test checks).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from .chat import (
     last_index,
     request_messages,
     request_params,
+    resend_media,
     title_from,
 )
 from .providers import ProviderError
@@ -33,7 +34,7 @@ from .providers.helpers import MediaItem
 from .store import Conversation, ConversationStore, Message
 from .store.journal import AnswerJournal
 from .store.settings import Settings
-from .store.state import State, save_state
+from .store.state import State
 
 #: What is asked of a model that cannot continue an answer by itself.
 CONTINUE_PROMPT = (
@@ -58,8 +59,10 @@ class Answer:
     #: The request holds the messages before this index.
     upto: int
     continuing: bool
-    media: list[MediaItem]
-    #: Earlier images found gone or changed, each said once (the caller's set).
+    #: The question's images; None: read them again from their files (a retry or a
+    #: continue), when the request is built.
+    media: list[MediaItem] | None
+    #: Earlier images found gone or changed and already said, for this conversation.
     said: set[str] | None = None
 
     def write_journal(self) -> None:
@@ -73,9 +76,11 @@ class ChatSession:
     catalog: Catalog
     store: ConversationStore | None
     state: State = field(default_factory=State)
-    secrets: Mapping[str, str] = field(default_factory=dict)
     conversation: Conversation = field(default_factory=Conversation)
     choice: ModelChoice = field(default_factory=lambda: ModelChoice("", ""))
+    #: Per conversation id, the earlier images already said to be gone or changed: each
+    #: is said once, not under every answer after it.
+    images_said: dict[str, set[str]] = field(default_factory=dict)
 
     # --- conversations --------------------------------------------------------------------
 
@@ -143,11 +148,11 @@ class ChatSession:
         self,
         *,
         continue_from: Message | None = None,
-        media: Sequence[MediaItem] = (),
-        said: set[str] | None = None,
+        media: Sequence[MediaItem] | None = None,
     ) -> Answer:
         """The answer's message (a new one at the end, or the stopped one to continue),
-        marked streaming, with its recorder and journal. Nothing is sent yet."""
+        marked streaming, with its recorder and journal. Nothing is sent yet. `media` are
+        the images of the question just asked; None reads the last question's again."""
         conversation, choice = self.conversation, self.choice
         if continue_from is not None:
             message = continue_from
@@ -170,8 +175,8 @@ class ChatSession:
             journal,
             upto,
             continue_from is not None,
-            list(media),
-            said,
+            None if media is None else list(media),
+            self.images_said.setdefault(conversation.id, set()),
         )
 
     async def open_stream(self, answer: Answer) -> AsyncIterator[str | Event]:
@@ -188,6 +193,11 @@ class ChatSession:
             answer.said,
         )
         answer.recorder.notices.extend(notes)
+        if answer.media is None:
+            answer.media, notes = await asyncio.to_thread(
+                self._question_media, conversation.messages[: answer.upto]
+            )
+            answer.recorder.notices.extend(notes)
         messages = request_messages(conversation, answer.upto, images)
         params = request_params(conversation, self.settings.request)
         if answer.continuing:
@@ -204,6 +214,13 @@ class ChatSession:
             timeouts=Timeouts(request.connect_timeout, request.read_timeout),
             params=params,
         )
+
+    def _question_media(self, messages: Sequence[Message]) -> tuple[list[MediaItem], list[str]]:
+        """The last question's images read again, and what changed in its files since."""
+        index = last_index(messages, "user")
+        if index is None or not messages[index].attachments:
+            return [], []
+        return resend_media(messages[index], self.settings.attachments)
 
     def save_answer(self, answer: Answer) -> None:
         """Save the answer's conversation with every word received; its journal goes
@@ -237,11 +254,7 @@ class ChatSession:
 
     def remember(self, choice: ModelChoice, configured: Settings, *, to_front: bool = True) -> None:
         """Use this model from now on, for the current conversation and at the next start
-        (state.toml, written by `save_state`)."""
+        (state.toml: the caller writes it with `store.save_state`)."""
         self.choice = choice
         choice.apply_to(self.conversation)
         self.state.remember(choice, configured, to_front=to_front)
-
-    def save_state(self, paths: Any) -> None:
-        """Write state.toml. Raises StoreError."""
-        save_state(paths, self.state)

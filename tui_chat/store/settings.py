@@ -157,7 +157,7 @@ def provider_name_problem(name: str) -> str | None:
         return "A name is required."
     if "/" in name:
         return "A name cannot contain '/' (models are written provider/model)."
-    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in name):  # C0, DEL, C1
         return "A name cannot contain control characters."
     return None
 

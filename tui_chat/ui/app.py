@@ -40,7 +40,6 @@ from ..catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listi
 from ..chat import (
     AnswerRecorder,
     last_index,
-    resend_media,
 )
 from ..providers.helpers import MediaItem
 from ..session import Answer, ChatSession
@@ -157,9 +156,8 @@ class ChatApp(App[int]):
             settings,
             Catalog.from_settings(settings, self.secrets, self.environ),
             ConversationStore(paths),
-            state,
-            self.secrets,
-            Conversation(system_prompt=settings.request.system_prompt),
+            state=state,
+            conversation=Conversation(system_prompt=settings.request.system_prompt),
         )
         self.startup_problems = list(problems or [])
         self._problems_shown: set[str] = set()
@@ -184,10 +182,8 @@ class ChatApp(App[int]):
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
         self.key_gate = KeyGate(self)
-        # The answer streaming now: its conversation, recorder and journal.
+        # The answer streaming now (session.Answer: its message, recorder and journal).
         self._answer: Answer | None = None
-        # Earlier images found gone or changed, per conversation: each is said once.
-        self._images_said: dict[str, set[str]] = {}
 
     # What the user configured in settings.toml (never changed by the app on its own),
     # what it remembers by itself (state.toml), the store, the providers, the conversation
@@ -785,36 +781,18 @@ class ChatApp(App[int]):
     ) -> None:
         """Begin streaming an answer to the conversation as it stands.
 
-        `media` are the images of the message just sent; for a retry or a continue they
-        are read again from the files the last message of the user recorded. `question`
+        `media` are the images of the message just sent; for a retry or a continue (None)
+        the session reads them again from their files, in a thread, with the request. `question`
         is the view of the message just sent: it is shown with the answer's, in one mount.
         """
-        notes: list[str] = []
-        if media is None:
-            media, notes = self._media_of_last_user_message()
         if continue_from is not None:
             await self.log_view.drop(continue_from)
-        answer = self.session.start_answer(
-            continue_from=continue_from,
-            media=media,
-            said=self._images_said.setdefault(self.conversation.id, set()),
-        )
-        answer.recorder.notices.extend(notes)
+        answer = self.session.start_answer(continue_from=continue_from, media=media)
         # Marked streaming by the session: the new view does not also say "stopped".
         view = self.log_view.new_view(answer.message, streaming=True)
         await self.log_view.add(*([question] if question else []), view)
         self.streaming = True
         self.answer_worker = self.stream_answer(answer, view)
-
-    def _media_of_last_user_message(self) -> tuple[list[MediaItem], list[str]]:
-        """Its images, read again (for a retry or a continue), and what changed since."""
-        index = last_index(self.conversation.messages, "user")
-        if index is None:
-            return [], []
-        message = self.conversation.messages[index]
-        if not message.attachments:
-            return [], []
-        return resend_media(message, self.settings.attachments)
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_answer(self, answer: Answer, view: MessageView) -> None:
