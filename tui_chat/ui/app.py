@@ -68,13 +68,13 @@ from ..store import (
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .chips import ChipBar
-from .commands import COMMANDS, ChatCommands
 from .footer import ChatFooter
 from .inputs import KeyGate
 from .markdown_block import MarkdownBody
 from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
+from .palette import COMMANDS, ChatCommands
 from .prompt import PromptArea
 from .safe import one_line
 from .sidebar import ConversationList, ProviderTree, Sidebar
