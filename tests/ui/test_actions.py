@@ -132,3 +132,12 @@ async def test_a_keymap_override_reaches_the_key_the_help_and_the_palette(make_a
         await pilot.pause()
         await pilot.press("f5")
         await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker))
+
+
+def test_the_readme_lists_every_binding_id():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Key binding ids", 1)[1].split("\n## ", 1)[0]
+    for action in ACTIONS:
+        assert (f"`{action.id}`" in section) == action.bound, action.id
