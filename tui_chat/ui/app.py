@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.color import Color
 from textual.command import Command, CommandPalette
 from textual.containers import Horizontal, Vertical
@@ -61,8 +60,9 @@ from ..store import (
     save_state,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
+from .actions import bindings, help_rows
+from .actions import keys_for as action_keys
 from .chips import ChipBar
-from .commands import COMMANDS, ChatCommands
 from .compat import forward_event, refresh_truecolor_filter
 from .footer import ChatFooter
 from .inputs import KeyGate
@@ -70,6 +70,7 @@ from .markdown_block import MarkdownBody
 from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
+from .palette import ChatCommands
 from .prompt import PromptArea
 from .safe import one_line
 from .sidebar import ConversationList, ProviderTree, Sidebar
@@ -105,26 +106,8 @@ class ChatApp(App[int]):
     AUTO_FOCUS = "#prompt"
     COMMANDS: ClassVar = App.COMMANDS | {ChatCommands}
 
-    BINDINGS: ClassVar = [
-        Binding("escape", "stop", "Stop", id="chat.stop"),
-        Binding("ctrl+n", "new_chat", "New", id="chat.new"),
-        Binding("ctrl+o", "pick_model", "Model", id="model.picker"),
-        Binding("ctrl+t", "next_model", "Next model", id="model.cycle", show=False),
-        Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
-        Binding("ctrl+g", "edit_last", "Edit", id="chat.edit"),
-        Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
-        Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
-        Binding("ctrl+f", "attach", "Attach", id="chat.attach"),
-        Binding("f2", "rename_conversation", "Rename", id="conversation.rename", show=False),
-        Binding("f3", "search_conversations", "Search", id="conversation.search", show=False),
-        Binding("f4", "export_conversation", "Export", id="conversation.export", show=False),
-        Binding("f8", "delete_conversation", "Delete", id="conversation.delete", show=False),
-        Binding("f9", "settings", "Settings", id="app.settings", show=False),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-    ]
+    # Keys, footer labels, palette entries and help lines: actions.ACTIONS.
+    BINDINGS: ClassVar = bindings()
 
     # Neither repaints the screen: their watchers update the status line and the tree, and
     # the keys follow `streaming`. A repaint redrew every widget in the first and the last
@@ -428,14 +411,7 @@ class ChatApp(App[int]):
 
     def keys_for(self, binding_id: str) -> str:
         """The keys bound to a binding id now, after keymap overrides, for display."""
-        override = self.settings.keymap.get(binding_id)
-        if override:
-            return override
-        for cls in (type(self), PromptArea, MessageLog):
-            for binding in cls.BINDINGS:
-                if isinstance(binding, Binding) and binding.id == binding_id:
-                    return binding.key
-        return ""
+        return action_keys(binding_id, self.settings.keymap)
 
     # --- models --------------------------------------------------------------------------
 
@@ -1286,19 +1262,7 @@ class ChatApp(App[int]):
     def action_help(self) -> None:
         from .screens import HelpScreen
 
-        rows: list[tuple[str, str, str]] = []
-        for binding in PromptArea.BINDINGS:
-            if isinstance(binding, Binding):
-                rows.append((self.keys_for(binding.id or ""), binding.description, "in the prompt"))
-        for title, help_text, _action, binding_id in COMMANDS:
-            keys = self.keys_for(binding_id) if binding_id else ""
-            rows.append((keys or "palette", f"{title.rstrip('…')}: {help_text}", ""))
-        rows.append(
-            ("End / Home", "Follow the newest text / jump to the first message", "in the log")
-        )
-        rows.append(("tab", "Move between sidebar, log and prompt", ""))
-        rows.append(("ctrl+p", "Command palette (themes, every action)", ""))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(help_rows(self.settings.keymap)))
 
     async def action_quit(self) -> None:
         # A streaming answer is stopped and saved before leaving.
