@@ -48,6 +48,7 @@ from ..store.settings import (
     OpenAIEndpoint,
     RequestDefaults,
     Settings,
+    provider_name_problem,
 )
 from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
@@ -122,14 +123,7 @@ def _quote(text: str) -> str:
 
 
 def check_name(value: str) -> str | None:
-    name = value.strip()
-    if not name:
-        return "A name is required."
-    if "/" in name:
-        return "A name cannot contain '/' (models are written provider/model)."
-    if _CONTROL.search(name):
-        return "A name cannot contain control characters."
-    return None
+    return provider_name_problem(value)  # the loader's rule: one verdict for both
 
 
 def check_url(
