@@ -4,7 +4,7 @@
 
 Renders the stream benchmark's Markdown answer (paragraphs, lists, Python code fences),
 cut into the pieces the app shows, to terminal lines at one width, with
-`tui_chat.ui.markdown_render.render_markdown` and with `rich.markdown.Markdown` (what the
+`tui_chat.ui.widgets.markdown.render.render_markdown` and with `rich.markdown.Markdown` (what the
 app used before). Prints milliseconds per kilobyte of text, best of --runs.
 
 Then a stream's paint without the screen: the answer's body (`MarkdownBody`) given 20
@@ -37,7 +37,7 @@ def best(runs: int, work) -> float:  # type: ignore[no-untyped-def]
 
 def paint_costs(chunks: tuple[str, ...], width: int, every: int = 20) -> list[float]:
     """Seconds of each paint of a stream of `chunks`, `every` chunks a paint."""
-    from tui_chat.ui.markdown_block import MarkdownBody
+    from tui_chat.ui.widgets.markdown.block import MarkdownBody
 
     body = MarkdownBody("", streaming=True)
     text = ""
@@ -61,8 +61,9 @@ def main() -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from tui_chat.ui.markdown_render import render_piece, warm_up
-    from tui_chat.ui.markdown_split import split_all
+    from tui_chat.ui.widgets.markdown.render import warm_up
+    from tui_chat.ui.widgets.markdown.render_piece import render_piece
+    from tui_chat.ui.widgets.markdown.split import split_all
 
     text = answer_text(args.chunks)
     pieces = split_all(text)

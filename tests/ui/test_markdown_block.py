@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
-from tui_chat.ui.markdown_block import MarkdownBody
+from tui_chat.ui.widgets.markdown.block import MarkdownBody
 
 ANSWER = (
     "# Plan\n\nFirst a paragraph with **bold** and `code` that runs on for a while so it "

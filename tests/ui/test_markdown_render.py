@@ -6,7 +6,7 @@ import pytest
 from rich.cells import cell_len
 from rich.style import Style
 
-from tui_chat.ui.markdown_render import render_markdown
+from tui_chat.ui.widgets.markdown.render import render_markdown
 
 
 def lines(text: str, width: int = 40) -> list[str]:

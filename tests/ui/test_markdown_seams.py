@@ -13,9 +13,9 @@ import random
 
 from textual.app import App, ComposeResult
 
-from tui_chat.ui.markdown_block import MarkdownBody
-from tui_chat.ui.markdown_render import render_markdown
-from tui_chat.ui.markdown_split import MAX_CHARS, split_all
+from tui_chat.ui.widgets.markdown.block import MarkdownBody
+from tui_chat.ui.widgets.markdown.render import render_markdown
+from tui_chat.ui.widgets.markdown.split import MAX_CHARS, split_all
 
 from .conftest import wait_until
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from tui_chat.ui.markdown_split import BLOCK_CHARS, MAX_CHARS, MarkdownSplitter, split_all
+from tui_chat.ui.widgets.markdown.split import BLOCK_CHARS, MAX_CHARS, MarkdownSplitter, split_all
 
 ANSWER = "".join(
     f"## Part {i}\n\nSome **bold** text and `code` in paragraph {i}.\n\n"

@@ -66,14 +66,14 @@ from .chips import ChipBar
 from .compat import forward_event, refresh_truecolor_filter
 from .footer import ChatFooter
 from .inputs import KeyGate
-from .markdown_block import MarkdownBody
-from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
 from .palette import ChatCommands
 from .prompt import PromptArea
 from .safe import one_line
 from .sidebar import ConversationList, ProviderTree, Sidebar
+from .widgets.markdown.block import MarkdownBody
+from .widgets.markdown.render import warm_up
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with

@@ -2,7 +2,7 @@
 
 Costs measured here shaped this module: a Textual `Markdown` widget costs ~60 ms to
 mount, a `Static` holding a Rich Markdown renderable ~14 ms, plain text ~3 ms. So an
-answer is one line-API widget (`markdown_block.MarkdownBody`, drawn by `markdown_render`)
+answer is one line-API widget (`widgets.markdown.block.MarkdownBody`, drawn by its `render`)
 whose pieces render only when seen, only a window of messages near the viewport is
 mounted, and a streaming answer commits finished pieces once and re-renders only its
 open tail, at most once per frame.
@@ -26,10 +26,10 @@ from textual.widgets import Collapsible, Static
 from ..attachments import describe_size
 from ..store import Message
 from .compat import set_vertical_scrollbar, start_widget, vertical_scrollbar
-from .markdown_block import MarkdownBody
 from .safe import one_line, plain
 from .scrollbar import TextScrollBar
 from .sizing import LaidOutOnce
+from .widgets.markdown.block import MarkdownBody
 
 if TYPE_CHECKING:
     from textual.scrollbar import ScrollBar

@@ -4,14 +4,14 @@ Rendering a piece of Markdown costs time in proportion to its size (and more tha
 for one very long line), so an answer is shown as a column of pieces: finished blocks
 grouped to about `BLOCK_CHARS`, and no piece much longer than `MAX_CHARS`.
 
-The cuts must not show: the pieces rendered one under the other
-(`markdown_render.render_piece`, each given the row the piece before left open) are, row
-for row, the whole text rendered at once, at any width. So a piece is cut only
+The cuts must not show: the pieces rendered one under the other (`render_piece`, each
+given the row the piece before left open) are, row for row, the whole text rendered at
+once, at any width. So a piece is cut only
 
 - between two top-level blocks: rendered apart, with the one blank row the whole text
   has between them (`Piece.head` FRESH);
 - inside a paragraph, where no inline markup is open across the cut (emphasis, a code
-  span, a link...; see `_clean_cuts`), before a space or inside a long word: the next
+  span, a link...; see `split_scan.clean_cuts`), before a space or inside a long word: the next
   piece is that paragraph's text and goes on filling the row the last one left open, so
   the words wrap as if there were no cut (PARA);
 - inside a code fence, before a line (or inside a line too long to wait for its end): the
@@ -30,13 +30,11 @@ paragraph's line has not just begun...), so the pieces match the whole text at e
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from bisect import bisect_right
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from .markdown_render import CODE, CUT, FRESH, ITEM, LIST, PARA, parser, prepared
+from .parse import SPACE
+from .piece import CODE, CUT, FRESH, ITEM, LIST, PARA, ListGroup, Piece
+from .split_scan import Block, Cuts, Scan, clean_cuts, closes, splittable
 
 #: Small enough that the open tail of a stream, rendered again each frame, costs ~2 ms;
 #: a piece is data, not a widget, so many of them cost little.
@@ -48,180 +46,6 @@ FORCE_CHARS = 8000
 #: A paragraph's line is cut only this far from its start while it may still grow: its
 #: first characters decide whether it starts a block (an HTML tag name, a list marker).
 _LINE_START = 32
-#: A cut inside a word needs this much of the word before it: an entity (`&amp;`) or an
-#: autolink cannot be cut in two.
-_WORD_START = 40
-
-#: What markdown-it treats as white space around a paragraph (`markdown_render._TRIM`).
-_SPACE = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
-_CHANGED = re.compile(r"\r\n|\t")
-
-
-class ListGroup:
-    """A top-level list cut into pieces: what its rendering depends on, from all of them.
-
-    The whole list's numbers run on from its first, its markers are as wide as its last,
-    and its items are spaced by blank rows if any of them is (with paragraphs). Each piece
-    adds its items as it is cut (`items`...); the open tail of a stream adds its own for
-    the time being (`open_items`...), as the whole text rendered now would show.
-    """
-
-    __slots__ = (
-        "items",
-        "loose",
-        "open_items",
-        "open_loose",
-        "open_paragraphs",
-        "ordered",
-        "paragraphs",
-        "start",
-    )
-
-    def __init__(self, ordered: bool, start: int) -> None:
-        self.ordered = ordered
-        self.start = start
-        self.items = 0
-        self.loose = False
-        self.paragraphs = False
-        self.open_items = 0
-        self.open_loose = False
-        self.open_paragraphs = False
-
-    def pad(self) -> int | None:
-        """The width of its markers and the space after them (bullets: their own)."""
-        if not self.ordered:
-            return None
-        last = self.start + max(self.items + self.open_items - 1, 0)
-        return len(f"{last}.") + 1
-
-    def tight(self) -> bool:
-        """No blank row between items (as `markdown_render` decides for a whole list)."""
-        loose = self.loose or self.open_loose
-        return not (loose and (self.paragraphs or self.open_paragraphs))
-
-    def look(self) -> tuple[int | None, bool]:
-        return self.pad(), self.tight()
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A piece of a text: `raw` is exactly the text it covers; the rest says how to render
-    it so that it joins the pieces around it without a seam (see the module's text)."""
-
-    raw: str
-    head: str = FRESH  # how it begins: FRESH, PARA, CODE, ITEM or CUT
-    tail: str = FRESH  # how it ends: FRESH (between blocks, or the text's end), PARA, CODE, LIST
-    fence: str = ""  # CODE: the opening line of the fence it is inside
-    head_end: int = 0  # PARA: raw[:head_end] is the rest of the paragraph,
-    rest_start: int = 0  # and raw[rest_start:] the blocks after it
-    group: ListGroup | None = None  # ITEM: the list it goes on with,
-    offset: int = 0  # and how many of its items came before
-    tail_group: ListGroup | None = None  # LIST: the list it ends with
-
-
-class _Block(NamedTuple):
-    """A top-level block of the parsed text: its kind, its lines (in the text's line
-    numbers, end excluded) and its tokens (first and last index)."""
-
-    kind: str
-    first: int
-    end: int
-    token: int
-    last_token: int
-
-
-class _Scan:
-    """The untaken text, prepared as the renderer prepares it and parsed into top-level
-    blocks in the context it begins in (inside a paragraph, a fence...)."""
-
-    def __init__(self, text: str, head: str, fence: str) -> None:
-        self.text = text
-        norm = self.norm = prepared(text)
-        self.starts = [0, *(m.end() for m in re.finditer("\n", norm))]
-        self._raw_at: tuple[list[int], list[tuple[int, int, int]]] | None = None
-        if len(norm) != len(text):
-            self._map_positions()
-        shift = 0
-        if head == PARA:
-            # The first line is the rest of a paragraph's line: whatever it looks like, it
-            # is text. A stand-in line keeps the next lines in that paragraph.
-            src = "x\n" + norm[self.starts[1] :] if len(self.starts) > 1 else "x"
-        elif head == CODE:
-            src, shift = f"{prepared(fence)}\n{norm}", 1
-        else:
-            src = norm
-        self.shift = shift
-        md = parser()
-        self.tokens: list[Any] = []
-        md.block.parse(src, md, {}, self.tokens)
-        self.blocks: list[_Block] = []
-        tokens = self.tokens
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            if token.level == 0 and token.nesting >= 0 and token.map:
-                last = index
-                if token.nesting == 1:
-                    while not (tokens[last].level == 0 and tokens[last].nesting == -1):
-                        last += 1
-                first, end = token.map
-                kind = token.type.removesuffix("_open")
-                if kind == "heading" and token.markup in ("=", "-"):
-                    kind = "setext"
-                self.blocks.append(_Block(kind, first - shift, end - shift, index, last))
-                index = last + 1
-            else:
-                index += 1
-
-    # --- lines and positions ---------------------------------------------------------------
-
-    def line_start(self, line: int) -> int:
-        starts = self.starts
-        return starts[line] if 0 <= line < len(starts) else (0 if line < 0 else len(self.norm))
-
-    def line_end(self, line: int) -> int:
-        """Where the line's text ends (its newline, or the end of the text)."""
-        if line + 1 < len(self.starts):
-            return self.starts[line + 1] - 1
-        return len(self.norm)
-
-    def complete(self, line: int) -> bool:
-        """The line's end has arrived (its newline)."""
-        return line >= 0 and line + 1 < len(self.starts)
-
-    def blank(self, line: int) -> bool:
-        return not self.norm[self.line_start(line) : self.line_end(line)].strip(" ")
-
-    def line_of(self, position: int) -> int:
-        return bisect_right(self.starts, position) - 1
-
-    def _map_positions(self) -> None:
-        # The renderer sees "\r\n" as one character and a tab as four spaces: positions
-        # here are in that text; pieces are cut in the original.
-        norm_starts: list[int] = []
-        changes: list[tuple[int, int, int]] = []  # (end in the prepared text, raw start, end)
-        grown = 0
-        for match in _CHANGED.finditer(self.text):
-            norm_starts.append(match.start() + grown)
-            grown += 3 if match.group() == "\t" else -1
-            changes.append((match.end() + grown, match.start(), match.end()))
-        self._raw_at = (norm_starts, changes)
-
-    def raw(self, position: int) -> int:
-        """The original text's position for a position in the prepared one (inside a tab's
-        spaces: the tab's)."""
-        if self._raw_at is None:
-            return position
-        norm_starts, changes = self._raw_at
-        index = bisect_right(norm_starts, position) - 1
-        if index < 0:
-            return position
-        norm_end, raw_start, raw_end = changes[index]
-        if position < norm_end:
-            return raw_start
-        return raw_end + position - norm_end
 
 
 class MarkdownSplitter:
@@ -259,7 +83,7 @@ class MarkdownSplitter:
         if not text:
             self.restyled = False
             return [], 0
-        cutter = _Cutter(self, _Scan(text, self.head, self.fence), final)
+        cutter = _Cutter(self, Scan(text, self.head, self.fence), final)
         pieces, taken = cutter.run()
         self.restyled = group is not None and group.look() != look
         return pieces, taken
@@ -282,128 +106,11 @@ def _share(items: list[_Item], list_ends: bool) -> tuple[int, bool, bool]:
     return len(items), loose, any(item.paragraph for item in items)
 
 
-def _splittable(text: str, position: int) -> bool:
-    """Whether text[position - 1] and text[position] may go to two pieces: neither is
-    white space, and they are not one character on screen (an accent and its letter, an
-    emoji sequence, a flag).
-    """
-    before, after = text[position - 1], text[position]
-    if before in _SPACE or after in _SPACE or before == "\u200d":
-        return False
-    if unicodedata.category(after) in ("Mn", "Mc", "Me", "Cf"):
-        return False
-    if 0x1F3FB <= ord(after) <= 0x1F3FF:  # a skin tone
-        return False
-    return not (0x1F1E6 <= ord(before) <= 0x1F1FF and 0x1F1E6 <= ord(after) <= 0x1F1FF)
-
-
-def _tag_start(src: str, position: int) -> bool:
-    """A `<` followed by this may become an inline tag."""
-    return src[position].isalpha() or src[position] in "/!?"
-
-
-def _closes(line: str, markup: str) -> bool:
-    """Whether `line` closes a fence opened with `markup`."""
-    if len(line) - len(line.lstrip(" ")) > 3:
-        return False
-    mark = line.strip(" ")
-    return len(mark) >= len(markup) and set(mark) == {markup[0]}
-
-
-class _Cuts(NamedTuple):
-    """Where a paragraph's text can be cut with no inline markup open across the cut."""
-
-    spaces: list[int]  # before a space or a line's end
-    words: list[tuple[int, int]]  # inside these runs of plain text, from `_WORD_START` on
-    blocked: bytearray  # 1: not there (from `base`)
-    base: int
-
-
-def _clean_cuts(norm: str, start: int, end: int) -> _Cuts:
-    """Cuts of the paragraph text norm[start:end], which begins at the paragraph's start or
-    at a clean cut, where nothing of the inline markup before the cut can be changed by
-    what comes after it: markdown-it's own inline rules run over the text, and a cut is
-    clean outside every code span, link, autolink or inline tag, after every emphasis or
-    strikethrough delimiter that may still open (and outside each matched pair), after
-    every backtick run still unmatched, `[` whose label may still close into a link, or
-    `<` that may still become a tag. Whatever follows can then only change what is after
-    the cut, in the whole text as in the pieces. (Link reference definitions, which
-    markdown-it applies across the whole text, are left aside.)
-    """
-    from markdown_it.rules_inline import StateInline, link_pairs
-    from markdown_it.rules_inline import text as text_rule
-
-    src = norm[start:end]
-    size = len(src)
-    md = parser()
-    state = StateInline(src, md, {}, [])
-    rules = md.inline.ruler.getRules("")
-    max_nesting = md.options["maxNesting"]
-    blocked = bytearray(size + 1)
-    delimiter_steps: list[tuple[int, int]] = []
-    text_steps: list[tuple[int, int]] = []
-    unsafe = size + 1  # no cut after this
-    while state.pos < size:
-        pos = state.pos
-        delimiters, tokens = len(state.delimiters), len(state.tokens)
-        matched = None
-        if state.level < max_nesting:
-            for rule in rules:
-                if rule(state, False):
-                    matched = rule
-                    break
-        if matched is None:  # a character no rule takes: literal text
-            char = src[pos]
-            if char == "[":
-                label_end = md.helpers.parseLinkLabel(state, pos, False)
-                if label_end < 0 or label_end + 1 >= size or src[label_end + 1] == "(":
-                    unsafe = min(unsafe, pos + 1)  # may still become a link
-                else:
-                    blocked[pos + 1 : label_end + 1] = b"\1" * (label_end - pos)
-            elif char == "<" and pos + 1 < size and (_tag_start(src, pos + 1)):
-                close = src.find(">", pos)
-                if close < 0:
-                    unsafe = min(unsafe, pos + 1)  # may still become a tag
-                else:
-                    blocked[pos + 1 : close + 1] = b"\1" * (close - pos)
-            state.append_pending(char)
-            state.pos += 1
-            continue
-        stop = state.pos
-        if matched is text_rule:
-            text_steps.append((pos, stop))
-            continue
-        if stop - pos > 1:
-            blocked[pos + 1 : stop] = b"\1" * (stop - pos - 1)
-        if src[pos] == "`" and len(state.tokens) == tokens:
-            unsafe = min(unsafe, pos + 1)  # a backtick run not closed (yet)
-        delimiter_steps.extend([(pos, stop)] * (len(state.delimiters) - delimiters))
-    link_pairs(state)  # markdown-it's matching of emphasis and strikethrough delimiters
-    for index, delimiter in enumerate(state.delimiters):
-        if delimiter.end >= 0:
-            first, last = delimiter_steps[index][0], delimiter_steps[delimiter.end][1]
-            blocked[first + 1 : last] = b"\1" * (last - first - 1)
-        elif delimiter.open:
-            unsafe = min(unsafe, delimiter_steps[index][0] + 1)
-    if unsafe <= size:
-        blocked[unsafe:] = b"\1" * (size + 1 - unsafe)
-    spaces = []
-    for space in " \n":  # (str.find: a long word is passed over at C speed)
-        at = src.find(space, 1)
-        while at >= 0:
-            if src[at - 1] not in _SPACE and not blocked[at]:
-                spaces.append(start + at)
-            at = src.find(space, at + 1)
-    spaces.sort()
-    words = [(start + a + _WORD_START, start + b) for a, b in text_steps if b - a > _WORD_START]
-    return _Cuts(spaces, words, blocked, start)
-
-
 class _Cutter:
     """One `take`: walks the scanned blocks, cuts, and leaves the splitter ready for the
     text after what it took."""
 
-    def __init__(self, splitter: MarkdownSplitter, scan: _Scan, final: bool) -> None:
+    def __init__(self, splitter: MarkdownSplitter, scan: Scan, final: bool) -> None:
         self.splitter = splitter
         self.scan = scan
         self.final = final
@@ -457,7 +164,7 @@ class _Cutter:
         splitter.group = self.group if self.head == ITEM else None
         return self.pieces, scan.raw(self.pos)
 
-    def _may_cut_before(self, block: _Block) -> bool:
+    def _may_cut_before(self, block: Block) -> bool:
         """A cut before this block stays right whatever comes next: its first line is
         whole (and after a block not ended by a blank line, the next one too, which can
         still make a table of it)."""
@@ -469,7 +176,7 @@ class _Cutter:
             return False
         return (line >= 1 and scan.blank(line - 1)) or scan.complete(line + 1)
 
-    def _cut_inside(self, index: int, block: _Block) -> None:
+    def _cut_inside(self, index: int, block: Block) -> None:
         scan = self.scan
         force = self.splitter.force_chars
         while True:
@@ -531,13 +238,13 @@ class _Cutter:
         if head != ITEM:
             self.group = None
 
-    def _paragraph_bounds(self, block: _Block) -> None:
+    def _paragraph_bounds(self, block: Block) -> None:
         scan = self.scan
         text_lines = block.end - (2 if block.kind == "setext" else 1)
         self.para_end = scan.line_end(text_lines)
         self.rest_start = scan.line_start(block.end)
 
-    def _cut_paragraph(self, block: _Block) -> bool:
+    def _cut_paragraph(self, block: Block) -> bool:
         scan = self.scan
         norm = scan.norm
         pos = self.pos
@@ -547,12 +254,12 @@ class _Cutter:
         if begin < pos:  # the piece began inside this paragraph
             begin = pos
         else:
-            while begin < text_end and norm[begin] in _SPACE:
+            while begin < text_end and norm[begin] in SPACE:
                 begin += 1
         hi = pos + self.max
         limit = pos + self.splitter.force_chars
         for window in (hi + 256, limit + 256):
-            cuts = _clean_cuts(norm, begin, min(text_end, window))
+            cuts = clean_cuts(norm, begin, min(text_end, window))
             cut = self._choose_paragraph_cut(cuts, max(begin, pos) + 1, hi, min(limit, window))
             if cut is not None or window >= text_end:
                 break
@@ -562,7 +269,7 @@ class _Cutter:
         self._paragraph_bounds(block)
         return True
 
-    def _choose_paragraph_cut(self, cuts: _Cuts, lo: int, hi: int, limit: int) -> int | None:
+    def _choose_paragraph_cut(self, cuts: Cuts, lo: int, hi: int, limit: int) -> int | None:
         """The last clean cut before `hi` (before a space, else inside a word), not too
         near `lo`; else the first one after it, up to `limit`."""
         preferred = lo + self.max // 4 - 1
@@ -579,7 +286,7 @@ class _Cutter:
                 return cut
         return None
 
-    def _word_cut(self, cuts: _Cuts, low: int, high: int, ascending: bool) -> int | None:
+    def _word_cut(self, cuts: Cuts, low: int, high: int, ascending: bool) -> int | None:
         norm, blocked, base = self.scan.norm, cuts.blocked, cuts.base
         for first, last in cuts.words if ascending else reversed(cuts.words):
             a, b = max(first, low), min(last - 1, high)
@@ -589,7 +296,7 @@ class _Cutter:
             for cut in positions:
                 if (
                     not blocked[cut - base]
-                    and _splittable(norm, cut)
+                    and splittable(norm, cut)
                     and self._paragraph_cut_stays(cut)
                 ):
                     return cut
@@ -612,14 +319,14 @@ class _Cutter:
             pipe = self._pipes[line] = scan.norm.find("|", start, scan.line_end(line)) >= 0
         return not pipe or (complete and scan.complete(line + 1))
 
-    def _cut_fence(self, block: _Block) -> bool:
+    def _cut_fence(self, block: Block) -> bool:
         scan = self.scan
         norm = scan.norm
         pos = self.pos
         markup = scan.tokens[block.token].markup
         content = block.first + 1
         end = block.end
-        if end - 1 > block.first and _closes(
+        if end - 1 > block.first and closes(
             norm[scan.line_start(end - 1) : scan.line_end(end - 1)], markup
         ):
             end -= 1  # the closing line: never the first of a piece
@@ -639,7 +346,7 @@ class _Cutter:
             if not content <= line < end:
                 return False
             for position in range(hi, max(floor, scan.line_start(line)), -1):
-                if norm[position] not in "`~" and _splittable(norm, position):
+                if norm[position] not in "`~" and splittable(norm, position):
                     cut = position
                     break
             if cut is None:
@@ -688,7 +395,7 @@ class _Cutter:
             self._items[index] = items
         return items
 
-    def _cut_list(self, index: int, block: _Block) -> bool:
+    def _cut_list(self, index: int, block: Block) -> bool:
         scan = self.scan
         items = self._list_items(index)
         same = self.head == ITEM and self.group is not None and self.item_block == index
@@ -718,7 +425,7 @@ class _Cutter:
         self.item_block, self.first_item = index, k
         return True
 
-    def _force(self, block: _Block) -> None:
+    def _force(self, block: Block) -> None:
         """No clean cut within `FORCE_CHARS`: cut anyway, at a space or a line, as near to
         `MAX_CHARS` as possible. A paragraph still wraps on across the cut."""
         scan = self.scan
@@ -727,8 +434,8 @@ class _Cutter:
         hi = pos + self.max
         if block.kind in ("paragraph", "setext"):
             space = norm.rfind(" ", pos + self.max // 2, hi)
-            cut = space if space > pos and norm[space - 1] not in _SPACE else hi
-            while cut > pos + self.max // 2 and not _splittable(norm, cut) and cut != space:
+            cut = space if space > pos and norm[space - 1] not in SPACE else hi
+            while cut > pos + self.max // 2 and not splittable(norm, cut) and cut != space:
                 cut -= 1
             self._cut(cut, PARA, PARA)
             self._paragraph_bounds(block)

@@ -1,6 +1,6 @@
 """A Markdown answer as one widget: a column of pieces, each rendered only when seen.
 
-An answer is cut into pieces (`markdown_split`). They used to be one widget each, and a
+An answer is cut into pieces (`split`). They used to be one widget each, and a
 long answer meant dozens of widgets for every layout pass to size, every frame of a
 stream. Here they are plain data inside one line-API widget: layout asks for one height,
 made of each piece's real height where it has been rendered and a cheap estimate where
@@ -21,9 +21,10 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .markdown_render import CODE, FRESH, ITEM, PARA, Carry, measure_piece, render_piece
-from .markdown_split import MarkdownSplitter, Piece
-from .sizing import LaidOutOnce
+from ...sizing import LaidOutOnce
+from .piece import CODE, FRESH, ITEM, PARA, Carry, Piece
+from .render_piece import measure_piece, render_piece
+from .split import MarkdownSplitter
 
 
 def estimate_height(text: str, width: int) -> int:

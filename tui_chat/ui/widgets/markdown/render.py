@@ -9,11 +9,8 @@ to the width, with pygments colouring code: a few times faster for the same look
 Text is shown, never interpreted: control characters are made visible first, raw HTML
 is shown as written, and links keep their address beside the text.
 
-A long answer is rendered in pieces (`markdown_split`): `render_piece` renders one piece so
-that the pieces, one under the other, are row for row what `render_markdown` makes of the
-whole text. A piece that begins inside a paragraph or a code line goes on filling the row
-the piece before it left open (its `Carry`), so wrapping flows across the cut; a piece
-inside a list numbers, indents and spaces its items as the whole list does.
+A long answer is rendered in pieces, each joining the one before it without a seam:
+`render_piece`. Word-wrapping (with a row left open across a cut) is `wrap`.
 """
 
 from __future__ import annotations
@@ -21,33 +18,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from .safe import visible
+from .parse import parser, prepared
+from .piece import Carry
+from .wrap import ASCII, Line, Span, Wrap, fit
 
 if TYPE_CHECKING:
-    from markdown_it.rules_block.state_block import StateBlock
     from markdown_it.tree import SyntaxTreeNode
 
-    from .markdown_split import Piece
-
-#: A rendered line under construction: its segments and its width in cells.
-Line = tuple[list[Segment], int]
-Span = tuple[str, Style]
-
-_WORDS = re.compile(r"[^ \n]+|[ ]+|\n")
-#: What markdown-it trims from a paragraph's ends (CommonMark's whitespace).
-#: (markdown_it.common.utils.MD_TRIM_CHARS, not imported here: start-up does not need it.)
-_TRIM = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
-    chr(code) for code in range(0x2000, 0x200B)
-)
-#: Printable ASCII: one cell per character.
-_ASCII = frozenset(map(chr, range(0x20, 0x7F)))
 _ALIGN = re.compile(r"text-align:(left|right|center)")
 BULLETS = ("•", "◦", "▪")
 NULL = Style()
@@ -96,209 +80,20 @@ def theme_for(dark: bool) -> MarkdownTheme:
     )
 
 
-@lru_cache(maxsize=1)
-def parser() -> Any:
-    """The Markdown parser: markdown-it (the parser Rich and Textual use), CommonMark with
-    tables and strikethrough.
-
-    Each list item's token also records in `meta["tight"]` whether the item's blocks had
-    no blank line between them. markdown-it keeps that only as hidden paragraphs, which an
-    item without paragraphs does not have; `markdown_split` needs it to space a list cut
-    into pieces as the whole list is spaced.
-    """
-    # Imported on first use: start-up does not need it.
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("strikethrough").enable("table")
-    tokenize = md.block.tokenize
-
-    def tokenize_noting_tightness(state: StateBlock, start_line: int, end_line: int) -> None:
-        first = len(state.tokens)
-        tokenize(state, start_line, end_line)
-        # The list rule calls this for each item's content, right after the item's token.
-        if first and state.tokens[first - 1].type == "list_item_open":
-            state.tokens[first - 1].meta["tight"] = state.tight
-
-    md.block.tokenize = tokenize_noting_tightness
-    return md
-
-
-def prepared(text: str) -> str:
-    """What the parser is given for `text`: control characters made visible, tabs as four
-    spaces."""
-    return visible(text).replace("\t", "    ")
-
-
-#: How a piece of a longer text begins (`Piece.head`) and ends (`Piece.tail`); see
-#: `markdown_split`. FRESH: a block of its own (or the text's end); PARA: inside a
-#: paragraph; CODE: inside a code fence; ITEM: at an item of a list begun before it; LIST:
-#: its last block is a list that goes on in the next piece; CUT: anywhere else (a block
-#: too long to wait for a clean cut).
-FRESH, PARA, CODE, ITEM, LIST, CUT = "", "para", "code", "item", "list", "cut"
-
-_LISTS = ("bullet_list", "ordered_list")
-
-
-class Carry(NamedTuple):
-    """The row a piece leaves open at its end (inside a paragraph or a code line), for
-    the next piece to go on filling as if the text had not been cut there."""
-
-    line: list[Segment]
-    cells: int
-    word: list[Segment]  # a paragraph's word not placed yet (it may go on)
-    word_cells: int
-    chopping: bool  # inside a word longer than a row, being cut into rows
-
-
 def render_markdown(text: str, width: int, base: Style = NULL, dark: bool = True) -> list[Strip]:
     """`text` as lines of exactly `width` cells, styled over `base`."""
     from markdown_it.tree import SyntaxTreeNode
 
     width = max(width, 1)
-    renderer = _Renderer(theme_for(dark), base)
+    renderer = Renderer(theme_for(dark), base)
     root = SyntaxTreeNode(parser().parse(prepared(text)))
     lines = renderer.blocks(root.children, width, NULL, tight=False)
     return renderer.strips(lines, width)
 
 
-def render_piece(
-    piece: Piece, width: int, base: Style = NULL, dark: bool = True, carry: Carry | None = None
-) -> tuple[list[Strip], Carry | None]:
-    """One piece of a longer text (`markdown_split.Piece`) as lines of exactly `width`
-    cells, and the row it leaves open for the next piece (not among its lines).
+class Renderer:
+    """Markdown's blocks and inline text as lines, styled over `base`."""
 
-    `carry` is the row the piece before it left open, or None. Pieces rendered in order,
-    each given the previous one's carry, are row for row `render_markdown` of the whole
-    text.
-    """
-    width = max(width, 1)
-    renderer = _Renderer(theme_for(dark), base)
-    lines, carry_out = renderer.piece(piece, width, carry)
-    return renderer.strips(lines, width), carry_out
-
-
-def measure_piece(
-    piece: Piece, width: int, base: Style = NULL, dark: bool = True, carry: Carry | None = None
-) -> tuple[int, Carry | None]:
-    """What `render_piece` gives, but only how many lines and the carry: for the pieces
-    before the one to be shown, when it goes on from them (no Strips made)."""
-    width = max(width, 1)
-    lines, carry_out = _Renderer(theme_for(dark), base).piece(piece, width, carry)
-    return len(lines), carry_out
-
-
-class _Wrap:
-    """Word-wrapping of styled text to `width` cells (words longer than a row are cut),
-    which can stop with its last row still open (`carry`) and start from one."""
-
-    __slots__ = ("cells", "chopping", "line", "out", "style", "width", "word", "word_cells")
-
-    def __init__(self, renderer: _Renderer, width: int, carry: Carry | None = None) -> None:
-        self.style = renderer.style
-        self.width = width
-        self.out: list[Line] = []
-        self.line: list[Segment] = list(carry.line) if carry else []
-        self.cells = carry.cells if carry else 0
-        self.word: list[Segment] = list(carry.word) if carry else []
-        self.word_cells = carry.word_cells if carry else 0
-        self.chopping = carry.chopping if carry else False
-
-    def add(self, spans: list[Span]) -> None:
-        self._run(spans, "")
-
-    def end(self) -> list[Line]:
-        """The rows, the last one closed."""
-        self._run([], "end")
-        return self.out
-
-    def carry(self) -> Carry:
-        """The open row (self.out holds the closed ones). A pending word already longer
-        than a row is cut now, as it would be however it goes on."""
-        self._run([], "carry")
-        return Carry(self.line, self.cells, self.word, self.word_cells, self.chopping)
-
-    def _run(self, spans: list[Span], finish: str) -> None:
-        # Locals and closures, not attributes: this loop is most of a paragraph's cost.
-        width = self.width
-        out = self.out
-        line, cells = self.line, self.cells
-        word, word_cells, chopping = self.word, self.word_cells, self.chopping
-
-        def flush_line() -> None:
-            nonlocal line, cells
-            while line and line[-1].text.isspace():  # no trailing blanks at a wrap
-                cells -= cell_len(line.pop().text)
-            out.append((line, cells))
-            line, cells = [], 0
-
-        def cut(text: str, style: Style | None) -> None:
-            nonlocal cells
-            # Measuring what is left of a long word on every row made a row's cost grow
-            # with the word (a megabyte without spaces: minutes); plain ASCII is measured
-            # by its length.
-            ascii_only = _ASCII.issuperset(text)
-            while text:
-                room = width - cells
-                size = len(text) if ascii_only else cell_len(text)
-                if size <= room:
-                    line.append(Segment(text, style))
-                    cells += size
-                    break
-                head = text[:room] if ascii_only else _fit(text, room, empty=not cells)
-                if head:
-                    line.append(Segment(head, style))
-                    cells += len(head) if ascii_only else cell_len(head)
-                    text = text[len(head) :]
-                flush_line()
-
-        def place_word() -> None:
-            nonlocal word, word_cells, cells
-            if not word:
-                return
-            if cells and cells + word_cells > width:
-                flush_line()
-            if word_cells > width:  # longer than a line: cut it
-                for segment in word:
-                    cut(segment.text, segment.style)
-            else:
-                line.extend(word)
-                cells += word_cells
-            word, word_cells = [], 0
-
-        style_of = self.style
-        for text, style in spans:
-            combined = style_of(style)
-            for match in _WORDS.finditer(text):
-                part = match.group()
-                if part == "\n":
-                    place_word()
-                    chopping = False
-                    flush_line()
-                elif part[0] == " ":
-                    place_word()
-                    chopping = False
-                    if cells and cells + len(part) <= width:
-                        line.append(Segment(part, combined))
-                        cells += len(part)
-                    elif cells:
-                        flush_line()
-                elif chopping:  # the rest of a word cut before this piece
-                    cut(part, combined)
-                else:
-                    word.append(Segment(part, combined))
-                    word_cells += cell_len(part)
-        if finish == "end":
-            place_word()
-            if line or not out:
-                flush_line()
-        elif finish == "carry" and word_cells > width:
-            place_word()
-            chopping = True
-        self.line, self.cells = line, cells
-        self.word, self.word_cells, self.chopping = word, word_cells, chopping
-
-
-class _Renderer:
     def __init__(self, theme: MarkdownTheme, base: Style) -> None:
         self.theme = theme
         self.base = base
@@ -324,90 +119,6 @@ class _Renderer:
                 continue
             strips.append(Strip(segments, width))
         return strips
-
-    # --- a piece of a longer text --------------------------------------------------------
-
-    def piece(
-        self, piece: Piece, width: int, carry: Carry | None
-    ) -> tuple[list[Line], Carry | None]:
-        from markdown_it.tree import SyntaxTreeNode
-
-        raw = piece.raw
-        out: list[Line] = []
-        head = piece.head
-        if head == PARA:
-            # The rest of a paragraph begun before: its text only (it cannot start a block
-            # here, whatever it looks like), wrapped on from the row left open.
-            goes_on = piece.tail == PARA and piece.head_end == len(raw)
-            text = prepared(raw[: piece.head_end])
-            if not goes_on:
-                text = text.rstrip(_TRIM)  # the paragraph's end, trimmed as a whole one is
-            wrap = _Wrap(self, width, carry)
-            node = SyntaxTreeNode(parser().parseInline(text)).children[0]
-            wrap.add(self.inline(node, NULL))
-            if goes_on:
-                return wrap.out, wrap.carry()
-            out = wrap.end()
-            raw, head, carry = raw[piece.rest_start :], FRESH, None
-        display = prepared(raw)
-        if head == CODE:
-            display = f"{prepared(piece.fence)}\n{display}"  # the fence goes on: still code
-        root = SyntaxTreeNode(parser().parse(display))
-        return self.top(root.children, width, piece, head, carry, out)
-
-    def top(
-        self,
-        nodes: list[SyntaxTreeNode],
-        width: int,
-        piece: Piece,
-        head: str,
-        carry: Carry | None,
-        out: list[Line],
-    ) -> tuple[list[Line], Carry | None]:
-        """A piece's blocks, as `blocks` renders a whole text's, except its first block
-        when it goes on from the piece before and its last when it goes on in the next."""
-        carry_out: Carry | None = None
-        tail = piece.tail
-        last = len(nodes) - 1
-        for index, node in enumerate(nodes):
-            first = index == 0
-            final = index == last
-            kind = node.type
-            opened: Carry | None = None
-            if kind == "fence" and ((first and head == CODE) or (final and tail == CODE)):
-                language = node.info.split()[0] if node.info.strip() else ""
-                lines, opened = self.code(
-                    node.content,
-                    language,
-                    width,
-                    carry if first and head == CODE else None,
-                    goes_on=final and tail == CODE,
-                )
-            elif kind in _LISTS and ((first and head == ITEM) or (final and tail == LIST)):
-                group = piece.group if first and head == ITEM else piece.tail_group
-                start = group.start + piece.offset if first and head == ITEM and group else None
-                lines = self.list(
-                    node,
-                    width,
-                    NULL,
-                    start=start,
-                    pad=group.pad() if group else None,
-                    tight=group.tight() if group else None,
-                )
-            elif kind == "paragraph" and final and tail == PARA:
-                wrap = _Wrap(self, width)
-                wrap.add(self.inline(node.children[0], NULL))
-                lines, opened = wrap.out, wrap.carry()
-            else:
-                lines = self.block(node, width, NULL)
-            if opened is not None:
-                carry_out = opened
-            elif not lines:
-                continue
-            if out:
-                out.append(([], 0))
-            out.extend(lines)
-        return out, carry_out
 
     # --- blocks --------------------------------------------------------------------------
 
@@ -535,7 +246,7 @@ class _Renderer:
             for index, part in enumerate(value.split("\n")):
                 if index:
                     end_line()
-                ascii_only = _ASCII.issuperset(part)  # (see `_Wrap`: measured by length)
+                ascii_only = ASCII.issuperset(part)  # (see `Wrap`: measured by length)
                 while part:
                     room = inner - cells
                     size = len(part) if ascii_only else cell_len(part)
@@ -543,7 +254,7 @@ class _Renderer:
                         line.append(Segment(part, style))
                         cells += size
                         break
-                    head = part[:room] if ascii_only else _fit(part, room, empty=not cells)
+                    head = part[:room] if ascii_only else fit(part, room, empty=not cells)
                     if head:
                         line.append(Segment(head, style))
                         cells += len(head) if ascii_only else cell_len(head)
@@ -657,16 +368,9 @@ class _Renderer:
 
     def wrap(self, spans: list[Span], width: int) -> list[Line]:
         """Word-wrap styled text to `width` cells; words longer than a line are cut."""
-        wrap = _Wrap(self, width)
+        wrap = Wrap(self, width)
         wrap.add(spans)
         return wrap.end()
-
-
-def _fit(text: str, room: int, empty: bool) -> str:
-    """The start of `text` that fits in `room` cells; on an empty line at least one
-    character, so a character wider than the whole line still moves on."""
-    head = chop_cells(text, room)[0] if room > 0 else ""
-    return head or (text[0] if empty else "")
 
 
 @lru_cache(maxsize=4)

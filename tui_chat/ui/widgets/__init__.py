@@ -1,0 +1,1 @@
+"""The app's own widgets, each in its package."""
