@@ -83,7 +83,7 @@ from .sidebar import ConversationList, ProviderTree, Sidebar
 # imported where they are opened: the first frame needs none of them, and together with
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
-    from .screens import ModelCandidate
+    from .screens.pickers import ModelCandidate
     from .settings_screen import SettingsResult
 
 #: Screen updates while streaming: at most this many per second.
@@ -455,7 +455,7 @@ class ChatApp(App[int]):
             self._update_status()
 
     def model_candidates(self) -> list[ModelCandidate]:
-        from .screens import ModelCandidate
+        from .screens.pickers import ModelCandidate
 
         candidates: list[ModelCandidate] = []
         seen: set[str] = set()
@@ -481,7 +481,7 @@ class ChatApp(App[int]):
         return candidates
 
     def action_pick_model(self) -> None:
-        from .screens import ModelPicker
+        from .screens.pickers import ModelPicker
 
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
@@ -1060,7 +1060,7 @@ class ChatApp(App[int]):
         await self.start_answer(continue_from=last)
 
     def action_copy(self) -> None:
-        from .screens import CopyPicker, code_blocks
+        from .screens.pickers import CopyPicker, code_blocks
 
         answers = [
             m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
@@ -1349,7 +1349,7 @@ class ChatApp(App[int]):
             self.prompt.focus()
 
     def action_help(self) -> None:
-        from .screens import HelpScreen
+        from .screens.pickers import HelpScreen
 
         rows: list[tuple[str, str, str]] = []
         for binding in PromptArea.BINDINGS:

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 from ..store import ConversationStore, ConversationSummary
 from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
-from .screens import move_highlight
+from .screens.pickers import move_highlight
 from .settings_screen import check_max_tokens, check_temperature, parse_temperature
 
 
