@@ -16,7 +16,7 @@ from tui_chat.store.settings import (
     settings_from_dict,
 )
 from tui_chat.store.settings_edit import edit_settings_text
-from tui_chat.ui.settings_screen import (
+from tui_chat.ui.screens.settings.screen import (
     ConfirmDiscard,
     Field,
     SettingsResult,

@@ -40,8 +40,8 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
-from ..store.keys import env_var_for
-from ..store.settings import (
+from ....store.keys import env_var_for
+from ....store.settings import (
     AttachmentLimits,
     Backend,
     DynasparkSettings,
@@ -49,8 +49,8 @@ from ..store.settings import (
     RequestDefaults,
     Settings,
 )
-from .inputs import TextEditor, TextInput
-from .safe import one_line, plain
+from ...inputs import TextEditor, TextInput
+from ...safe import one_line, plain
 
 DYNASPARK = "Dynaspark"
 URL_SCHEMES = ("http", "https")

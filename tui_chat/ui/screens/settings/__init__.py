@@ -1,0 +1,1 @@
+"""The settings screen: the modal form (`screen`)."""
