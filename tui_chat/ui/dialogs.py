@@ -17,7 +17,7 @@ from ..store import ConversationStore, ConversationSummary
 from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
 from .screens.pickers import move_highlight
-from .screens.settings.screen import check_max_tokens, check_temperature, parse_temperature
+from .screens.settings.fields import check_max_tokens, check_temperature, parse_temperature
 
 
 def hidden_error(id: str) -> Static:

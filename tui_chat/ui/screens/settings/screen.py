@@ -22,21 +22,15 @@ never as markup.
 from __future__ import annotations
 
 import copy
-import math
 import os
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
-from urllib.parse import urlsplit
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
-from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
@@ -49,20 +43,28 @@ from ....store.settings import (
     RequestDefaults,
     Settings,
 )
-from ...inputs import TextEditor, TextInput
+from ...inputs import TextEditor
 from ...safe import one_line, plain
+from .cards import Kind, ProviderCard, backend_card, card_section, openai_card
+from .fields import (
+    Check,
+    Field,
+    check_max_tokens,
+    check_name,
+    check_plain_text,
+    check_proxy,
+    check_size,
+    check_temperature,
+    check_timeout,
+    check_url,
+    format_size,
+    parse_headers,
+    parse_size,
+    parse_temperature,
+    quoted,
+)
 
 DYNASPARK = "Dynaspark"
-URL_SCHEMES = ("http", "https")
-# The same schemes settings.py accepts for a proxy.
-PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
-
-KEY_SET = "•••• set (type to replace)"
-KEY_NONE = "none (type a key to store it)"
-KEY_REMOVED = "•••• will be removed on save (Keep key undoes)"
-
-Check = Callable[[str], str | None]
-Kind = Literal["backend", "openai"]
 
 
 @dataclass
@@ -102,319 +104,6 @@ def env_key_sources(settings: Settings, environ: Mapping[str, str] = os.environ)
         if environ.get(var):
             found[endpoint.name] = var
     return found
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks: each takes the field's text and returns a message, or None when the text is fine.
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_HEADER_NAME = re.compile(_TOKEN)
-# A ";" starts a new header only when "Name:" follows, so "Cookie: a=1; b=2" stays one header.
-_HEADER_SPLIT = re.compile(r";\s*(?=" + _TOKEN + r"\s*:)")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?", re.IGNORECASE)
-_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
-
-
-def _quote(text: str) -> str:
-    return repr(one_line(text, 40))
-
-
-def check_name(value: str) -> str | None:
-    name = value.strip()
-    if not name:
-        return "A name is required."
-    if "/" in name:
-        return "A name cannot contain '/' (models are written provider/model)."
-    if _CONTROL.search(name):
-        return "A name cannot contain control characters."
-    return None
-
-
-def check_url(
-    value: str, schemes: tuple[str, ...] = URL_SCHEMES, allow_empty: bool = False
-) -> str | None:
-    text = value.strip()
-    wanted = " or ".join(f"{s}://" for s in schemes)
-    if not text:
-        return None if allow_empty else f"A URL is required, starting with {wanted}."
-    if any(c.isspace() for c in text) or _CONTROL.search(text):
-        return "A URL cannot contain spaces or control characters."
-    if "://" not in text:
-        return f"The URL needs a scheme: start it with {wanted}."
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        return f"Not a valid URL: {exc}."
-    if parts.scheme.lower() not in schemes:
-        return f"Use {wanted}, not {_quote(parts.scheme)}."
-    if not parts.hostname:
-        return f"The URL needs a host after {parts.scheme}://."
-    return None
-
-
-def check_proxy(value: str) -> str | None:
-    return check_url(value, PROXY_SCHEMES, allow_empty=True)
-
-
-def parse_headers(text: str) -> tuple[dict[str, str], str | None]:
-    """'Name: value; Name2: value2' -> ({Name: value, ...}, None), or ({}, message)."""
-    headers: dict[str, str] = {}
-    seen: set[str] = set()
-    if not text.strip():
-        return headers, None
-    for part in _HEADER_SPLIT.split(text.strip()):
-        part = part.strip()
-        if not part:
-            continue
-        name, sep, value = part.partition(":")
-        name, value = name.strip(), value.strip()
-        if not sep or not _HEADER_NAME.fullmatch(name):
-            return {}, f"Write headers as  Name: value; Name2: value2  ({_quote(part)} is not)."
-        if _CONTROL.search(value):
-            return {}, f"The value of header {_quote(name)} has control characters."
-        if name.lower() in seen:
-            return {}, f"The header {_quote(name)} is given twice."
-        seen.add(name.lower())
-        headers[name] = value
-    return headers, None
-
-
-def format_headers(headers: Mapping[str, str]) -> str:
-    return "; ".join(f"{name}: {value}" for name, value in headers.items())
-
-
-def check_headers(value: str) -> str | None:
-    return parse_headers(value)[1]
-
-
-def check_env_name(value: str) -> str | None:
-    text = value.strip()
-    if text and not _ENV_NAME.fullmatch(text):
-        return "An environment variable name: letters, digits and _, not starting with a digit."
-    return None
-
-
-def parse_temperature(value: str) -> float | None:
-    text = value.strip()
-    return float(text) if text else None
-
-
-def check_temperature(value: str) -> str | None:
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        return (
-            f"Temperature must be a number from 0 to 2 (empty: the provider's default), "
-            f"not {_quote(text)}."
-        )
-    if not math.isfinite(number) or not 0 <= number <= 2:
-        return "Temperature must be from 0 to 2 (empty: the provider's default)."
-    return None
-
-
-def check_max_tokens(value: str) -> str | None:
-    text = value.strip()
-    if not text:
-        return None
-    if not text.isdigit() or not text.isascii() or int(text) < 1:
-        return f"Max tokens must be a whole number above 0 (empty: no limit), not {_quote(text)}."
-    return None
-
-
-def check_timeout(value: str) -> str | None:
-    text = value.strip()
-    try:
-        number = float(text)
-    except ValueError:
-        return f"A timeout is a number of seconds above 0, not {_quote(text)}."
-    if not math.isfinite(number) or number <= 0:
-        return "A timeout must be above 0 seconds."
-    return None
-
-
-def parse_size(value: str) -> int | None:
-    """'20MB', '512KB', '1.5M', '4096' -> bytes (KB = 1024 bytes); None if not a size."""
-    match = _SIZE.fullmatch(value.strip())
-    if not match:
-        return None
-    number, unit = match.groups()
-    if unit is None:
-        return int(number) if number.isdigit() else None
-    size = int(float(number) * _UNITS[unit[0].lower()])
-    return size
-
-
-def format_size(size: int) -> str:
-    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= factor and size % factor == 0:
-            return f"{size // factor}{unit}"
-    return str(size)
-
-
-def check_size(value: str) -> str | None:
-    size = parse_size(value)
-    if size is None or size < 1:
-        return (
-            f"A size in bytes above 0, like 20MB, 512KB or 4096 (KB = 1024 bytes), "
-            f"not {_quote(value.strip())}."
-        )
-    return None
-
-
-def check_plain_text(value: str) -> str | None:
-    if _CONTROL.search(value):
-        return "This field cannot contain control characters."
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Widgets
-
-
-class _Check(Validator):
-    def __init__(self, check: Check) -> None:
-        super().__init__()
-        self.check = check
-
-    def validate(self, value: str) -> ValidationResult:
-        message = self.check(value)
-        return self.success() if message is None else self.failure(message)
-
-
-class Field(Vertical):
-    """A label and an input on one row, the problem (if any) under it, then a hint."""
-
-    def __init__(
-        self,
-        label: str,
-        value: str = "",
-        check: Check | None = None,
-        *,
-        placeholder: str = "",
-        password: bool = False,
-        hint: str = "",
-        extra: Iterable[Widget] = (),
-        below: Iterable[Widget] = (),
-        eager: bool = True,
-    ) -> None:
-        super().__init__(classes="field")
-        self.label = label
-        self.check = check
-        self.initial = value
-        # Fields of a card just added stay quiet until edited or until Save.
-        self.eager = eager
-        self.input = TextInput(
-            value,
-            placeholder=placeholder,
-            password=password,
-            compact=True,
-            validators=[_Check(self._problem)],
-        )
-        self.input.field = self  # type: ignore[attr-defined]
-        self.error = Static("", classes="field-error", markup=False)
-        self.error.display = False
-        self.hint = hint
-        self.extra = list(extra)
-        self.below = list(below)
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-row"):
-            yield Label(self.label, classes="field-label", markup=False)
-            yield self.input
-            yield from self.extra
-        yield self.error
-        yield from self.below
-        if self.hint:
-            yield Static(plain(self.hint), classes="field-hint")
-
-    def on_resize(self) -> None:
-        # A message just appeared (or went) under the focused input: keep it in view.
-        if self.input.has_focus:
-            self.scroll_visible(animate=False)
-
-    def on_descendant_focus(self) -> None:
-        # Bring the message and hints under the input into view with it.
-        self.call_after_refresh(self.scroll_visible, animate=False)
-
-    def on_mount(self) -> None:
-        self.refresh_check()
-
-    @property
-    def value(self) -> str:
-        return self.input.value
-
-    def _problem(self, value: str) -> str | None:
-        return self.check(value) if self.check else None
-
-    def problem(self) -> str | None:
-        return self._problem(self.input.value)
-
-    def refresh_check(self, force: bool = False) -> str | None:
-        """Check the value now; show the message (and mark the input) unless still quiet."""
-        if force or self.input.value != self.initial:
-            self.eager = True
-        message = self.problem()
-        shown = message if self.eager else None
-        self.input.set_class(shown is not None, "-invalid")
-        self.input.set_class(shown is None, "-valid")
-        self.error.update(plain(shown or ""))
-        self.error.display = shown is not None
-        return message
-
-
-class ProviderCard(Vertical):
-    """One backend or OpenAI-compatible endpoint."""
-
-    def __init__(
-        self,
-        kind: Kind,
-        fields: dict[str, Field],
-        *,
-        original: str | None,
-        remove_key: Button | None,
-        number: int,
-    ) -> None:
-        self.kind = kind
-        self.fields = fields
-        self.original = original  # the name in the settings passed in; None for a new card
-        self.has_key = remove_key is not None  # a key is stored: it can be removed
-        self.key_removed = False
-        self.remove_key = remove_key
-        if remove_key is not None:
-            remove_key.card = self  # type: ignore[attr-defined]
-        self.last_name = fields["name"].value
-        self.follows_default = False  # the default provider names this card
-        noun = "backend" if kind == "backend" else "endpoint"
-        remove = Button(f"Remove {noun}", compact=True, classes="remove-card")
-        remove.card = self  # type: ignore[attr-defined]
-        children: list[Widget] = [*fields.values()]
-        children.append(remove)
-        super().__init__(*children, id=f"{kind}-card-{number}", classes="card")
-        self.border_title = "Backend" if kind == "backend" else "OpenAI-compatible endpoint"
-
-    @property
-    def name_value(self) -> str:
-        return self.fields["name"].value.strip()
-
-    def typed_key(self) -> str:
-        return self.fields["key"].value.strip()
-
-    def update_key_state(self) -> None:
-        key_input = self.fields["key"].input
-        if not self.has_key:
-            key_input.placeholder = KEY_NONE
-        elif self.key_removed:
-            key_input.placeholder = KEY_REMOVED
-        else:
-            key_input.placeholder = KEY_SET
-        if self.remove_key is not None:
-            self.remove_key.label = "Keep key" if self.key_removed else "Remove key"
 
 
 class ConfirmDiscard(ModalScreen[bool]):
@@ -574,7 +263,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             status.display = False
             yield status
             with _Form(id="settings-form"):
-                yield from _card_section(
+                yield from card_section(
                     "backend",
                     "Backends (BackendApi servers)",
                     "Headers: Name: value; Name2: value2. Provider: the server-side provider "
@@ -590,7 +279,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                     yield self.dyn_enabled
                     yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
 
-                yield from _card_section(
+                yield from card_section(
                     "openai",
                     "OpenAI-compatible endpoints",
                     "API key env: the variable to read the key from (empty: NAME_API_KEY). "
@@ -629,81 +318,30 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         if inputs:
             inputs.first().focus()
 
-    def _key_field(self, name: str | None, eager: bool) -> tuple[Field, Button | None]:
-        has_key = name is not None and bool(self.stored_keys.get(name))
-        remove = Button("Remove key", compact=True, classes="remove-key") if has_key else None
-        var = self.env_keys.get(name) if name is not None else None
-        env_note = Static(
-            Content(f"from ${var} (the environment wins over a stored key)"),
-            classes="key-env",
-        )
-        key = Field(
-            "API key",
-            "",
-            check_plain_text,
-            password=True,
-            placeholder=KEY_SET if has_key else KEY_NONE,
-            extra=[remove] if remove else [],
-            below=[env_note] if var else [],
-            eager=eager,
-        )
-        return key, remove
+    def _key_state(self, name: str | None) -> tuple[bool, str | None]:
+        """Whether the provider named `name` has a stored key, and the variable set for it."""
+        if name is None:
+            return False, None
+        return bool(self.stored_keys.get(name)), self.env_keys.get(name)
 
     def _next_number(self) -> int:
         self._cards += 1
         return self._cards
 
     def _backend_card(self, backend: Backend, original: str | None) -> ProviderCard:
-        eager = original is not None
-        key, remove = self._key_field(original, eager)
-        fields = {
-            "name": Field("Name", backend.name, None, placeholder="e.g. g4f", eager=eager),
-            "url": Field(
-                "URL", backend.url, check_url, placeholder="http://127.0.0.1:8080", eager=eager
-            ),
-            "provider": Field(
-                "Provider",
-                backend.provider,
-                check_plain_text,
-                placeholder="optional: the server chooses",
-                eager=eager,
-            ),
-            "headers": _headers_field(backend.headers, eager),
-            "key": key,
-        }
-        return self._card("backend", fields, original, remove)
+        has_key, env_var = self._key_state(original)
+        card = backend_card(
+            backend, original, has_key=has_key, env_var=env_var, number=self._next_number()
+        )
+        card.fields["name"].check = self._name_check(card)
+        return card
 
     def _openai_card(self, endpoint: OpenAIEndpoint, original: str | None) -> ProviderCard:
-        eager = original is not None
-        key, remove = self._key_field(original, eager)
-        fields = {
-            "name": Field("Name", endpoint.name, None, placeholder="e.g. openai", eager=eager),
-            "url": Field(
-                "Base URL",
-                endpoint.base_url,
-                check_url,
-                placeholder="https://api.openai.com/v1",
-                eager=eager,
-            ),
-            "key": key,
-            "key_env": Field(
-                "API key env",
-                endpoint.api_key_env,
-                check_env_name,
-                placeholder="optional: NAME_API_KEY",
-                eager=eager,
-            ),
-            "headers": _headers_field(endpoint.headers, eager),
-        }
-        return self._card("openai", fields, original, remove)
-
-    def _card(
-        self, kind: Kind, fields: dict[str, Field], original: str | None, remove: Button | None
-    ) -> ProviderCard:
-        card = ProviderCard(
-            kind, fields, original=original, remove_key=remove, number=self._next_number()
+        has_key, env_var = self._key_state(original)
+        card = openai_card(
+            endpoint, original, has_key=has_key, env_var=env_var, number=self._next_number()
         )
-        fields["name"].check = self._name_check(card)
+        card.fields["name"].check = self._name_check(card)
         return card
 
     # ---- cross-field checks -------------------------------------------------------------------
@@ -726,7 +364,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 return f"{DYNASPARK} is the name of the built-in provider; choose another."
             others = [c.name_value for c in self.cards() if c is not card]
             if name in others:
-                return f"Another provider is also named {_quote(name)}; names must be unique."
+                return f"Another provider is also named {quoted(name)}; names must be unique."
             return None
 
         return check
@@ -738,7 +376,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         names = [n for n in self.provider_names() if n]
         if name not in names:
             listed = ", ".join(one_line(n, 30) for n in names[:8])
-            return f"No provider is named {_quote(name)}. Names: {listed}."
+            return f"No provider is named {quoted(name)}. Names: {listed}."
         return None
 
     def fields(self) -> list[Field]:
@@ -967,26 +605,6 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             if final.get(name) != self.stored_keys.get(name):
                 changes[name] = final.get(name)
         return changes
-
-
-def _headers_field(headers: Mapping[str, str], eager: bool) -> Field:
-    return Field(
-        "Headers",
-        format_headers(headers),
-        check_headers,
-        placeholder="optional: Name: value; Name2: value2",
-        eager=eager,
-    )
-
-
-def _card_section(
-    kind: Kind, title: str, hint: str, cards: list[ProviderCard], add: str
-) -> Iterable[Widget]:
-    """A section of provider cards: its title, a hint, the cards and the button adding one."""
-    yield Static(title, classes="section")
-    yield Static(hint, classes="section-hint", markup=False)
-    yield Vertical(*cards, id=f"{kind}-cards", classes="cards")
-    yield Button(add, id=f"add-{kind}", compact=True)
 
 
 def _problems_text(count: int) -> str:
