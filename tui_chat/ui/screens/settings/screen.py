@@ -111,14 +111,7 @@ class ConfirmDiscard(ModalScreen[bool]):
 
     AUTO_FOCUS = "#discard-keep"
     BINDINGS = [Binding("escape", "dismiss(False)", "Keep editing")]
-    DEFAULT_CSS = """
-    ConfirmDiscard { align: center middle; }
-    #discard-box {
-        width: 50; height: auto; border: round $error; background: $surface; padding: 0 1;
-    }
-    #discard-box Horizontal { height: auto; margin-top: 1; }
-    #discard-box Button { margin-right: 2; }
-    """
+    CSS_PATH = "settings.tcss"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="discard-box"):
@@ -149,42 +142,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    DEFAULT_CSS = """
-    SettingsScreen { align: center middle; }
-    #settings-box {
-        width: 100%; max-width: 110; height: 100%; max-height: 60;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
-    #settings-title { text-style: bold; color: $accent; width: 1fr; }
-    #settings-status { color: $error; text-style: bold; }
-    #settings-form { height: 1fr; }
-    #settings-form .section { text-style: bold; color: $accent; margin-top: 1; }
-    #settings-form .section-hint, #settings-box .field-hint, #settings-hint {
-        color: $text-muted;
-    }
-    #settings-box .field-hint { padding-left: 17; }
-    #settings-box .field { height: auto; }
-    #settings-box .field-row { height: auto; }
-    #settings-box .field-label { width: 17; color: $text; }
-    #settings-box .field-row Input { width: 1fr; background: $boost; }
-    #settings-box .field-row Input:focus { background-tint: $foreground 10%; }
-    #settings-box .field-row Button { margin-left: 1; }
-    #settings-box .field-error { color: $error; padding-left: 17; }
-    #settings-box .card {
-        height: auto; border: round $panel-lighten-2; padding: 0 1; margin-bottom: 0;
-    }
-    #settings-box .cards { height: auto; }
-    #settings-box .remove-card { margin-top: 0; }
-    #settings-box .key-env { color: $warning; padding-left: 17; }
-    #settings-box Switch { border: none; height: 1; padding: 0; }
-    #dynaspark-state { margin-left: 1; color: $text-muted; }
-    #settings-box Button { min-width: 6; width: auto; padding: 0 1; }
-    #settings-box Switch:focus { background-tint: $foreground 10%; }
-    #system-prompt { height: 4; background: $boost; }
-    #settings-buttons { height: auto; }
-    #settings-buttons Button { margin-right: 2; }
-    #settings-hint { width: auto; }
-    """
+    # Beside this file; the same file styles ConfirmDiscard.
+    CSS_PATH = "settings.tcss"
 
     def __init__(
         self,
