@@ -16,6 +16,7 @@ from tui_chat.store.settings import (
     settings_from_dict,
 )
 from tui_chat.store.settings_edit import edit_settings_text
+from tui_chat.ui.screens.settings.confirm import ConfirmDiscard
 from tui_chat.ui.screens.settings.fields import (
     Field,
     check_url,
@@ -23,12 +24,8 @@ from tui_chat.ui.screens.settings.fields import (
     parse_headers,
     parse_size,
 )
-from tui_chat.ui.screens.settings.screen import (
-    ConfirmDiscard,
-    SettingsResult,
-    SettingsScreen,
-    env_key_sources,
-)
+from tui_chat.ui.screens.settings.result import SettingsResult, env_key_sources
+from tui_chat.ui.screens.settings.screen import SettingsScreen
 
 from .conftest import screen_text, wait_until
 

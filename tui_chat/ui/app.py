@@ -84,7 +84,7 @@ from .sidebar import ConversationList, ProviderTree, Sidebar
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
     from .screens.pickers import ModelCandidate
-    from .screens.settings.screen import SettingsResult
+    from .screens.settings.result import SettingsResult
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
@@ -1287,7 +1287,8 @@ class ChatApp(App[int]):
 
     def action_settings(self) -> None:
         """The settings screen; saved settings take effect at once."""
-        from .screens.settings.screen import SettingsScreen, env_key_sources
+        from .screens.settings.result import env_key_sources
+        from .screens.settings.screen import SettingsScreen
 
         sources = env_key_sources(self.settings, self.environ)
         self.push_screen(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from textual.app import ComposeResult
@@ -25,6 +25,8 @@ from textual.widgets import Label, Static
 from ...inputs import TextInput
 from ...safe import one_line, plain
 
+#: The built-in provider's name, which no backend or endpoint may take.
+DYNASPARK = "Dynaspark"
 URL_SCHEMES = ("http", "https")
 # The same schemes settings.py accepts for a proxy.
 PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
@@ -57,6 +59,31 @@ def check_name(value: str) -> str | None:
         return "A name cannot contain '/' (models are written provider/model)."
     if _CONTROL.search(name):
         return "A name cannot contain control characters."
+    return None
+
+
+def check_provider_name(value: str, others: Collection[str]) -> str | None:
+    """A backend's or endpoint's name: not Dynaspark's, nor one of the `others` providers'."""
+    problem = check_name(value)
+    if problem:
+        return problem
+    name = value.strip()
+    if name == DYNASPARK:
+        return f"{DYNASPARK} is the name of the built-in provider; choose another."
+    if name in others:
+        return f"Another provider is also named {quoted(name)}; names must be unique."
+    return None
+
+
+def check_default_provider(value: str, names: Iterable[str]) -> str | None:
+    """The default provider: empty (the first one) or one of the provider `names`."""
+    name = value.strip()
+    if not name:
+        return None
+    names = [n for n in names if n]
+    if name not in names:
+        listed = ", ".join(one_line(n, 30) for n in names[:8])
+        return f"No provider is named {quoted(name)}. Names: {listed}."
     return None
 
 

@@ -1,30 +1,24 @@
 """The settings screen: providers, defaults, request options and attachment limits.
 
 `SettingsScreen(settings, keys, env_keys, save=...)` is a modal form. It never writes a file
-itself: on Save it builds a `SettingsResult` (a new `Settings`, deep-copied, the settings it
-opened with, which provider each entry was, and the API keys that changed) and hands it to
-`save`, the app's, which writes only what changed (`store.save_settings`, `save_secret`).
-When that refuses (settings.toml cannot be parsed, the disk is full) the sentence is shown
-and the form stays open with everything typed; otherwise the screen dismisses with the
-result. Without `save` it simply dismisses with the result. Esc or Cancel dismisses with
-None (after asking, if something was edited).
+itself: on Save it builds a `SettingsResult` (result.py) and hands it to `save`, the app's,
+which writes only what changed. When that refuses (settings.toml cannot be parsed, the disk
+is full) the sentence is shown and the form stays open with everything typed; otherwise the
+screen dismisses with the result. Without `save` it simply dismisses with the result. Esc or
+Cancel dismisses with None (after asking, if something was edited: confirm.py).
 
 API keys are never put into a widget: a stored key shows as an empty password field with a
-placeholder saying a key is set. Typing a value replaces the key; "Remove key" removes it.
-Renaming a provider carries its key over (old name -> None, new name -> key); removing a
-provider removes its stored key.
+placeholder saying a key is set (cards.py). Which keys Save changes: result.py.
 
-Every field is checked as it changes and again on Save; Save is refused while any field is
-invalid. Outside text (names, URLs, headers, messages quoting them) is shown as plain text,
-never as markup.
+Every field is checked as it changes and again on Save (the rules: fields.py); Save is
+refused while any field is invalid. Outside text (names, URLs, headers, messages quoting
+them) is shown as plain text, never as markup. The look is in settings.tcss, beside this.
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -34,7 +28,6 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, Switch, TextArea
 
-from ....store.keys import env_var_for
 from ....store.settings import (
     AttachmentLimits,
     Backend,
@@ -44,14 +37,17 @@ from ....store.settings import (
     Settings,
 )
 from ...inputs import TextEditor
-from ...safe import one_line, plain
+from ...safe import plain
 from .cards import Kind, ProviderCard, backend_card, card_section, openai_card
+from .confirm import ConfirmDiscard
 from .fields import (
+    DYNASPARK,
     Check,
     Field,
+    check_default_provider,
     check_max_tokens,
-    check_name,
     check_plain_text,
+    check_provider_name,
     check_proxy,
     check_size,
     check_temperature,
@@ -61,72 +57,8 @@ from .fields import (
     parse_headers,
     parse_size,
     parse_temperature,
-    quoted,
 )
-
-DYNASPARK = "Dynaspark"
-
-
-@dataclass
-class SettingsResult:
-    """What Save returns: the new settings and the API keys to write (None removes one)."""
-
-    settings: Settings
-    keys: dict[str, str | None] = field(default_factory=dict)
-    #: The settings the screen opened with: what changed is what differs from these, and
-    #: only that is written (None: compare with the file as it is on disk).
-    opened_with: Settings | None = None
-    #: "backends"/"openai" -> for each entry of `settings`' list, the name it had when the
-    #: screen opened, or None for one added (tells a rename from a remove plus an add).
-    origins: dict[str, list[str | None]] = field(default_factory=dict)
-
-    @property
-    def renames(self) -> dict[str, str]:
-        """Old provider name -> new one, for the providers renamed."""
-        lists = {"backends": self.settings.backends, "openai": self.settings.openai}
-        found: dict[str, str] = {}
-        for kind, names in self.origins.items():
-            for entry, origin in zip(lists[kind], names, strict=True):
-                if origin is not None and origin != entry.name:
-                    found[origin] = entry.name
-        return found
-
-
-def env_key_sources(settings: Settings, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """Provider name -> the environment variable its key comes from, for those that have one."""
-    found: dict[str, str] = {}
-    for backend in settings.backends:
-        var = env_var_for(backend.name)
-        if environ.get(var):
-            found[backend.name] = var
-    for endpoint in settings.openai:
-        var = endpoint.api_key_env or env_var_for(endpoint.name)
-        if environ.get(var):
-            found[endpoint.name] = var
-    return found
-
-
-class ConfirmDiscard(ModalScreen[bool]):
-    """Asked when Esc or Cancel would drop edits. Esc keeps editing."""
-
-    AUTO_FOCUS = "#discard-keep"
-    BINDINGS = [Binding("escape", "dismiss(False)", "Keep editing")]
-    CSS_PATH = "settings.tcss"
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="discard-box"):
-            yield Label("Discard the changes to your settings?")
-            with Horizontal():
-                yield Button("Keep editing", id="discard-keep", compact=True)
-                yield Button("Discard", id="discard-yes", variant="error", compact=True)
-
-    @on(Button.Pressed, "#discard-keep")
-    def _keep(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#discard-yes")
-    def _discard(self) -> None:
-        self.dismiss(True)
+from .result import SettingsResult, key_changes
 
 
 class _Form(VerticalScroll, can_focus=False):
@@ -315,28 +247,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def _name_check(self, card: ProviderCard) -> Check:
         def check(value: str) -> str | None:
-            problem = check_name(value)
-            if problem:
-                return problem
-            name = value.strip()
-            if name == DYNASPARK:
-                return f"{DYNASPARK} is the name of the built-in provider; choose another."
             others = [c.name_value for c in self.cards() if c is not card]
-            if name in others:
-                return f"Another provider is also named {quoted(name)}; names must be unique."
-            return None
+            return check_provider_name(value, others)
 
         return check
 
     def _check_default_provider(self, value: str) -> str | None:
-        name = value.strip()
-        if not name:
-            return None
-        names = [n for n in self.provider_names() if n]
-        if name not in names:
-            listed = ", ".join(one_line(n, 30) for n in names[:8])
-            return f"No provider is named {quoted(name)}. Names: {listed}."
-        return None
+        return check_default_provider(value, self.provider_names())
 
     def fields(self) -> list[Field]:
         """Every field in screen order."""
@@ -546,24 +463,9 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             "backends": [c.original for c in self.cards("backend")],
             "openai": [c.original for c in self.cards("openai")],
         }
-        return SettingsResult(new, self._key_changes(), self.original, origins)
-
-    def _key_changes(self) -> dict[str, str | None]:
-        originals = {b.name for b in self.original.backends} | {
-            e.name for e in self.original.openai
-        }
-        final: dict[str, str] = {n: k for n, k in self.stored_keys.items() if n not in originals}
-        for card in self.cards():
-            key: str | None = card.typed_key() or None
-            if key is None and card.has_key and not card.key_removed and card.original:
-                key = self.stored_keys[card.original]
-            if key is not None:
-                final[card.name_value] = key
-        changes: dict[str, str | None] = {}
-        for name in sorted(set(self.stored_keys) | set(final)):
-            if final.get(name) != self.stored_keys.get(name):
-                changes[name] = final.get(name)
-        return changes
+        return SettingsResult(
+            new, key_changes(self.original, self.stored_keys, self.cards()), self.original, origins
+        )
 
 
 def _problems_text(count: int) -> str:
