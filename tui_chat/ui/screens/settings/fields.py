@@ -48,6 +48,7 @@ _UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 def quoted(text: str) -> str:
+    """Outside text for a message: one line, shortened, in quotes."""
     return repr(one_line(text, 40))
 
 

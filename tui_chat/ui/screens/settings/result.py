@@ -5,7 +5,7 @@
 write: a key typed replaces the stored one, a renamed provider keeps its key (old name ->
 None, new name -> key), "Remove key" or removing the provider removes it.
 
-No widgets here: the app imports this module without loading the settings screen.
+No widgets here: these can be used and tested without the screen.
 """
 
 from __future__ import annotations
