@@ -151,9 +151,26 @@ class ProviderEntry:
         else:
             self.state, self.problem, self.models = READY, "", models
 
+    # --- what the provider can do (its class says; see providers/base.py) ---------------
+
+    @property
+    def continues_answers(self) -> bool:
+        """The server continues a stopped answer itself."""
+        return self.provider.continues_answers
+
+    @property
+    def picks_default_model(self) -> bool:
+        """Asked for no model, the server uses its own default."""
+        return self.provider.picks_default_model
+
+    @property
+    def max_images(self) -> int | None:
+        """How many images one message may carry (None: no limit of the provider's)."""
+        return self.provider.max_images
+
     def default_model(self) -> str:
-        if issubclass(self.provider, BackendApi):
-            return ""  # a g4f server picks its own default when asked for no model
+        if self.picks_default_model:
+            return ""  # e.g. a g4f server picks its own default when asked for no model
         models = self.models or self.static_models()
         for model in models:
             if model.default:
@@ -168,7 +185,7 @@ class ProviderEntry:
         g4f backends say so per provider and Dynaspark's list is fixed; an
         OpenAI-compatible `/models` listing does not say, so those are unknown.
         """
-        if issubclass(self.provider, OpenAICompatible):
+        if not self.provider.lists_vision:
             return None
         for info in self.models or self.static_models():
             if info.id == model:

@@ -188,6 +188,23 @@ def test_a_signal_mid_stream_keeps_and_saves_the_partial_answer(cli: CLI, signum
     )
 
 
+def test_kill_9_mid_stream_keeps_the_words_printed(cli: CLI) -> None:
+    """No handler runs on kill -9: the words printed are in the answer's journal, and
+    the next reader of the conversation folds them in, marked stopped."""
+    process = cli.popen("ask", "-m", "slow", "go")
+    assert process.stdout is not None
+    printed = b""
+    while b"s1 " not in printed:
+        printed += process.stdout.read1(64)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=15)
+    [conversation] = cli.conversations()
+    answer = conversation.messages[-1]
+    assert answer.status == "stopped"
+    assert answer.content.startswith(printed.decode().strip())
+
+
 def test_closed_stdout_ends_quietly(cli: CLI) -> None:
     process = cli.popen("ask", "--no-save", "-m", "long-1000", "x")
     assert process.stdout is not None and process.stderr is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,16 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
+
+def start_app(tmux, upstream: str, tmp_path: Path, **env: str) -> Path:
+    """The real tui-chat on the loopback server's `echo` model, its prompt on screen;
+    returns its config folder."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), {**app_env(), **env})
+    tmux.wait_for("Type a message", timeout=20)
+    return config
+
 
 BURSTS = [
     "hello",
@@ -34,10 +45,7 @@ BURSTS = [
 
 @pytest.mark.parametrize("launch", [1, 2])
 def test_bursts_of_text_and_enter_from_the_first_frame(tmux, upstream, tmp_path, launch):
-    config = tmp_path / "config"
-    write_settings(config, upstream, "echo")
-    tmux.start(app_command(config), app_env())
-    tmux.wait_for("Type a message", timeout=20)
+    config = start_app(tmux, upstream, tmp_path)
     for text in BURSTS:
         # One tmux command: the text and Enter reach the terminal back to back.
         tmux.run("send-keys", "-t", tmux.name, "-l", text, ";", "send-keys", "-t", tmux.name,
@@ -51,10 +59,7 @@ def test_bursts_of_text_and_enter_from_the_first_frame(tmux, upstream, tmp_path,
 
 
 def test_bursts_with_ctrl_j_keep_the_line_breaks_in_place(tmux, upstream, tmp_path):
-    config = tmp_path / "config"
-    write_settings(config, upstream, "echo")
-    tmux.start(app_command(config), app_env())
-    tmux.wait_for("Type a message", timeout=20)
+    config = start_app(tmux, upstream, tmp_path)
     parts = ["Here is code:", "```python", "print('hi')", "```"]
     command: list[str] = []
     for index, part in enumerate(parts):
@@ -72,10 +77,7 @@ def test_bursts_with_ctrl_j_keep_the_line_breaks_in_place(tmux, upstream, tmp_pa
 def test_text_typed_while_the_sidebar_or_log_has_focus_goes_to_the_prompt(
     tmux, upstream, tmp_path
 ):
-    config = tmp_path / "config"
-    write_settings(config, upstream, "echo")
-    tmux.start(app_command(config), app_env())
-    tmux.wait_for("Type a message", timeout=20)
+    config = start_app(tmux, upstream, tmp_path)
     tmux.wait_for("● ready")  # the model list of "local" is in
     # Pick a model (the focus used to land on the log) and type the question at once.
     tmux.keys("C-o")
@@ -99,10 +101,7 @@ def test_a_settings_field_typed_in_a_burst_then_ctrl_s_saves_all_of_it(
     tmux, upstream, tmp_path
 ):
     """ctrl+s saves the form after the characters typed before it, not in the middle."""
-    config = tmp_path / "config"
-    write_settings(config, upstream, "echo")
-    tmux.start(app_command(config), app_env())
-    tmux.wait_for("Type a message", timeout=20)
+    config = start_app(tmux, upstream, tmp_path)
     tmux.keys("F9")
     tmux.wait_for("Settings")
     tmux.keys("Tab", "Tab")  # the first backend's Name, URL, then Provider
@@ -119,10 +118,7 @@ def test_a_settings_field_typed_in_a_burst_then_ctrl_s_saves_all_of_it(
 def test_exported_columns_and_lines_do_not_freeze_the_size(tmux, upstream, tmp_path):
     """Some shells export COLUMNS/LINES; the app must still fill the terminal it is in
     and follow its resizes (Textual believed them over the terminal)."""
-    config = tmp_path / "config"
-    write_settings(config, upstream, "echo")
-    tmux.start(app_command(config), {**app_env(), "COLUMNS": "60", "LINES": "20"})
-    tmux.wait_for("Type a message", timeout=20)
+    start_app(tmux, upstream, tmp_path, COLUMNS="60", LINES="20")
 
     def last_row_width() -> tuple[int, int]:
         rows = tmux.screen().rstrip("\n").split("\n")

@@ -16,6 +16,7 @@ from tui_chat.store import (
     read_settings,
     save_settings,
 )
+from tui_chat.store.settings import provider_name_problem
 
 DOCUMENTED = '''\
 theme = "tui-chat-dark"
@@ -435,3 +436,23 @@ def test_save_failure_is_a_clear_error(paths: Paths, monkeypatch) -> None:
         save_settings(paths, Settings(theme="other"))
     assert "Read-only file system" in str(info.value)
     assert str(paths.settings_file) in str(info.value)
+
+
+def test_a_provider_name_with_a_slash_is_skipped_as_the_settings_screen_refuses_it(
+    paths: Paths,
+) -> None:
+    """One rule for names (settings.provider_name_problem): `a/b` would be read back as
+    provider `a`, model `b`, so the loader skips it as the form refuses it."""
+    write(
+        paths,
+        '[[openai]]\nname = "my/local"\nbase_url = "http://x/v1"\n\n'
+        '[[openai]]\nname = "fine"\nbase_url = "http://y/v1"\n',
+    )
+    settings, problems = load_settings(paths)
+    assert [endpoint.name for endpoint in settings.openai] == ["fine"]
+    assert [p.message for p in problems] == [
+        "settings.toml line 2: expected a name without '/' or control characters for "
+        "openai[0].name, got 'my/local'; this endpoint is skipped."
+    ]
+    assert provider_name_problem("my/local") is not None
+    assert provider_name_problem(" ok ") is None

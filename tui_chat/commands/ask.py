@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,19 +17,13 @@ from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry, listing_timeou
 from tui_chat.chat import (
     REASONING,
     TEXT,
-    AnswerRecorder,
     describe_error,
-    earlier_images,
-    request_messages,
-    request_params,
-    title_from,
 )
-from tui_chat.providers import BackendApi, Timeouts
+from tui_chat.session import Answer, ChatSession
 from tui_chat.store import (
     Conversation,
     ConversationNotFound,
     ConversationStore,
-    Message,
     StoreError,
 )
 
@@ -54,6 +49,8 @@ from .terminal import TextOut, say, silence_stdout
 
 #: SIGTERM ends an answer like Ctrl+C does (saved as stopped), with its own exit code.
 TERMINATED = 143
+#: Seconds between journal writes while an answer streams (the app's figure).
+JOURNAL_EVERY = 0.1
 ENDING_SIGNALS = [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)] + [
     (getattr(signal, name), 128 + getattr(signal, name))
     for name in ("SIGHUP", "SIGQUIT")
@@ -226,16 +223,20 @@ class Turn:
             pass
         self.out = TextOut(sys.stdout)
         self.err = TextOut(sys.stderr, dim=True)
-        if not self.choice.model and not issubclass(entry.provider, BackendApi):
+        if not self.choice.model and not entry.picks_default_model:
             await self._pick_default_model(entry)
+        # The same steps as the app's (session.py): the question, the answer's placeholder
+        # and journal, the request.
+        self.session = ChatSession(self.settings, self.catalog, self.store)
+        self.session.choice = self.choice
         conversation = self._conversation()
-        recorder = AnswerRecorder(self._assistant_message(conversation), conversation)
+        answer = self.session.start_answer(media=media_items(self.prepared))
         self._save(conversation, before=True)
         if self.args.verbose:
             saved = f"conversation {conversation.id}" if self.store else "not saved"
             say(f"asking {self.choice.key() or self.choice.provider} ({saved})")
-        outcome, error = await self._stream(entry, conversation, recorder)
-        return self._finish(conversation, recorder, outcome, error)
+        outcome, error = await self._stream(answer)
+        return self._finish(answer, outcome, error)
 
     async def _pick_default_model(self, entry: ProviderEntry) -> None:
         """An OpenAI-compatible server with no model named: ask it which it has."""
@@ -252,10 +253,11 @@ class Turn:
         self.choice = ModelChoice(self.choice.provider, model, self.choice.via)
 
     def _conversation(self) -> Conversation:
-        args, choice = self.args, self.choice
-        conversation = self.conversation
-        if conversation is None:
-            conversation = Conversation(system_prompt=self.settings.request.system_prompt)
+        args, choice, session = self.args, self.choice, self.session
+        if self.conversation is None:
+            conversation = session.new_conversation()
+        else:
+            conversation = session.conversation = self.conversation
         if args.system is not None:
             conversation.system_prompt = args.system
         choice.apply_to(conversation)
@@ -263,64 +265,30 @@ class Turn:
             conversation.parameters["temperature"] = args.temperature
         if args.max_tokens is not None:
             conversation.parameters["max_tokens"] = args.max_tokens
-        user = Message(
-            role="user",
-            content=self.text,
-            attachments=[p.attachment() for p in self.prepared],
-        )
-        conversation.messages.append(user)
-        if not conversation.title:
-            names = ", ".join(p.name for p in self.prepared)
-            conversation.title = title_from(self.question or self.text or names)
+        session.add_question(self.text, self.prepared, title_text=self.question)
         return conversation
 
-    def _assistant_message(self, conversation: Conversation) -> Message:
-        choice = self.choice
-        message = Message(
-            role="assistant", content="", provider=choice.answerer(), model=choice.model
-        )
-        message.status = "streaming"
-        conversation.messages.append(message)
-        return message
+    def _save_answer(self, answer: Answer) -> str:
+        """Save the answer (its journal goes once saved); the error sentence, or ""."""
+        try:
+            self.session.save_answer(answer)
+        except StoreError as error:
+            return str(error)
+        return ""
 
     def _save(self, conversation: Conversation, *, before: bool = False) -> str:
         """Save unless --no-save; returns the error sentence, or "" when saved."""
-        if self.store is None:
-            return ""
         try:
-            self.store.save(conversation)
+            self.session.save(conversation)
         except StoreError as error:
             if before:  # nothing sent yet: better not to ask at all
                 raise CommandError(f"{error} Nothing was sent.") from None
             return str(error)
         return ""
 
-    async def _stream(
-        self, entry: ProviderEntry, conversation: Conversation, recorder: AnswerRecorder
-    ) -> tuple[str, BaseException | None]:
+    async def _stream(self, answer: Answer) -> tuple[str, BaseException | None]:
         """Run the answer; returns ("complete" | "stopped" | "failed" | "pipe", error)."""
-        request = self.settings.request
-        upto = len(conversation.messages) - 1
-        # The question is messages[upto - 1]; images of the turns before it go again.
-        images, notes = earlier_images(conversation.messages[: upto - 1], self.settings.attachments)
-        for note in notes:
-            say(note)
-        messages = request_messages(conversation, upto, images)
-        params = request_params(conversation, request)
-        media = media_items(self.prepared)
-        consumer = asyncio.create_task(
-            self._consume(
-                entry.stream(
-                    self.choice,
-                    messages,
-                    media or None,
-                    proxy=request.proxy,
-                    timeouts=Timeouts(request.connect_timeout, request.read_timeout),
-                    params=params,
-                ),
-                recorder,
-            )
-        )
+        consumer = asyncio.create_task(self._consume(answer))
         loop = asyncio.get_running_loop()
         watched: list[int] = []
 
@@ -353,7 +321,15 @@ class Turn:
                 loop.remove_signal_handler(signum)
         return "complete", None
 
-    async def _consume(self, stream: Any, recorder: AnswerRecorder) -> None:
+    async def _consume(self, answer: Answer) -> None:
+        recorder = answer.recorder
+        stream = await self.session.open_stream(answer)
+        for note in recorder.notices:  # earlier images gone or changed: said now, once
+            say(note)
+        recorder.notices.clear()
+        # Words go to the journal as they come (at most JOURNAL_EVERY apart): a kill -9
+        # or a power cut loses at most that much of the answer.
+        journaled = time.monotonic()
         show_reasoning = self.args.show_reasoning
         in_reasoning = False
         try:
@@ -367,6 +343,10 @@ class Turn:
                 elif kind == REASONING and show_reasoning:
                     in_reasoning = True
                     self.err.write(recorder.reasoning_parts[-1])
+                # After the output: reading the whole text joins the recorder's parts.
+                if time.monotonic() - journaled >= JOURNAL_EVERY:
+                    answer.write_journal()
+                    journaled = time.monotonic()
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -375,13 +355,8 @@ class Turn:
                 except Exception:
                     pass
 
-    def _finish(
-        self,
-        conversation: Conversation,
-        recorder: AnswerRecorder,
-        outcome: str,
-        error: BaseException | None,
-    ) -> int:
+    def _finish(self, answer: Answer, outcome: str, error: BaseException | None) -> int:
+        conversation, recorder = answer.conversation, answer.recorder
         if outcome == "pipe":
             silence_stdout()
         else:
@@ -398,7 +373,7 @@ class Turn:
             recorder.fail(error)
         else:
             recorder.stop()
-        problem = self._save(conversation)
+        problem = self._save_answer(answer)
         if self.args.verbose:
             for notice in recorder.notices:
                 say(f"note: {notice}")

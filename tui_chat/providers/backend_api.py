@@ -44,6 +44,8 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
     working = True
     #: The backend-side provider to ask ("" lets the server choose), e.g. "PollinationsAI".
     backend_provider: ClassVar[str] = ""
+    continues_answers = True  # action "continue" on the same conversation
+    picks_default_model = True
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]

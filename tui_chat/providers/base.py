@@ -49,6 +49,15 @@ class AsyncGeneratorProvider:
     headers: ClassVar[dict[str, str]] = {}
     ssl: ClassVar[SSLSetting] = None
     timeouts: ClassVar[Timeouts] = Timeouts()
+    # What the UI and `ask` may count on, so they ask instead of checking classes:
+    #: the server continues a stopped answer itself (else a "continue" message is sent);
+    continues_answers: ClassVar[bool] = False
+    #: the server picks its own model when none is named (else one is chosen from its list);
+    picks_default_model: ClassVar[bool] = False
+    #: at most this many images per message (None: no limit of its own).
+    max_images: ClassVar[int | None] = None
+    #: whether its model list says which models see images (else that is unknown).
+    lists_vision: ClassVar[bool] = True
 
     @classmethod
     def create_async_generator(

@@ -29,6 +29,7 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
     supports_stream = True
     supports_system_message = False
     supports_message_history = False
+    max_images = 1  # one `file` field per request
     default_model = "gemini-1.5-flash"
     default_vision_model = default_model
     vision_models: ClassVar[list[str]] = list(_MODELS)

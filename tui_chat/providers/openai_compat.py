@@ -18,6 +18,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
     _is_protocol = True
     url = "http://127.0.0.1:11434/v1"
     api_key_env = "OPENAI_API_KEY"
+    lists_vision = False  # a `/models` listing does not say which models see images
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]

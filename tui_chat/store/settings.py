@@ -149,12 +149,28 @@ def _url(
     return _check_url(v.string(data, key, where, default), (*where, key), schemes, allow_empty)
 
 
+def provider_name_problem(name: str) -> str | None:
+    """Why this cannot be a provider's name, or None. The one rule, for the loader and
+    the settings screen: models are written provider/model, and names show on screen."""
+    name = name.strip()
+    if not name:
+        return "A name is required."
+    if "/" in name:
+        return "A name cannot contain '/' (models are written provider/model)."
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in name):  # C0, DEL, C1
+        return "A name cannot contain control characters."
+    return None
+
+
 def _name(item: dict[str, Any], where: v.Where) -> str:
     if "name" not in item:
         raise SchemaError(where, f"{v.format_where(where)} has no name")
     name = v.string(item, "name", where)
     if not name.strip():
         raise v.fail((*where, "name"), "a non-empty name", name)
+    problem = provider_name_problem(name)
+    if problem is not None:
+        raise v.fail((*where, "name"), "a name without '/' or control characters", name)
     return name
 
 

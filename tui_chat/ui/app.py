@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.color import Color
 from textual.command import Command, CommandPalette
 from textual.containers import Horizontal, Vertical
@@ -39,17 +38,11 @@ from ..attachments import (
 from ..catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ..chat import (
     AnswerRecorder,
-    earlier_images,
     last_index,
-    request_messages,
-    request_params,
-    resend_media,
-    title_from,
 )
-from ..providers import BackendApi, Dynaspark, ProviderError, Timeouts
 from ..providers.helpers import MediaItem
+from ..session import Answer, ChatSession
 from ..store import (
-    AnswerJournal,
     Conversation,
     ConversationStore,
     Message,
@@ -67,14 +60,17 @@ from ..store import (
     save_state,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
+from .actions import bindings, help_rows
+from .actions import keys_for as action_keys
 from .chips import ChipBar
-from .commands import COMMANDS, ChatCommands
+from .compat import forward_event, refresh_truecolor_filter
 from .footer import ChatFooter
 from .inputs import KeyGate
 from .markdown_block import MarkdownBody
 from .markdown_render import warm_up
 from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
+from .palette import ChatCommands
 from .prompt import PromptArea
 from .safe import one_line
 from .sidebar import ConversationList, ProviderTree, Sidebar
@@ -99,9 +95,6 @@ FULL_GC_EVERY = 100
 #: Below this width the sidebar hides itself.
 NARROW = 90
 
-CONTINUE_PROMPT = (
-    "Continue your previous answer exactly where it stopped, without repeating anything."
-)
 
 
 class ChatApp(App[int]):
@@ -113,26 +106,8 @@ class ChatApp(App[int]):
     AUTO_FOCUS = "#prompt"
     COMMANDS: ClassVar = App.COMMANDS | {ChatCommands}
 
-    BINDINGS: ClassVar = [
-        Binding("escape", "stop", "Stop", id="chat.stop"),
-        Binding("ctrl+n", "new_chat", "New", id="chat.new"),
-        Binding("ctrl+o", "pick_model", "Model", id="model.picker"),
-        Binding("ctrl+t", "next_model", "Next model", id="model.cycle", show=False),
-        Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
-        Binding("ctrl+g", "edit_last", "Edit", id="chat.edit"),
-        Binding("ctrl+l", "continue_answer", "Continue", id="chat.continue", show=False),
-        Binding("ctrl+s", "copy", "Copy", id="chat.copy"),
-        Binding("ctrl+f", "attach", "Attach", id="chat.attach"),
-        Binding("f2", "rename_conversation", "Rename", id="conversation.rename", show=False),
-        Binding("f3", "search_conversations", "Search", id="conversation.search", show=False),
-        Binding("f4", "export_conversation", "Export", id="conversation.export", show=False),
-        Binding("f8", "delete_conversation", "Delete", id="conversation.delete", show=False),
-        Binding("f9", "settings", "Settings", id="app.settings", show=False),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="app.sidebar", show=False),
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-    ]
+    # Keys, footer labels, palette entries and help lines: actions.ACTIONS.
+    BINDINGS: ClassVar = bindings()
 
     # Neither repaints the screen: their watchers update the status line and the tree, and
     # the keys follow `streaming`. A repaint redrew every widget in the first and the last
@@ -154,21 +129,24 @@ class ChatApp(App[int]):
     ) -> None:
         super().__init__()
         self.paths = paths
-        # What the user configured in settings.toml; never changed by the app on its own.
-        self.settings = settings
-        # What the app remembers by itself (state.toml): the model and theme last chosen.
-        self.state = state if state is not None else State()
-        self.state.adopt_legacy(settings)
-        self.store = ConversationStore(paths)
         self.secrets: dict[str, str] = dict(secrets or {})
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.catalog = Catalog.from_settings(settings, self.secrets, self.environ)
+        state = state if state is not None else State()
+        state.adopt_legacy(settings)
+        # The chat without the screen (session.py): settings, state, store, catalog, the
+        # conversation; the app shows it and turns keys into its steps.
+        self.session = ChatSession(
+            settings,
+            Catalog.from_settings(settings, self.secrets, self.environ),
+            ConversationStore(paths),
+            state=state,
+            conversation=Conversation(system_prompt=settings.request.system_prompt),
+        )
         self.startup_problems = list(problems or [])
         self._problems_shown: set[str] = set()
         self.fetch_models_on_start = fetch_models
-        # Its model is set on mount, once the default choice is known (reading the `choice`
-        # reactive here would run its watcher before the app runs).
-        self.conversation = Conversation(system_prompt=settings.request.system_prompt)
+        # The conversation's model is set on mount, once the default choice is known
+        # (reading the `choice` reactive here would run its watcher before the app runs).
         self.answer_worker: Worker[None] | None = None
         self.editing: Message | None = None
         # What the prompt held when ctrl+g took it over; put back after the edit.
@@ -187,10 +165,44 @@ class ChatApp(App[int]):
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
         self.key_gate = KeyGate(self)
-        # The answer streaming now: its conversation, recorder and journal.
-        self._answer: tuple[Conversation, AnswerRecorder, AnswerJournal | None] | None = None
-        # Earlier images found gone or changed, per conversation: each is said once.
-        self._images_said: dict[str, set[str]] = {}
+        # The answer streaming now (session.Answer: its message, recorder and journal).
+        self._answer: Answer | None = None
+
+    # What the user configured in settings.toml (never changed by the app on its own),
+    # what it remembers by itself (state.toml), the store, the providers, the conversation
+    # shown: the session's.
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        self.session.settings = settings
+
+    @property
+    def state(self) -> State:
+        return self.session.state
+
+    @property
+    def store(self) -> ConversationStore:
+        assert self.session.store is not None
+        return self.session.store
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.session.catalog
+
+    @catalog.setter
+    def catalog(self, catalog: Catalog) -> None:
+        self.session.catalog = catalog
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.session.conversation
+
+    @conversation.setter
+    def conversation(self, conversation: Conversation) -> None:
+        self.session.conversation = conversation
 
     def get_default_screen(self) -> Screen:
         return ChatScreen(id="_default")
@@ -293,7 +305,7 @@ class ChatApp(App[int]):
         classes = {c: False for c in self.classes if c.startswith("-theme-")}
         classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
         self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        refresh_truecolor_filter(self, self.ansi_theme)
         self.stylesheet.set_variables(self.get_css_variables())
         return notes
 
@@ -353,6 +365,7 @@ class ChatApp(App[int]):
     # --- status --------------------------------------------------------------------------
 
     def watch_choice(self, choice: ModelChoice) -> None:
+        self.session.choice = choice
         if not self._widgets_ready:
             return
         self.tree.mark_current(choice)
@@ -398,14 +411,7 @@ class ChatApp(App[int]):
 
     def keys_for(self, binding_id: str) -> str:
         """The keys bound to a binding id now, after keymap overrides, for display."""
-        override = self.settings.keymap.get(binding_id)
-        if override:
-            return override
-        for cls in (type(self), PromptArea, MessageLog):
-            for binding in cls.BINDINGS:
-                if isinstance(binding, Binding) and binding.id == binding_id:
-                    return binding.key
-        return ""
+        return action_keys(binding_id, self.settings.keymap)
 
     # --- models --------------------------------------------------------------------------
 
@@ -471,7 +477,7 @@ class ChatApp(App[int]):
             if entry.state != READY:
                 add(ModelChoice(entry.name, entry.default_model()), entry.state)
                 continue
-            if isinstance(entry.provider, type) and issubclass(entry.provider, BackendApi):
+            if entry.picks_default_model:
                 add(ModelChoice(entry.name, ""), "the server's default")
             for model in entry.models:
                 add(
@@ -510,9 +516,8 @@ class ChatApp(App[int]):
     def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
         """Use this model from now on, for this conversation and at the next start
         (remembered in state.toml; settings.toml is not touched)."""
+        self.session.remember(choice, self._configured(), to_front=reorder)
         self.choice = choice
-        choice.apply_to(self.conversation)
-        self.state.remember(choice, self._configured(), to_front=reorder)
         self._save_state()
         self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
 
@@ -541,14 +546,8 @@ class ChatApp(App[int]):
 
     # --- conversations -------------------------------------------------------------------
 
-    def _new_conversation(self) -> Conversation:
-        """An empty conversation with the settings' system prompt and the current model."""
-        conversation = Conversation(system_prompt=self.settings.request.system_prompt)
-        self.choice.apply_to(conversation)
-        return conversation
-
     async def _start_new_conversation(self) -> None:
-        self.conversation = self._new_conversation()
+        self.session.new_conversation()
         self._cancel_edit()
         self.last_usage = ""
         await self.log_view.show(self.conversation.messages)
@@ -596,16 +595,14 @@ class ChatApp(App[int]):
             return
         await self._stop_streaming("Stopped the answer to open another conversation.")
         try:
-            conversation = self.store.load(conversation_id)
+            conversation = self.session.open(conversation_id)
         except StoreError as error:
             self.notify(str(error), title="Could not open", severity="error", markup=False)
             self.refresh_conversations()
             return
-        self.conversation = conversation
         self._cancel_edit()
         await self.log_view.show(conversation.messages)
-        if conversation.provider in self.catalog.entries:
-            self.choice = ModelChoice.of(conversation)
+        self.choice = self.session.choice
         self.last_usage = ""
         self._update_status()
         self.prompt.focus()
@@ -628,12 +625,8 @@ class ChatApp(App[int]):
         self, conversation: Conversation | None = None, *, quiet: bool = False
     ) -> bool:
         """Save atomically; on failure say so and keep everything in memory to retry."""
-        conversation = conversation or self.conversation
-        if not conversation.messages:
-            return True
-        conversation.updated = _now()
         try:
-            self.store.save(conversation)
+            self.session.save(conversation)
         except StoreError as error:
             if not quiet:
                 self.notify(
@@ -675,21 +668,12 @@ class ChatApp(App[int]):
             self._set_note("")
         conversation = self.conversation
         if self.editing is not None:
-            edited = self.editing
-            first_user = next((m for m in conversation.messages if m.role == "user"), None)
-            if edited is first_user and conversation.title == title_from(edited.content):
-                conversation.title = ""  # the title came from the text being replaced
-            await self._truncate_from(edited)
+            await self._truncate_from(self.editing)
             self.editing = None
             self._set_note("")
-        message = Message(
-            role="user",
-            content=compose_prompt(text, prepared),
-            attachments=[item.attachment() for item in prepared],
+        message = self.session.add_question(
+            compose_prompt(text, prepared), prepared, title_text=text
         )
-        conversation.messages.append(message)
-        if not conversation.title:
-            conversation.title = title_from(text or ", ".join(p.name for p in prepared))
         # One frame shows it all (the prompt emptied, the question and the answer's view,
         # the list, the status and the footer's keys), not one frame for each.
         with self.batch_update():
@@ -751,10 +735,14 @@ class ChatApp(App[int]):
             )
             return None
         self._confirmed_images = None
-        if entry is not None and issubclass(entry.provider, Dynaspark) and len(images) > 1:
+        left_out = self.session.images_over_limit(images)
+        if entry is not None and left_out:
+            kept = len(images) - left_out
+            taken = "one image" if kept == 1 else f"{kept} images"
             self.notify(
-                f"Dynaspark takes one image: only {images[0].name} is sent "
-                f"({len(images) - 1} more left out).",
+                f"{entry.name} takes {taken}: only "
+                f"{', '.join(image.name for image in images[:kept])} is sent "
+                f"({left_out} more left out).",
                 severity="warning",
                 markup=False,
             )
@@ -769,108 +757,39 @@ class ChatApp(App[int]):
     ) -> None:
         """Begin streaming an answer to the conversation as it stands.
 
-        `media` are the images of the message just sent; for a retry or a continue they
-        are read again from the files the last message of the user recorded. `question`
+        `media` are the images of the message just sent; for a retry or a continue (None)
+        the session reads them again from their files, in a thread, with the request. `question`
         is the view of the message just sent: it is shown with the answer's, in one mount.
         """
-        conversation = self.conversation
-        choice = self.choice
-        notes: list[str] = []
-        if media is None:
-            media, notes = self._media_of_last_user_message()
         if continue_from is not None:
-            message = continue_from
-            upto = conversation.messages.index(message) + 1
-            await self.log_view.drop(message)
-            # Streaming again: the new view must not also say "stopped · ctrl+l continues"
-            # or show the old error.
-            message.status = "streaming"
-            message.error = ""
-        else:
-            message = Message(
-                role="assistant", content="", provider=choice.answerer(), model=choice.model
-            )
-            message.status = "streaming"
-            conversation.messages.append(message)
-            upto = len(conversation.messages) - 1
-        view = self.log_view.new_view(message, streaming=True)
+            await self.log_view.drop(continue_from)
+        answer = self.session.start_answer(continue_from=continue_from, media=media)
+        # Marked streaming by the session: the new view does not also say "stopped".
+        view = self.log_view.new_view(answer.message, streaming=True)
         await self.log_view.add(*([question] if question else []), view)
         self.streaming = True
-        self.answer_worker = self.stream_answer(
-            conversation, choice, message, view, upto, continue_from is not None, media, notes
-        )
-
-    def _media_of_last_user_message(self) -> tuple[list[MediaItem], list[str]]:
-        """Its images, read again (for a retry or a continue), and what changed since."""
-        index = last_index(self.conversation.messages, "user")
-        if index is None:
-            return [], []
-        message = self.conversation.messages[index]
-        if not message.attachments:
-            return [], []
-        return resend_media(message, self.settings.attachments)
+        self.answer_worker = self.stream_answer(answer, view)
 
     @work(exclusive=True, group="chat", exit_on_error=False)
-    async def stream_answer(
-        self,
-        conversation: Conversation,
-        choice: ModelChoice,
-        message: Message,
-        view: MessageView,
-        upto: int,
-        continuing: bool,
-        media: list[MediaItem],
-        notes: list[str],
-    ) -> None:
-        """Run the provider's generator; the screen catches up once per frame.
-
-        `notes` (files of the question that changed since) are shown under the answer.
-        """
-        recorder = AnswerRecorder(message, conversation)
-        recorder.notices.extend(notes)
+    async def stream_answer(self, answer: Answer, view: MessageView) -> None:
+        """Run the provider's generator; the screen catches up once per frame, the
+        journal ten times a second."""
+        recorder = answer.recorder
         painter = FramePacer(
             self,
             lambda: self._paint(view, recorder),
             FRAME_RATE,
             input_waiting=lambda: self._keys_since_paint,
         ).start()
-        journal = self.store.start_journal(conversation.id, message)
         journaling = (
-            self.set_interval(
-                JOURNAL_EVERY, lambda: journal.write(recorder.text, recorder.reasoning)
-            )
-            if journal is not None
+            self.set_interval(JOURNAL_EVERY, answer.write_journal)
+            if answer.journal is not None
             else None
         )
-        self._answer = (conversation, recorder, journal)
+        self._answer = answer
         last_yield = time.monotonic()
         try:
-            entry = self.catalog.get(choice.provider)
-            if entry is None:
-                raise ProviderError(f"No provider named {choice.provider!r} is configured.")
-            # Earlier turns' images go again (read from disk, in a thread: megabytes).
-            question = last_index(conversation.messages[:upto], "user") or 0
-            said = self._images_said.setdefault(conversation.id, set())
-            images, image_notes = await asyncio.to_thread(
-                earlier_images, conversation.messages[:question], self.settings.attachments, said
-            )
-            recorder.notices.extend(image_notes)
-            messages = request_messages(conversation, upto, images)
-            params = request_params(conversation, self.settings.request)
-            if continuing:
-                if issubclass(entry.provider, BackendApi):
-                    params["action"] = "continue"
-                else:
-                    messages.append({"role": "user", "content": CONTINUE_PROMPT})
-            request = self.settings.request
-            stream = entry.stream(
-                choice,
-                messages,
-                media,
-                proxy=request.proxy,
-                timeouts=Timeouts(request.connect_timeout, request.read_timeout),
-                params=params,
-            )
+            stream = await self.session.open_stream(answer)
             # aclosing: a stopped answer closes the provider's generator (and its
             # connection) here, not later from the garbage collector.
             async with aclosing(stream):
@@ -888,13 +807,17 @@ class ChatApp(App[int]):
         except Exception as error:
             recorder.fail(error)
             self.notify(
-                message.error, title="Answer failed", severity="error", markup=False, timeout=10
+                answer.message.error,
+                title="Answer failed",
+                severity="error",
+                markup=False,
+                timeout=10,
             )
         finally:
             painter.stop()
             if journaling is not None:
                 journaling.stop()
-            self._finish_answer(conversation, view, recorder)
+            self._finish_answer(view, recorder)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
@@ -922,7 +845,7 @@ class ChatApp(App[int]):
         ):
             return False
         screen.set_focus(prompt)
-        prompt._forward_event(event)
+        forward_event(prompt, event)
         return True
 
     def _paint(self, view: MessageView, recorder: AnswerRecorder) -> None:
@@ -932,9 +855,7 @@ class ChatApp(App[int]):
         view.show_progress(recorder.text, recorder.reasoning)
         self.log_view.follow_now()
 
-    def _finish_answer(
-        self, conversation: Conversation, view: MessageView, recorder: AnswerRecorder
-    ) -> None:
+    def _finish_answer(self, view: MessageView, recorder: AnswerRecorder) -> None:
         message = recorder.message
         if view.is_attached:
             view.finish(recorder.text, recorder.reasoning)
@@ -951,24 +872,19 @@ class ChatApp(App[int]):
     def _save_answer(self) -> None:
         """Save the conversation of the answer that streams or just ended, with every word
         received; its journal goes once the file holds them (kept if the save failed)."""
-        if self._answer is None:
+        answer, self._answer = self._answer, None
+        if answer is None:
             return
-        conversation, recorder, journal = self._answer
-        recorder.sync()
-        saved = self.save_conversation(conversation)
-        if journal is not None:
-            if saved:
-                journal.close()
-            else:
-                journal.write(recorder.text, recorder.reasoning)
-                journal.sync()
-        self._answer = None
+        try:
+            self.session.save_answer(answer)
+        except StoreError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False, timeout=15)
 
     def _ending_signal(self, signum: int) -> None:
         """SIGHUP (the terminal or SSH connection went away), SIGTERM, SIGQUIT: keep what
         arrived, marked stopped, and leave with 128 + the signal's number."""
         if self._answer is not None:
-            self._answer[1].stop()
+            self._answer.recorder.stop()
             self._save_answer()
         else:
             self.save_conversation(quiet=True)
@@ -1041,13 +957,8 @@ class ChatApp(App[int]):
         note.display = bool(text)
 
     async def _truncate_from(self, message: Message) -> None:
-        messages = self.conversation.messages
-        if message not in messages:
-            return
-        index = messages.index(message)
-        for doomed in messages[index:]:
+        for doomed in self.session.truncate_from(message):
             await self.log_view.drop(doomed)
-        del messages[index:]
 
     async def action_continue_answer(self) -> None:
         messages = self.conversation.messages
@@ -1352,19 +1263,7 @@ class ChatApp(App[int]):
     def action_help(self) -> None:
         from .screens.pickers import HelpScreen
 
-        rows: list[tuple[str, str, str]] = []
-        for binding in PromptArea.BINDINGS:
-            if isinstance(binding, Binding):
-                rows.append((self.keys_for(binding.id or ""), binding.description, "in the prompt"))
-        for title, help_text, _action, binding_id in COMMANDS:
-            keys = self.keys_for(binding_id) if binding_id else ""
-            rows.append((keys or "palette", f"{title.rstrip('…')}: {help_text}", ""))
-        rows.append(
-            ("End / Home", "Follow the newest text / jump to the first message", "in the log")
-        )
-        rows.append(("tab", "Move between sidebar, log and prompt", ""))
-        rows.append(("ctrl+p", "Command palette (themes, every action)", ""))
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(help_rows(self.settings.keymap)))
 
     async def action_quit(self) -> None:
         # A streaming answer is stopped and saved before leaving.
@@ -1414,10 +1313,6 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _to_theme(spec: ThemeSpec) -> Theme:

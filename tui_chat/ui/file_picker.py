@@ -21,10 +21,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label
-from textual.widgets._directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
 from ..attachments import describe_size
+from .compat import DirEntry
 from .inputs import TextInput
 from .safe import one_line, plain
 

@@ -25,14 +25,16 @@ from textual.widgets import Collapsible, Static
 
 from ..attachments import describe_size
 from ..store import Message
+from .compat import set_vertical_scrollbar, start_widget, vertical_scrollbar
 from .markdown_block import MarkdownBody
 from .safe import one_line, plain
 from .scrollbar import TextScrollBar
 from .sizing import LaidOutOnce
 
 if TYPE_CHECKING:
-    from textual._arrange import DockArrangeResult
     from textual.scrollbar import ScrollBar
+
+    from .compat import DockArrangeResult
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
@@ -340,12 +342,13 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         # Textual's own property, with the log's kind of scroll bar (see TextScrollBar).
-        if self._vertical_scrollbar is None:
+        bar = vertical_scrollbar(self)
+        if bar is None:
             bar = TextScrollBar(thickness=self.scrollbar_size_vertical)
             bar.display = False
-            self._vertical_scrollbar = bar
-            self.app._start_widget(self, bar)
-        return self._vertical_scrollbar
+            set_vertical_scrollbar(self, bar)
+            start_widget(self.app, self, bar)
+        return bar
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
         # Following, move to the new bottom in the very layout pass that grew the text, as

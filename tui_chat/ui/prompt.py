@@ -6,24 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 
 from ..attachments import path_in_text
+from .actions import PROMPT, bindings
 from .inputs import TextEditor
 
 
 class PromptArea(TextEditor):
-    BINDINGS = [
-        # Not a priority binding, although TextArea inserts a newline for Enter: the
-        # binding runs in this widget's queue, before TextArea's handler, in typing order
-        # (see inputs.KeysInOrder). As a priority binding it ran from the app's queue
-        # ahead of characters still queued here: a burst of text and Enter, as SSH
-        # delivers it, sent part of the text and left the rest behind.
-        Binding("enter", "submit", "Send", id="prompt.send"),
-        # ctrl+j is a newline every terminal can send; shift+enter only where reported.
-        Binding("ctrl+j,shift+enter", "newline", "Newline", id="prompt.newline", show=False),
-    ]
+    # Enter sends, ctrl+j adds a line: actions.ACTIONS (with why Enter is not a priority
+    # binding).
+    BINDINGS = bindings(PROMPT)
 
     @dataclass
     class Submitted(Message):

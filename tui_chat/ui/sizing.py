@@ -15,6 +15,7 @@ class LaidOutOnce:
     out by their own heights, and a scroll bar coming or going asks for its own layout.
     """
 
+    # A private method of Textual's (listed in compat.OVERRIDDEN, checked by a test).
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:

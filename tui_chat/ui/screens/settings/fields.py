@@ -22,6 +22,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from ....store.settings import provider_name_problem
 from ...inputs import TextInput
 from ...safe import one_line, plain
 
@@ -53,14 +54,7 @@ def quoted(text: str) -> str:
 
 
 def check_name(value: str) -> str | None:
-    name = value.strip()
-    if not name:
-        return "A name is required."
-    if "/" in name:
-        return "A name cannot contain '/' (models are written provider/model)."
-    if _CONTROL.search(name):
-        return "A name cannot contain control characters."
-    return None
+    return provider_name_problem(value)  # the loader's rule: one verdict for both
 
 
 def check_provider_name(value: str, others: Collection[str]) -> str | None:

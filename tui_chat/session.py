@@ -1,0 +1,260 @@
+"""A chat session without a screen: what the app and `tui-chat ask` share.
+
+It holds the settings, the keys, the state, the conversation store, the catalog of
+providers, the conversation in use and the model chosen, and it does a chat turn's steps
+the one way both front ends need them: a new conversation, a question added (with its
+title), an answer started (its placeholder, journal, request and stream), the history cut
+for a retry or an edit, a model remembered. It raises; it never tells the user anything
+itself (no Textual here: the import-guard test checks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .attachments import Prepared
+from .catalog import Catalog, ModelChoice, ProviderEntry
+from .chat import (
+    AnswerRecorder,
+    earlier_images,
+    last_index,
+    request_messages,
+    request_params,
+    resend_media,
+    title_from,
+)
+from .providers import ProviderError
+from .providers.base import Timeouts
+from .providers.events import Event
+from .providers.helpers import MediaItem
+from .store import Conversation, ConversationStore, Message
+from .store.journal import AnswerJournal
+from .store.settings import Settings
+from .store.state import State
+
+#: What is asked of a model that cannot continue an answer by itself.
+CONTINUE_PROMPT = (
+    "Continue your previous answer exactly where it stopped, without repeating anything."
+)
+
+
+@dataclass
+class Answer:
+    """One answer being asked for: its message, what records it, and its journal.
+
+    `open_stream()` starts the provider's generator; the caller feeds each item to
+    `recorder`, writes the journal as often as it likes, then `recorder.finish()`,
+    `.stop()` or `.fail(error)`, and `session.save_answer(answer)`.
+    """
+
+    conversation: Conversation
+    choice: ModelChoice
+    message: Message
+    recorder: AnswerRecorder
+    journal: AnswerJournal | None
+    #: The request holds the messages before this index.
+    upto: int
+    continuing: bool
+    #: The question's images; None: read them again from their files (a retry or a
+    #: continue), when the request is built.
+    media: list[MediaItem] | None
+    #: Earlier images found gone or changed and already said, for this conversation.
+    said: set[str] | None = None
+
+    def write_journal(self) -> None:
+        if self.journal is not None:
+            self.journal.write(self.recorder.text, self.recorder.reasoning)
+
+
+@dataclass
+class ChatSession:
+    settings: Settings
+    catalog: Catalog
+    store: ConversationStore | None
+    state: State = field(default_factory=State)
+    conversation: Conversation = field(default_factory=Conversation)
+    choice: ModelChoice = field(default_factory=lambda: ModelChoice("", ""))
+    #: Per conversation id, the earlier images already said to be gone or changed: each
+    #: is said once, not under every answer after it.
+    images_said: dict[str, set[str]] = field(default_factory=dict)
+
+    # --- conversations --------------------------------------------------------------------
+
+    def new_conversation(self) -> Conversation:
+        """An empty conversation with the settings' system prompt and the current model;
+        it becomes the current one."""
+        conversation = Conversation(system_prompt=self.settings.request.system_prompt)
+        self.choice.apply_to(conversation)
+        self.conversation = conversation
+        return conversation
+
+    def open(self, conversation_id: str) -> Conversation:
+        """Load a saved conversation and make it current (its model too, when its
+        provider is still configured). Raises StoreError."""
+        if self.store is None:
+            raise ValueError("this session does not save conversations")
+        conversation = self.store.load(conversation_id)
+        self.conversation = conversation
+        if self.catalog.get(conversation.provider) is not None:
+            self.choice = ModelChoice.of(conversation)
+        return conversation
+
+    def save(self, conversation: Conversation | None = None) -> None:
+        """Write the conversation (the current one by default). Raises StoreError; a
+        session that does not save (`ask --no-save`) does nothing."""
+        conversation = conversation or self.conversation
+        if self.store is not None and conversation.messages:
+            conversation.updated = datetime.now(UTC)
+            self.store.save(conversation)
+
+    # --- a turn ----------------------------------------------------------------------------
+
+    def add_question(
+        self, text: str, prepared: Sequence[Prepared] = (), *, title_text: str | None = None
+    ) -> Message:
+        """The user's message, appended to the current conversation; an untitled
+        conversation is titled from `title_text` (the question without the files'
+        contents), else the text, else the files' names."""
+        conversation = self.conversation
+        message = Message(
+            role="user", content=text, attachments=[p.attachment() for p in prepared]
+        )
+        conversation.messages.append(message)
+        if not conversation.title:
+            names = ", ".join(p.name for p in prepared)
+            conversation.title = title_from(title_text or text or names)
+        return message
+
+    def truncate_from(self, message: Message) -> list[Message]:
+        """Remove this message and everything after it (an edit is resent, an answer
+        retried); returns what was removed. A title made from a first question that is
+        being replaced goes with it."""
+        messages = self.conversation.messages
+        if message not in messages:
+            return []
+        first_user = next((m for m in messages if m.role == "user"), None)
+        if message is first_user and self.conversation.title == title_from(message.content):
+            self.conversation.title = ""
+        index = messages.index(message)
+        removed = messages[index:]
+        del messages[index:]
+        return removed
+
+    def start_answer(
+        self,
+        *,
+        continue_from: Message | None = None,
+        media: Sequence[MediaItem] | None = None,
+    ) -> Answer:
+        """The answer's message (a new one at the end, or the stopped one to continue),
+        marked streaming, with its recorder and journal. Nothing is sent yet. `media` are
+        the images of the question just asked; None reads the last question's again."""
+        conversation, choice = self.conversation, self.choice
+        if continue_from is not None:
+            message = continue_from
+            upto = conversation.messages.index(message) + 1
+            message.error = ""
+        else:
+            message = Message(
+                role="assistant", content="", provider=choice.answerer(), model=choice.model
+            )
+            conversation.messages.append(message)
+            upto = len(conversation.messages) - 1
+        message.status = "streaming"
+        recorder = AnswerRecorder(message, conversation)
+        journal = self.store.start_journal(conversation.id, message) if self.store else None
+        return Answer(
+            conversation,
+            choice,
+            message,
+            recorder,
+            journal,
+            upto,
+            continue_from is not None,
+            None if media is None else list(media),
+            self.images_said.setdefault(conversation.id, set()),
+        )
+
+    async def open_stream(self, answer: Answer) -> AsyncIterator[str | Event]:
+        """Build the request (history, earlier images read again in a thread, parameters,
+        how to continue) and start the provider's generator. Raises ProviderError when
+        the provider is not configured. Notes about earlier images go to the recorder."""
+        entry = self.entry(answer.choice.provider)
+        conversation = answer.conversation
+        question = last_index(conversation.messages[: answer.upto], "user") or 0
+        images, notes = await asyncio.to_thread(
+            earlier_images,
+            conversation.messages[:question],
+            self.settings.attachments,
+            answer.said,
+        )
+        answer.recorder.notices.extend(notes)
+        if answer.media is None:
+            answer.media, notes = await asyncio.to_thread(
+                self._question_media, conversation.messages[: answer.upto]
+            )
+            answer.recorder.notices.extend(notes)
+        messages = request_messages(conversation, answer.upto, images)
+        params = request_params(conversation, self.settings.request)
+        if answer.continuing:
+            if entry.continues_answers:
+                params["action"] = "continue"
+            else:
+                messages.append({"role": "user", "content": CONTINUE_PROMPT})
+        request = self.settings.request
+        return entry.stream(
+            answer.choice,
+            messages,
+            answer.media or None,
+            proxy=request.proxy,
+            timeouts=Timeouts(request.connect_timeout, request.read_timeout),
+            params=params,
+        )
+
+    def _question_media(self, messages: Sequence[Message]) -> tuple[list[MediaItem], list[str]]:
+        """The last question's images read again, and what changed in its files since."""
+        index = last_index(messages, "user")
+        if index is None or not messages[index].attachments:
+            return [], []
+        return resend_media(messages[index], self.settings.attachments)
+
+    def save_answer(self, answer: Answer) -> None:
+        """Save the answer's conversation with every word received; its journal goes
+        once the file holds them, and stays (fsynced) when the save fails. Raises
+        StoreError."""
+        answer.recorder.sync()
+        try:
+            self.save(answer.conversation)
+        except Exception:
+            if answer.journal is not None:
+                answer.write_journal()
+                answer.journal.sync()
+            raise
+        if answer.journal is not None:
+            answer.journal.close()
+
+    # --- models ------------------------------------------------------------------------------
+
+    def entry(self, provider: str) -> ProviderEntry:
+        entry = self.catalog.get(provider)
+        if entry is None:
+            raise ProviderError(f"No provider named {provider!r} is configured.")
+        return entry
+
+    def images_over_limit(self, images: Sequence[Any]) -> int:
+        """How many of these images the current provider cannot take in one message."""
+        entry = self.catalog.get(self.choice.provider)
+        if entry is None or entry.max_images is None:
+            return 0
+        return max(0, len(images) - entry.max_images)
+
+    def remember(self, choice: ModelChoice, configured: Settings, *, to_front: bool = True) -> None:
+        """Use this model from now on, for the current conversation and at the next start
+        (state.toml: the caller writes it with `store.save_state`)."""
+        self.choice = choice
+        choice.apply_to(self.conversation)
+        self.state.remember(choice, configured, to_front=to_front)

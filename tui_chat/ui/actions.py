@@ -1,0 +1,185 @@
+"""Every action of the app in one table: its key, footer label, palette entry and help line.
+
+The app's and the prompt's BINDINGS, the command palette (palette.py), the help screen
+and `keys_for` are all built from `ACTIONS`, so a key cannot be added to one of them and
+missed by the others (tests/ui/test_actions.py checks it). No Textual widgets here: the
+app imports this module before its first frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Where an action's key is bound (`Action.scope`). The first two are built from this table.
+APP = "app"  # ChatApp.BINDINGS
+PROMPT = "prompt"  # PromptArea.BINDINGS
+LOG = "log"  # MessageLog.BINDINGS (described here, bound there)
+TEXTUAL = "textual"  # Textual's own bindings (described here)
+NONE = ""  # no key: the action is in the command palette only
+
+#: The keys the footer shows, left to right (after the focused widget's own).
+FOOTER = (
+    "prompt.send",
+    "chat.stop",
+    "chat.new",
+    "model.picker",
+    "chat.retry",
+    "chat.edit",
+    "chat.copy",
+    "chat.attach",
+    "app.help",
+    "app.quit",
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action: what it runs and every place it is shown."""
+
+    #: The binding id, the name under [keymap] in settings.toml (README: "Key binding
+    #: ids"); for an action without a binding of ours, just a name.
+    id: str
+    #: Default keys, as Textual writes them ("ctrl+j,shift+enter"); "" for none.
+    key: str = ""
+    #: The action run, as in a Binding ("" for a row that only explains keys).
+    action: str = ""
+    #: The binding's description: the footer's label.
+    label: str = ""
+    #: The command palette's title; "" keeps the action out of the palette.
+    title: str = ""
+    #: The palette's help line and, after the title, the help screen's line.
+    help: str = ""
+    #: Where the key is bound: APP, PROMPT, LOG, TEXTUAL or NONE.
+    scope: str = APP
+    priority: bool = False
+    #: The help screen's third column, such as "in the prompt".
+    where: str = ""
+    #: How the help screen and the palette show `key` when it is not overridden
+    #: (the binding itself keeps Textual's display).
+    key_display: str = ""
+
+    @property
+    def bound(self) -> bool:
+        """Whether this table binds the key (and [keymap] can change it)."""
+        return self.scope in (APP, PROMPT)
+
+    @property
+    def footer(self) -> bool:
+        return self.id in FOOTER
+
+    @property
+    def palette(self) -> bool:
+        return bool(self.title)
+
+    @property
+    def help_line(self) -> str:
+        if self.title:
+            return f"{self.title.rstrip('…')}: {self.help}"
+        return self.help or self.label
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.label,
+            show=self.footer,
+            priority=self.priority,
+            id=self.id,
+        )
+
+
+#: In the help screen's order; the palette lists its actions in the same order.
+ACTIONS: tuple[Action, ...] = (
+    # Not a priority binding, although TextArea inserts a newline for Enter: the
+    # binding runs in the prompt's queue, before TextArea's handler, in typing order
+    # (see inputs.KeysInOrder). As a priority binding it ran from the app's queue
+    # ahead of characters still queued there: a burst of text and Enter, as SSH
+    # delivers it, sent part of the text and left the rest behind.
+    Action("prompt.send", "enter", "submit", "Send", scope=PROMPT, where="in the prompt"),
+    # ctrl+j is a newline every terminal can send; shift+enter only where reported.
+    Action("prompt.newline", "ctrl+j,shift+enter", "newline", "Newline", scope=PROMPT,
+           where="in the prompt"),
+    Action("model.picker", "ctrl+o", "pick_model", "Model", "Switch model…",
+           "Fuzzy-pick a provider and model"),
+    Action("model.cycle", "ctrl+t", "next_model", "Next model", "Next recent model",
+           "Cycle through recently used models"),
+    Action("chat.new", "ctrl+n", "new_chat", "New", "New conversation",
+           "Start a new conversation"),
+    Action("conversation.open", "", "pick_conversation", "", "Open conversation…",
+           "Switch to a saved conversation", scope=NONE),
+    Action("conversation.rename", "f2", "rename_conversation", "Rename",
+           "Rename conversation…", "Give this conversation another title"),
+    Action("conversation.delete", "f8", "delete_conversation", "Delete",
+           "Delete conversation…", "Move this conversation to the trash folder"),
+    Action("conversation.search", "f3", "search_conversations", "Search",
+           "Search conversations…", "Find conversations by title or content"),
+    Action("conversation.export", "f4", "export_conversation", "Export",
+           "Export conversation…", "Write this conversation to a Markdown file"),
+    Action("conversation.parameters", "", "conversation_parameters", "",
+           "Conversation parameters…",
+           "System prompt, temperature and max tokens of this conversation", scope=NONE),
+    Action("app.theme", "", "change_theme", "", "Theme…",
+           "Pick a theme; each one previews as you move to it", scope=NONE),
+    Action("app.settings", "f9", "settings", "Settings", "Settings…",
+           "Providers, keys, defaults, timeouts, proxy, attachment limits"),
+    Action("chat.retry", "ctrl+r", "retry", "Retry", "Retry", "Regenerate the last answer"),
+    Action("chat.edit", "ctrl+g", "edit_last", "Edit", "Edit last message",
+           "Edit and resend your last message"),
+    Action("chat.continue", "ctrl+l", "continue_answer", "Continue", "Continue answer",
+           "Continue a stopped answer"),
+    Action("chat.stop", "escape", "stop", "Stop", "Stop answer",
+           "Stop the answer that is streaming"),
+    Action("chat.copy", "ctrl+s", "copy", "Copy", "Copy…",
+           "Copy the last answer or a code block"),
+    Action("chat.attach", "ctrl+f", "attach", "Attach", "Attach files…",
+           "Pick files to send with the next message"),
+    Action("app.sidebar", "ctrl+b", "toggle_sidebar", "Sidebar", "Toggle sidebar",
+           "Show or hide providers and conversations"),
+    Action("app.help", "f1", "help", "Help", "Help", "All key bindings"),
+    # In the prompt, `?` is a character like any other.
+    Action("app.help_alt", "question_mark", "help", "Help", help="Help: All key bindings",
+           where="outside the prompt", key_display="?"),
+    Action("app.quit", "ctrl+q", "quit", "Quit", "Quit",
+           "Leave tui-chat (a streaming answer is saved)", priority=True),
+    Action("log.follow_top", "end,home", help="Follow the newest text / jump to the first "
+           "message", scope=LOG, where="in the log", key_display="End / Home"),
+    Action("app.focus", "tab", help="Move between sidebar, log and prompt", scope=TEXTUAL),
+    Action("app.command_palette", "ctrl+p", "command_palette",
+           help="Command palette (themes, every action)", scope=TEXTUAL),
+)  # fmt: skip
+
+BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}
+
+
+def bindings(scope: str = APP) -> list[Binding]:
+    """The BINDINGS of ChatApp (APP) or PromptArea (PROMPT): the footer's keys first, in
+    the footer's order, then the others in the table's."""
+    actions = [action for action in ACTIONS if action.scope == scope]
+    actions.sort(key=lambda action: FOOTER.index(action.id) if action.footer else len(FOOTER))
+    return [action.binding() for action in actions]
+
+
+def keys_for(action_id: str, keymap: Mapping[str, str]) -> str:
+    """The keys of an action for display: the [keymap] override of a key bound here, or
+    the default; "" for an action without keys (or an unknown id)."""
+    action = BY_ID.get(action_id)
+    if action is None:
+        return ""
+    override = keymap.get(action_id) if action.bound else None
+    return override or action.key_display or action.key
+
+
+def palette_actions() -> list[Action]:
+    """The command palette's actions, in order."""
+    return [action for action in ACTIONS if action.palette]
+
+
+def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The help screen's rows: (keys, what they do, where)."""
+    return [
+        (keys_for(action.id, keymap) or "palette", action.help_line, action.where)
+        for action in ACTIONS
+    ]

@@ -1,0 +1,72 @@
+"""Every private Textual name tui-chat uses, in one place.
+
+Each is used for a measured reason (said where it is used). Textual may rename or change
+any of them in a minor release; `tests/ui/test_compat.py` checks each one below against
+the installed Textual, so an upgrade fails there, loudly and by name, instead of somewhere
+in the app. Code outside this module calls the wrappers, or, for a method it overrides,
+is listed in `OVERRIDDEN`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets._directory_tree import DirEntry
+
+if TYPE_CHECKING:
+    from textual import events
+    from textual._arrange import DockArrangeResult
+    from textual.scrollbar import ScrollBar
+
+__all__ = [
+    "OVERRIDDEN",
+    "USED",
+    "DirEntry",
+    "DockArrangeResult",
+    "forward_event",
+    "refresh_truecolor_filter",
+    "set_vertical_scrollbar",
+    "start_widget",
+    "vertical_scrollbar",
+]
+
+#: Private methods our widgets override, with the parameters we rely on (after self).
+OVERRIDDEN: list[tuple[type, str, tuple[str, ...]]] = [
+    # sizing.LaidOutOnce: a size change settled by the layout that made it.
+    (Widget, "_size_updated", ("size", "virtual_size", "container_size", "layout")),
+]
+
+#: Private methods and attributes called through the wrappers below.
+USED: list[tuple[type, str, tuple[str, ...] | None]] = [
+    (App, "_start_widget", ("parent", "widget")),
+    (Widget, "_forward_event", ("event",)),
+    (App, "_refresh_truecolor_filter", ("theme",)),
+    (Widget, "_vertical_scrollbar", None),  # an attribute set in __init__
+]
+
+
+def forward_event(widget: Widget, event: events.Event) -> None:
+    """Put an event into a widget's queue now, in order with those already there (the
+    prompt takes keys typed elsewhere, inputs.py); `post_message` would mark it anew."""
+    widget._forward_event(event)
+
+
+def start_widget(app: App[Any], parent: Widget, widget: Widget) -> None:
+    """Start a widget that is not mounted in the DOM (a scroll bar Textual makes itself)."""
+    app._start_widget(parent, widget)
+
+
+def refresh_truecolor_filter(app: App[Any], theme: Any) -> None:
+    """What App._watch_theme does for the ANSI theme, without the CSS refresh it queues."""
+    app._refresh_truecolor_filter(theme)
+
+
+def vertical_scrollbar(widget: Widget) -> ScrollBar | None:
+    """The widget's vertical scroll bar if Textual made it yet (its property makes one)."""
+    return widget._vertical_scrollbar
+
+
+def set_vertical_scrollbar(widget: Widget, bar: ScrollBar) -> None:
+    widget._vertical_scrollbar = bar
