@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Label
 
 from tui_chat.ui.footer import ChatFooter
-from tui_chat.ui.screens import HelpScreen
+from tui_chat.ui.screens.pickers import HelpScreen
 from tui_chat.ui.sidebar import ConversationList
 
 from .conftest import screen_text, wait_until

@@ -17,7 +17,7 @@ from textual.widgets._toast import Toast
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import Paths
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.settings_screen import SettingsScreen
+from tui_chat.ui.screens.settings.screen import SettingsScreen
 
 from .conftest import screen_text, wait_until
 from .servers import LoopbackServers

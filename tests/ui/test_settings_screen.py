@@ -16,17 +16,16 @@ from tui_chat.store.settings import (
     settings_from_dict,
 )
 from tui_chat.store.settings_edit import edit_settings_text
-from tui_chat.ui.settings_screen import (
-    ConfirmDiscard,
+from tui_chat.ui.screens.settings.confirm import ConfirmDiscard
+from tui_chat.ui.screens.settings.fields import (
     Field,
-    SettingsResult,
-    SettingsScreen,
     check_url,
-    env_key_sources,
     format_size,
     parse_headers,
     parse_size,
 )
+from tui_chat.ui.screens.settings.result import SettingsResult, env_key_sources
+from tui_chat.ui.screens.settings.screen import SettingsScreen
 
 from .conftest import screen_text, wait_until
 

@@ -79,8 +79,8 @@ from .widgets.markdown.render import warm_up
 # imported where they are opened: the first frame needs none of them, and together with
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
-    from .screens import ModelCandidate
-    from .settings_screen import SettingsResult
+    from .screens.pickers import ModelCandidate
+    from .screens.settings.result import SettingsResult
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
@@ -461,7 +461,7 @@ class ChatApp(App[int]):
             self._update_status()
 
     def model_candidates(self) -> list[ModelCandidate]:
-        from .screens import ModelCandidate
+        from .screens.pickers import ModelCandidate
 
         candidates: list[ModelCandidate] = []
         seen: set[str] = set()
@@ -487,7 +487,7 @@ class ChatApp(App[int]):
         return candidates
 
     def action_pick_model(self) -> None:
-        from .screens import ModelPicker
+        from .screens.pickers import ModelPicker
 
         def chosen(choice: ModelChoice | None) -> None:
             if choice is not None:
@@ -971,7 +971,7 @@ class ChatApp(App[int]):
         await self.start_answer(continue_from=last)
 
     def action_copy(self) -> None:
-        from .screens import CopyPicker, code_blocks
+        from .screens.pickers import CopyPicker, code_blocks
 
         answers = [
             m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
@@ -1198,7 +1198,8 @@ class ChatApp(App[int]):
 
     def action_settings(self) -> None:
         """The settings screen; saved settings take effect at once."""
-        from .settings_screen import SettingsScreen, env_key_sources
+        from .screens.settings.result import env_key_sources
+        from .screens.settings.screen import SettingsScreen
 
         sources = env_key_sources(self.settings, self.environ)
         self.push_screen(
@@ -1260,7 +1261,7 @@ class ChatApp(App[int]):
             self.prompt.focus()
 
     def action_help(self) -> None:
-        from .screens import HelpScreen
+        from .screens.pickers import HelpScreen
 
         self.push_screen(HelpScreen(help_rows(self.settings.keymap)))
 

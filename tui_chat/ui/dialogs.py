@@ -16,8 +16,8 @@ from textual.widgets.option_list import Option
 from ..store import ConversationStore, ConversationSummary
 from .inputs import TextEditor, TextInput
 from .safe import one_line, plain
-from .screens import move_highlight
-from .settings_screen import check_max_tokens, check_temperature, parse_temperature
+from .screens.pickers import move_highlight
+from .screens.settings.fields import check_max_tokens, check_temperature, parse_temperature
 
 
 def hidden_error(id: str) -> Static:

@@ -14,9 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..catalog import ModelChoice
-from .inputs import TextInput
-from .safe import one_line, plain
+from ...catalog import ModelChoice
+from ..inputs import TextInput
+from ..safe import one_line, plain
 
 
 def move_highlight(option_list: OptionList, delta: int) -> None:

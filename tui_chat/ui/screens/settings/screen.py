@@ -1,0 +1,481 @@
+"""The settings screen: providers, defaults, request options and attachment limits.
+
+`SettingsScreen(settings, keys, env_keys, save=...)` is a modal form. It never writes a file
+itself: on Save it builds a `SettingsResult` (result.py) and hands it to `save`, the app's,
+which writes only what changed. When that refuses (settings.toml cannot be parsed, the disk
+is full) the sentence is shown and the form stays open with everything typed; otherwise the
+screen dismisses with the result. Without `save` it simply dismisses with the result. Esc or
+Cancel dismisses with None (after asking, if something was edited: confirm.py).
+
+API keys are never put into a widget: a stored key shows as an empty password field with a
+placeholder saying a key is set (cards.py). Which keys Save changes: result.py.
+
+Every field is checked as it changes and again on Save (the rules: fields.py); Save is
+refused while any field is invalid. Outside text (names, URLs, headers, messages quoting
+them) is shown as plain text, never as markup. The look is in settings.tcss, beside this.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Static, Switch, TextArea
+
+from ....store.settings import (
+    AttachmentLimits,
+    Backend,
+    DynasparkSettings,
+    OpenAIEndpoint,
+    RequestDefaults,
+    Settings,
+)
+from ...inputs import TextEditor
+from ...safe import plain
+from .cards import Kind, ProviderCard, backend_card, card_section, openai_card
+from .confirm import ConfirmDiscard
+from .fields import (
+    DYNASPARK,
+    Check,
+    Field,
+    check_default_provider,
+    check_max_tokens,
+    check_plain_text,
+    check_provider_name,
+    check_proxy,
+    check_size,
+    check_temperature,
+    check_timeout,
+    check_url,
+    format_size,
+    parse_headers,
+    parse_size,
+    parse_temperature,
+)
+from .result import SettingsResult, key_changes
+
+
+class _Form(VerticalScroll, can_focus=False):
+    """The scrolling form; not a tab stop itself (focus moving scrolls it)."""
+
+
+class SettingsScreen(ModalScreen[SettingsResult | None]):
+    """Edit settings; dismisses with a SettingsResult on Save, None on Cancel."""
+
+    BINDINGS = [
+        # Not priority: a field runs it after the keys typed before it (inputs.py).
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    # Beside this file; the same file styles ConfirmDiscard.
+    CSS_PATH = "settings.tcss"
+
+    def __init__(
+        self,
+        settings: Settings,
+        keys: Mapping[str, str],
+        env_keys: Mapping[str, str] | None = None,
+        save: Callable[[SettingsResult], str | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.original = settings
+        # Writes a result; returns why it could not (shown, and the form stays open).
+        self.save = save
+        self.stored_keys = dict(keys)
+        self.env_keys = dict(env_keys or {})
+        self._cards = 0
+        self._initial: object = None
+        self._showing_problems = False
+        s = settings
+        self.f_dyn_endpoint = Field("Endpoint", s.dynaspark.endpoint, check_url)
+        self.dyn_enabled = Switch(s.dynaspark.enabled, id="dynaspark-enabled")
+        self.f_provider = Field(
+            "Provider",
+            s.default_provider,
+            self._check_default_provider,
+            placeholder="the first provider",
+            hint="A provider name from above.",
+        )
+        self.f_model = Field(
+            "Model", s.default_model, check_plain_text, placeholder="the provider's default"
+        )
+        r = s.request
+        self.system_prompt = TextEditor(
+            r.system_prompt, id="system-prompt", compact=True, tab_behavior="focus"
+        )
+        self.f_temperature = Field(
+            "Temperature",
+            "" if r.temperature is None else _number(r.temperature),
+            check_temperature,
+            placeholder="provider default (0 to 2)",
+        )
+        self.f_max_tokens = Field(
+            "Max tokens",
+            "" if r.max_tokens is None else str(r.max_tokens),
+            check_max_tokens,
+            placeholder="provider default",
+        )
+        self.f_connect = Field(
+            "Connect timeout", _number(r.connect_timeout), check_timeout, hint="Seconds."
+        )
+        self.f_read = Field("Read timeout", _number(r.read_timeout), check_timeout, hint="Seconds.")
+        self.f_proxy = Field(
+            "Proxy",
+            r.proxy,
+            check_proxy,
+            placeholder="none, e.g. http://127.0.0.1:3128",
+            hint="http://, https:// or socks5:// URL; empty for none.",
+        )
+        a = s.attachments
+        self.f_image = Field(
+            "Max image size", format_size(a.max_image_bytes), check_size, hint="e.g. 20MB"
+        )
+        self.f_text = Field(
+            "Max text size",
+            format_size(a.max_text_bytes),
+            check_size,
+            hint="e.g. 512KB; bytes, KB or MB (KB = 1024 bytes).",
+        )
+
+    # ---- building -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        s = self.original
+        with Vertical(id="settings-box"):
+            yield Label("Settings", id="settings-title")
+            status = Static("", id="settings-status", markup=False)
+            status.display = False
+            yield status
+            with _Form(id="settings-form"):
+                yield from card_section(
+                    "backend",
+                    "Backends (BackendApi servers)",
+                    "Headers: Name: value; Name2: value2. Provider: the server-side provider "
+                    "to ask (empty lets the server choose).",
+                    [self._backend_card(b, original=b.name) for b in s.backends],
+                    "Add backend",
+                )
+
+                yield Static("Dynaspark", classes="section")
+                yield self.f_dyn_endpoint
+                with Horizontal(classes="field-row"):
+                    yield Label("Enabled", classes="field-label")
+                    yield self.dyn_enabled
+                    yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
+
+                yield from card_section(
+                    "openai",
+                    "OpenAI-compatible endpoints",
+                    "API key env: the variable to read the key from (empty: NAME_API_KEY). "
+                    "A key from the environment wins over the stored one.",
+                    [self._openai_card(e, original=e.name) for e in s.openai],
+                    "Add endpoint",
+                )
+
+                yield Static("Defaults", classes="section")
+                yield self.f_provider
+                yield self.f_model
+
+                yield Static("Request", classes="section")
+                yield Label("System prompt", classes="field-label")
+                yield self.system_prompt
+                yield self.f_temperature
+                yield self.f_max_tokens
+                yield self.f_connect
+                yield self.f_read
+                yield self.f_proxy
+
+                yield Static("Attachments", classes="section")
+                yield self.f_image
+                yield self.f_text
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save", id="settings-save", variant="primary", compact=True)
+                yield Button("Cancel", id="settings-cancel", compact=True)
+                yield Label("tab moves · ctrl+s saves · esc cancels", id="settings-hint")
+
+    def on_mount(self) -> None:
+        self._initial = self._snapshot()
+        default = self.original.default_provider
+        for card in self.cards():
+            card.follows_default = bool(default) and card.name_value == default
+        inputs = self.query(Input)
+        if inputs:
+            inputs.first().focus()
+
+    def _key_state(self, name: str | None) -> tuple[bool, str | None]:
+        """Whether the provider named `name` has a stored key, and the variable set for it."""
+        if name is None:
+            return False, None
+        return bool(self.stored_keys.get(name)), self.env_keys.get(name)
+
+    def _next_number(self) -> int:
+        self._cards += 1
+        return self._cards
+
+    def _backend_card(self, backend: Backend, original: str | None) -> ProviderCard:
+        has_key, env_var = self._key_state(original)
+        card = backend_card(
+            backend, original, has_key=has_key, env_var=env_var, number=self._next_number()
+        )
+        card.fields["name"].check = self._name_check(card)
+        return card
+
+    def _openai_card(self, endpoint: OpenAIEndpoint, original: str | None) -> ProviderCard:
+        has_key, env_var = self._key_state(original)
+        card = openai_card(
+            endpoint, original, has_key=has_key, env_var=env_var, number=self._next_number()
+        )
+        card.fields["name"].check = self._name_check(card)
+        return card
+
+    # ---- cross-field checks -------------------------------------------------------------------
+
+    def cards(self, kind: Kind | None = None) -> list[ProviderCard]:
+        return [c for c in self.query(ProviderCard) if kind is None or c.kind == kind]
+
+    def provider_names(self) -> list[str]:
+        backends = [c.name_value for c in self.cards("backend")]
+        openai = [c.name_value for c in self.cards("openai")]
+        return [*backends, DYNASPARK, *openai]
+
+    def _name_check(self, card: ProviderCard) -> Check:
+        def check(value: str) -> str | None:
+            others = [c.name_value for c in self.cards() if c is not card]
+            return check_provider_name(value, others)
+
+        return check
+
+    def _check_default_provider(self, value: str) -> str | None:
+        return check_default_provider(value, self.provider_names())
+
+    def fields(self) -> list[Field]:
+        """Every field in screen order."""
+        return list(self.query(Field))
+
+    # ---- events -------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        owner = getattr(event.input, "field", None)
+        if not isinstance(owner, Field):
+            return
+        owner.refresh_check()
+        card = self._card_of(owner)
+        if card is not None and owner is card.fields["name"]:
+            self._renamed(card)
+        self._after_edit()
+
+    def _renamed(self, card: ProviderCard) -> None:
+        # The default provider follows a rename of the provider it names.
+        old, new = card.last_name.strip(), card.name_value
+        if card.follows_default:
+            if self.f_provider.value.strip() == old:
+                self.f_provider.input.value = new
+            else:
+                card.follows_default = False
+        card.last_name = card.fields["name"].value
+        for other in self.cards():
+            name_field = other.fields["name"]
+            if name_field is not card.fields["name"]:
+                name_field.refresh_check()
+        self.f_provider.refresh_check()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        # Leaving a field (even a new, untouched one) shows its problem, if it has one.
+        owner = getattr(event.input, "field", None)
+        if isinstance(owner, Field) and self.is_attached:
+            owner.refresh_check(force=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._after_edit()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.query_one("#dynaspark-state", Label).update(_on_off(event.value))
+        self._after_edit()
+
+    def _card_of(self, widget: Widget) -> ProviderCard | None:
+        node = widget.parent
+        while node is not None and not isinstance(node, ProviderCard):
+            node = node.parent
+        return node
+
+    def _after_edit(self) -> None:
+        if self._showing_problems:
+            count = len(self._problems())
+            if count:
+                self._set_status(_problems_text(count))
+            else:
+                self._showing_problems = False
+                self._set_status("")
+
+    def _set_status(self, text: str) -> None:
+        status = self.query_one("#settings-status", Static)
+        status.update(plain(text))
+        status.display = bool(text)
+
+    @on(Button.Pressed, "#add-backend")
+    async def _add_backend(self) -> None:
+        await self._add_card(self._backend_card(Backend("", ""), original=None))
+
+    @on(Button.Pressed, "#add-openai")
+    async def _add_openai(self) -> None:
+        await self._add_card(self._openai_card(OpenAIEndpoint("", ""), original=None))
+
+    async def _add_card(self, card: ProviderCard) -> None:
+        await self.query_one(f"#{card.kind}-cards").mount(card)
+        self._focus_field(card.fields["name"])
+        self._renamed(card)
+
+    @on(Button.Pressed, ".remove-card")
+    async def _remove_card(self, event: Button.Pressed) -> None:
+        card: ProviderCard = event.button.card  # type: ignore[attr-defined]
+        cards = self.cards(card.kind)
+        index = cards.index(card)
+        await card.remove()
+        rest = self.cards(card.kind)
+        if rest:
+            self._focus_field(rest[min(index, len(rest) - 1)].fields["name"])
+        else:
+            self.query_one(f"#add-{card.kind}").focus()
+        for other in self.cards():
+            other.fields["name"].refresh_check()
+        self.f_provider.refresh_check()
+        self._after_edit()
+
+    @on(Button.Pressed, ".remove-key")
+    def _toggle_key(self, event: Button.Pressed) -> None:
+        card: ProviderCard = event.button.card  # type: ignore[attr-defined]
+        card.key_removed = not card.key_removed
+        card.update_key_state()
+        self._after_edit()
+
+    @on(Button.Pressed, "#settings-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#settings-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def _focus_field(self, target: Field) -> None:
+        target.input.focus()
+        self.call_after_refresh(target.scroll_visible, animate=False)
+
+    # ---- save and cancel ----------------------------------------------------------------------
+
+    def _problems(self) -> list[Field]:
+        return [f for f in self.fields() if f.problem() is not None]
+
+    def action_save(self) -> None:
+        for each in self.fields():
+            each.refresh_check(force=True)
+        problems = self._problems()
+        if problems:
+            text = _problems_text(len(problems))
+            self._showing_problems = True
+            self._set_status(text)
+            self.notify(text, title="Settings not saved", severity="error", markup=False)
+            self._focus_field(problems[0])
+            return
+        result = self.result()
+        refused = self.save(result) if self.save is not None else None
+        if refused:
+            # Everything typed stays in the form, to save again once the cause is fixed.
+            self._set_status(refused)
+            self.notify(refused, title="Settings not saved", severity="error", markup=False)
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        if not self.is_dirty():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscard(), answered)
+
+    def _snapshot(self) -> object:
+        cards = tuple(
+            (
+                c.id,
+                c.key_removed,
+                tuple((name, f.value) for name, f in c.fields.items()),
+            )
+            for c in self.cards()
+        )
+        others = tuple(f.value for f in self.fields() if self._card_of(f) is None)
+        return (cards, others, self.dyn_enabled.value, self.system_prompt.text)
+
+    def is_dirty(self) -> bool:
+        return self._snapshot() != self._initial
+
+    def result(self) -> SettingsResult:
+        """The edited settings (a new object) and the changed keys. Call only when valid."""
+        new = copy.deepcopy(self.original)
+        new.backends = [
+            Backend(
+                c.name_value,
+                c.fields["url"].value.strip(),
+                parse_headers(c.fields["headers"].value)[0],
+                c.fields["provider"].value.strip(),
+            )
+            for c in self.cards("backend")
+        ]
+        new.dynaspark = DynasparkSettings(self.f_dyn_endpoint.value.strip(), self.dyn_enabled.value)
+        new.openai = [
+            OpenAIEndpoint(
+                c.name_value,
+                c.fields["url"].value.strip(),
+                c.fields["key_env"].value.strip(),
+                parse_headers(c.fields["headers"].value)[0],
+            )
+            for c in self.cards("openai")
+        ]
+        new.default_provider = self.f_provider.value.strip()
+        new.default_model = self.f_model.value.strip()
+        new.request = RequestDefaults(
+            system_prompt=self.system_prompt.text,
+            temperature=parse_temperature(self.f_temperature.value),
+            max_tokens=int(self.f_max_tokens.value) if self.f_max_tokens.value.strip() else None,
+            connect_timeout=float(self.f_connect.value),
+            read_timeout=float(self.f_read.value),
+            proxy=self.f_proxy.value.strip(),
+        )
+        new.attachments = AttachmentLimits(
+            max_image_bytes=parse_size(self.f_image.value) or 0,
+            max_text_bytes=parse_size(self.f_text.value) or 0,
+        )
+        origins: dict[str, list[str | None]] = {
+            "backends": [c.original for c in self.cards("backend")],
+            "openai": [c.original for c in self.cards("openai")],
+        }
+        return SettingsResult(
+            new, key_changes(self.original, self.stored_keys, self.cards()), self.original, origins
+        )
+
+
+def _problems_text(count: int) -> str:
+    noun = "problem" if count == 1 else "problems"
+    return f"Not saved: {count} {noun} to fix (marked in red; the first one has the cursor)."
+
+
+def _on_off(enabled: bool) -> str:
+    return "on: listed with the providers" if enabled else "off: not listed"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
