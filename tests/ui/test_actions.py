@@ -23,7 +23,7 @@ from tui_chat.ui.actions import (
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.messages import MessageLog
 from tui_chat.ui.prompt import PromptArea
-from tui_chat.ui.screens import HelpScreen, ModelPicker
+from tui_chat.ui.screens.pickers import HelpScreen, ModelPicker
 
 from .conftest import screen_text, wait_until
 
