@@ -21,9 +21,9 @@ from tui_chat.ui.actions import (
     palette_actions,
 )
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.messages import MessageLog
-from tui_chat.ui.prompt import PromptArea
 from tui_chat.ui.screens.pickers import HelpScreen, ModelPicker
+from tui_chat.ui.widgets.message_log import MessageLog
+from tui_chat.ui.widgets.prompt import PromptArea
 
 from .conftest import screen_text, wait_until
 

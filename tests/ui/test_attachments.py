@@ -13,8 +13,8 @@ from providers.testkit import PNG
 
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
-from tui_chat.ui.chips import Chip, ChipBar
-from tui_chat.ui.file_picker import FilePicker, FileTree
+from tui_chat.ui.screens.file_picker import FilePicker, FileTree
+from tui_chat.ui.widgets.chips import Chip, ChipBar
 
 from .conftest import screen_text, wait_until
 

@@ -8,8 +8,9 @@ import tomllib
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.messages import MessageLog, MessageView
-from tui_chat.ui.sidebar import ConversationList, ModelNode, ProviderTree
+from tui_chat.ui.widgets.message_log import MessageLog
+from tui_chat.ui.widgets.message_view import MessageView
+from tui_chat.ui.widgets.sidebar import ConversationList, ModelNode, ProviderTree
 
 from .conftest import screen_text, wait_until
 from .servers import MARKUP_ANSWER

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
-from tui_chat.ui.messages import MessageLog
-from tui_chat.ui.sidebar import ConversationList, ProviderTree
+from tui_chat.ui.widgets.message_log import MessageLog
+from tui_chat.ui.widgets.sidebar import ConversationList, ProviderTree
 
 from .conftest import wait_until
 

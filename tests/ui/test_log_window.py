@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tui_chat.ui.messages import WINDOW
+from tui_chat.ui.widgets.message_log import WINDOW
 
 from .conftest import screen_text, wait_until
 from .test_message_log import long_conversation

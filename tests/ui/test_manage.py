@@ -6,9 +6,9 @@ import tomllib
 from pathlib import Path
 
 from tui_chat.store import ConversationStore
-from tui_chat.ui.dialogs import Confirm, ParametersScreen, SearchConversations, TextPrompt
-from tui_chat.ui.footer import ChatFooter
-from tui_chat.ui.sidebar import ConversationList
+from tui_chat.ui.screens.dialogs import Confirm, ParametersScreen, SearchConversations, TextPrompt
+from tui_chat.ui.widgets.footer import ChatFooter
+from tui_chat.ui.widgets.sidebar import ConversationList
 
 from .conftest import screen_text, wait_until
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tui_chat.store import Conversation, ConversationStore, Message
-from tui_chat.ui.messages import WINDOW, MessageView
+from tui_chat.ui.widgets.message_log import WINDOW
+from tui_chat.ui.widgets.message_view import MessageView
 
 from .conftest import screen_text, wait_until
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tui_chat.store import Conversation, ConversationStore, ConversationSummary, Message
-from tui_chat.ui.sidebar import ConversationList
+from tui_chat.ui.widgets.sidebar import ConversationList
 
 from .conftest import wait_until
 

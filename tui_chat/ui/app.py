@@ -62,18 +62,19 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .actions import bindings, help_rows
 from .actions import keys_for as action_keys
-from .chips import ChipBar
 from .compat import forward_event, refresh_truecolor_filter
-from .footer import ChatFooter
 from .inputs import KeyGate
-from .messages import MessageLog, MessageView, usage_summary
 from .pacing import FramePacer
 from .palette import ChatCommands
-from .prompt import PromptArea
 from .safe import one_line
-from .sidebar import ConversationList, ProviderTree, Sidebar
+from .widgets.chips import ChipBar
+from .widgets.footer import ChatFooter
 from .widgets.markdown.block import MarkdownBody
 from .widgets.markdown.render import warm_up
+from .widgets.message_log import MessageLog
+from .widgets.message_view import MessageView, usage_summary
+from .widgets.prompt import PromptArea
+from .widgets.sidebar import ConversationList, ProviderTree, Sidebar
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
@@ -1011,7 +1012,7 @@ class ChatApp(App[int]):
                 await self.query_one(ChipBar).add_path(path)
             self.prompt.focus()
 
-        from .file_picker import FilePicker
+        from .screens.file_picker import FilePicker
 
         self.push_screen(FilePicker(self._picker_start), chosen)
 
@@ -1053,7 +1054,7 @@ class ChatApp(App[int]):
             return None
 
     async def action_rename_conversation(self, conversation_id: str | None = None) -> None:
-        from .dialogs import TextPrompt
+        from .screens.dialogs import TextPrompt
 
         conversation = self._conversation(conversation_id)
         if conversation is None:
@@ -1073,7 +1074,7 @@ class ChatApp(App[int]):
         )
 
     async def action_delete_conversation(self, conversation_id: str | None = None) -> None:
-        from .dialogs import Confirm
+        from .screens.dialogs import Confirm
 
         conversation = self._conversation(conversation_id)
         if conversation is None:
@@ -1108,7 +1109,7 @@ class ChatApp(App[int]):
         )
 
     def action_search_conversations(self) -> None:
-        from .dialogs import SearchConversations
+        from .screens.dialogs import SearchConversations
 
         async def chosen(conversation_id: str | None) -> None:
             if conversation_id:
@@ -1118,7 +1119,7 @@ class ChatApp(App[int]):
 
     async def action_export_conversation(self, conversation_id: str | None = None) -> None:
         from ..export import conversation_to_markdown, export_filename
-        from .dialogs import TextPrompt
+        from .screens.dialogs import TextPrompt
 
         conversation = self._conversation(conversation_id)
         if conversation is None:
@@ -1167,7 +1168,7 @@ class ChatApp(App[int]):
         return [entry.api_key for entry in self.catalog if entry.api_key]
 
     def action_conversation_parameters(self) -> None:
-        from .dialogs import Parameters, ParametersScreen
+        from .screens.dialogs import Parameters, ParametersScreen
 
         conversation = self.conversation
         current = Parameters(

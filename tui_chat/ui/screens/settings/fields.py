@@ -2,7 +2,7 @@
 
 A check takes a field's text and returns the message to show, or None when the text is
 fine; `parse_*` and `format_*` turn the text to and from the value stored in `Settings`.
-These rules are also used by the conversation parameters dialog (`ui/dialogs.py`), so the
+These rules are also used by the conversation parameters dialog (`ui/screens/dialogs.py`), so the
 two forms accept and refuse the same temperatures and token limits.
 
 `Field` is one labelled input with its check: the problem shows under it (as plain text,

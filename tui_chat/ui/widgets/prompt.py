@@ -8,9 +8,9 @@ from pathlib import Path
 from textual import events
 from textual.message import Message
 
-from ..attachments import path_in_text
-from .actions import PROMPT, bindings
-from .inputs import TextEditor
+from ...attachments import path_in_text
+from ..actions import PROMPT, bindings
+from ..inputs import TextEditor
 
 
 class PromptArea(TextEditor):

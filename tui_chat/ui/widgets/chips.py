@@ -10,8 +10,8 @@ from textual.containers import HorizontalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from ..attachments import describe_size
-from .safe import one_line
+from ...attachments import describe_size
+from ..safe import one_line
 
 
 class Chip(Static, can_focus=True):

@@ -13,9 +13,9 @@ from textual.widgets import Label, OptionList, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from ..catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
-from ..store import ConversationSummary
-from .safe import one_line, plain
+from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ...store import ConversationSummary
+from ..safe import one_line, plain
 
 _STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑"}
 _STATE_STYLE = {READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow"}

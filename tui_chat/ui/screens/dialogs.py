@@ -13,11 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ..store import ConversationStore, ConversationSummary
-from .inputs import TextEditor, TextInput
-from .safe import one_line, plain
-from .screens.pickers import move_highlight
-from .screens.settings.fields import check_max_tokens, check_temperature, parse_temperature
+from ...store import ConversationStore, ConversationSummary
+from ..inputs import TextEditor, TextInput
+from ..safe import one_line, plain
+from .pickers import move_highlight
+from .settings.fields import check_max_tokens, check_temperature, parse_temperature
 
 
 def hidden_error(id: str) -> Static:

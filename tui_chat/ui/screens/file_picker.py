@@ -23,10 +23,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label
 from textual.widgets.tree import TreeNode
 
-from ..attachments import describe_size
-from .compat import DirEntry
-from .inputs import TextInput
-from .safe import one_line, plain
+from ...attachments import describe_size
+from ..compat import DirEntry
+from ..inputs import TextInput
+from ..safe import one_line, plain
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 TYPE_AHEAD_RESET = 1.0  # seconds of silence that start a new type-ahead search

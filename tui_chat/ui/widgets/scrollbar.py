@@ -10,7 +10,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .sizing import LaidOutOnce
+from ..sizing import LaidOutOnce
 
 
 class TextScrollBar(LaidOutOnce, ScrollBar):
