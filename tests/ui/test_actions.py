@@ -21,7 +21,8 @@ from tui_chat.ui.actions import (
     palette_actions,
 )
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.screens.pickers import HelpScreen, ModelPicker
+from tui_chat.ui.screens.help import HelpScreen
+from tui_chat.ui.screens.pickers import ModelPicker
 from tui_chat.ui.widgets.message_log import MessageLog
 from tui_chat.ui.widgets.prompt import PromptArea
 

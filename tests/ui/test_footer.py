@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Label
 
-from tui_chat.ui.screens.pickers import HelpScreen
+from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.widgets.footer import ChatFooter
 from tui_chat.ui.widgets.sidebar import ConversationList
 

@@ -1262,7 +1262,7 @@ class ChatApp(App[int]):
             self.prompt.focus()
 
     def action_help(self) -> None:
-        from .screens.pickers import HelpScreen
+        from .screens.help import HelpScreen
 
         self.push_screen(HelpScreen(help_rows(self.settings.keymap)))
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...catalog import ModelChoice
@@ -24,37 +24,6 @@ def move_highlight(option_list: OptionList, delta: int) -> None:
     if option_list.option_count:
         current = option_list.highlighted or 0
         option_list.highlighted = max(0, min(option_list.option_count - 1, current + delta))
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key binding, with the keys in force (after keymap overrides)."""
-
-    BINDINGS = [Binding("escape,f1,q,question_mark", "dismiss", "Close")]
-
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        width = max((len(keys) for keys, _, _ in self.rows), default=10) + 2
-        lines = [Content.assemble(("Keys", "bold"), "\n")]
-        for keys, description, where in self.rows:
-            lines.append(
-                Content.assemble(
-                    (keys.ljust(width), "bold $accent"), description, (f"  {where}", "dim")
-                )
-            )
-        lines.append(
-            Content.from_markup(
-                "\n[dim]ctrl+p opens the command palette with every action. "
-                "Keys can be changed in settings.toml under [keymap].[/]"
-            )
-        )
-        with Vertical(id="help-box"):
-            yield Label("tui-chat help", classes="modal-title")
-            with VerticalScroll():
-                yield Static(Content("\n").join(lines))
-            yield Label("Esc closes", classes="modal-hint")
 
 
 @dataclass(frozen=True)
