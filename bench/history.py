@@ -113,7 +113,7 @@ async def measure(config: Path, cid: str, n: int, runs: int, profile: bool) -> d
                 profiler = Profiler(async_mode="disabled", interval=0.001)
                 profiler.start()
             t0 = time.perf_counter()
-            opening = asyncio.ensure_future(app.open_conversation(cid))
+            opening = asyncio.ensure_future(app.chat.open_conversation(cid))
             t1 = await frames.until(lambda: shows(newest), timeout=60)
             await opening
             if profiler is not None:
@@ -124,7 +124,7 @@ async def measure(config: Path, cid: str, n: int, runs: int, profile: bool) -> d
                 break
             opens.append(t1 - t0)
 
-            app.log_view.focus()
+            app.chat.log_view.focus()
             await pilot.pause(0.1)
             t0 = time.perf_counter()
             send_key(app, "home")

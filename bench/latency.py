@@ -72,20 +72,20 @@ async def measure(
         while entry is None or entry.state != "ready":
             await pilot.pause(0.02)
         if opened:  # the answer is saved every 2 s with all of these
-            await app.open_conversation(opened)
+            await app.chat.open_conversation(opened)
             await pilot.pause(0.2)
         if stream:
-            await app.send("Write a very long answer, please.")
+            await app.chat.send("Write a very long answer, please.")
             t_end = time.perf_counter() + 2.0
             while time.perf_counter() < t_end:  # let the answer grow for a while first
                 await asyncio.sleep(0.05)
-            assert app.streaming, "the answer ended before typing started"
+            assert app.chat.streaming, "the answer ended before typing started"
         sent: list[float] = []
         echoed: dict[int, float] = {}
         checked = 0
 
         def on_frame(now: float) -> None:
-            shown = len(app.prompt.text)
+            shown = len(app.chat.prompt.text)
             base = (len(sent) - 1) // PER_LINE * PER_LINE if sent else 0
             for k in range(base, base + shown):
                 if k < len(sent) and k not in echoed:
@@ -103,7 +103,7 @@ async def measure(
             if i and i % PER_LINE == 0:
                 while len(echoed) < i:  # the line's keys are on screen: start a new one
                     await asyncio.sleep(0.005)
-                app.prompt.clear()
+                app.chat.prompt.clear()
                 await pilot.pause(0.05)
                 start = time.perf_counter() - i * interval
             # Keys are pressed on a fixed schedule; a key the app could not take at its
@@ -123,7 +123,7 @@ async def measure(
         deadline = time.perf_counter() + 10
         while len(echoed) < presses and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
-        was_streaming = app.streaming
+        was_streaming = app.chat.streaming
         last = app.conversation.messages[-1] if app.conversation.messages else None
         if stream and last is not None and not was_streaming:
             print(f"  the answer ended ({last.status}, {len(last.content):,} chars) "
@@ -137,7 +137,7 @@ async def measure(
             raise SystemExit(f"only {len(latencies)} of {presses} keys reached the screen")
         if stream:
             answer = app.conversation.messages[-1]
-            await app._stop_streaming()
+            await app.chat.stop_streaming()
             grown = len(answer.content)
         else:
             grown = 0

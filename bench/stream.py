@@ -10,7 +10,7 @@ takes them. Measured, in one run, interleaved, median of --runs:
   (b) provider: BackendApi's generator consumed with no UI;
   (c) app: the real ChatApp, headless (120x40), from the Enter key being delivered until
       the first frame sent while the whole answer is shown (the answer view's
-      `shown_text()` equals the answer) and `app.streaming` is False.
+      `shown_text()` equals the answer) and `app.chat.streaming` is False.
 
 Targets: (c)/(a) at most 1.5; per-chunk cost of (c) at 10,000 chunks at most 1.2x the
 per-chunk cost at 1,000. --answer para streams one paragraph of N words instead (`w0 w1
@@ -89,14 +89,14 @@ async def app_answer(
         entry = app.catalog.get("bench")
         while entry is None or entry.state != "ready":
             await pilot.pause(0.02)
-        app.prompt.text = "Write the long answer, please."
+        app.chat.prompt.text = "Write the long answer, please."
         await pilot.pause()
 
         def done() -> bool:
             messages = app.conversation.messages
-            if app.streaming or len(messages) < 2 or messages[-1].role != "assistant":
+            if app.chat.streaming or len(messages) < 2 or messages[-1].role != "assistant":
                 return False
-            view = app.log_view.view_for(messages[-1])
+            view = app.chat.log_view.view_for(messages[-1])
             return view is not None and view.shown_text() == answer
 
         first_frame = frames.count

@@ -36,6 +36,11 @@ from .store.journal import AnswerJournal
 from .store.settings import Settings
 from .store.state import State
 
+#: A streaming answer's new text goes to its journal this often (store/journal.py), in
+#: the app and in `tui-chat ask`: a killed process loses at most this much of it, a power
+#: cut at most journal.SYNC_EVERY more.
+JOURNAL_EVERY = 0.1
+
 #: What is asked of a model that cannot continue an answer by itself.
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped, without repeating anything."

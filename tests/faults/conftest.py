@@ -134,7 +134,7 @@ async def send(pilot: Any, text: str) -> None:
 
 async def paste_and_send(pilot: Any, app: ChatApp, text: str) -> None:
     """Put text in the prompt as a paste does, then press Enter."""
-    app.prompt.text = text
+    app.chat.prompt.text = text
     await pilot.press("enter")
 
 
@@ -149,7 +149,7 @@ async def ask_and_wait(
         await send(pilot, text)
     await wait_until(
         pilot,
-        lambda: not app.streaming and len(app.conversation.messages) >= before + 2,
+        lambda: not app.chat.streaming and len(app.conversation.messages) >= before + 2,
         timeout,
     )
     await pilot.pause()
@@ -174,7 +174,7 @@ async def still_usable(
     if fresh:
         await pilot.press("ctrl+n")
         await pilot.pause()
-    app.set_choice(ModelChoice("good", "echo"))
+    app.chat.set_choice(ModelChoice("good", "echo"))
     answer = await ask_and_wait(pilot, app, "still there?")
     assert answer.status == "complete", answer.error
     assert answer.content == "Echo: still there?"

@@ -59,7 +59,7 @@ def app_at(config: Path) -> ChatApp:
 
 async def see_the_cut(pilot, app: ChatApp, host: str) -> None:
     """Ask `cut`; the partial answer stays with the failure under it, on screen and disk."""
-    app.set_choice(ModelChoice("g4f", "cut"))
+    app.chat.set_choice(ModelChoice("g4f", "cut"))
     answer = await ask_and_wait(pilot, app, "one two three")
     assert answer.status == "failed"
     assert answer.content == "Echo: one"

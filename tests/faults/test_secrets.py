@@ -59,7 +59,7 @@ async def test_keys_never_leave_secrets_toml(harness, serve, caplog):
         )
         shown = flat(app)
         toasts = " ".join(n.message for n in app._notifications)
-        app.set_choice(ModelChoice("good", "echo"))  # saves state.toml
+        app.chat.set_choice(ModelChoice("good", "echo"))  # saves state.toml
         await still_usable(pilot, app, ["my key please"])
         assert harness.good.requests[-1].headers["Authorization"] == f"Bearer {FILE_KEY}"
     for key in KEYS:

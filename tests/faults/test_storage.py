@@ -55,14 +55,14 @@ async def test_every_corrupt_conversation_kind_is_moved_aside_and_named(harness)
         await pilot.pause()
         # Some kinds are found while listing, the rest when opened: open each one.
         for conversation_id in broken:
-            await app.open_conversation(conversation_id)
+            await app.chat.open_conversation(conversation_id)
             await pilot.pause()
         told = notes(app)
         for kind, path in zip(CORRUPT, broken.values(), strict=True):
             assert not path.exists(), kind
             assert list(path.parent.glob(path.name + ".corrupt-*")), kind
             assert path.name in told, kind
-        await app.open_conversation(good.id)
+        await app.chat.open_conversation(good.id)
         await pilot.pause()
         assert app.conversation.id == good.id
         assert "#1" in flat(app)  # the good conversation's last message is shown
@@ -128,7 +128,7 @@ async def test_failed_save_is_said_and_nothing_is_lost(
 ):
     app = harness.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.set_choice(ModelChoice("good", "echo"))
+        app.chat.set_choice(ModelChoice("good", "echo"))
         monkeypatch.setattr(atomic, "os", failing_os(function, code))
         answer = await ask_and_wait(pilot, app, "keep me")
         assert answer.content == "Echo: keep me"
@@ -144,7 +144,7 @@ async def test_two_instances_on_one_config_dir_lose_nothing(harness):
     """The app and `tui-chat ask -c` (a second instance) add to one conversation."""
     app = harness.app()
     async with app.run_test(size=SIZE) as pilot:
-        app.set_choice(ModelChoice("good", "echo"))
+        app.chat.set_choice(ModelChoice("good", "echo"))
         await ask_and_wait(pilot, app, "from the app")
         env = {**os.environ}
         env.pop("TUI_CHAT_CONFIG_DIR", None)

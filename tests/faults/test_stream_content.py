@@ -89,13 +89,13 @@ async def test_five_megabyte_single_line_is_kept_whole(harness, serve):
     async with app.run_test(size=SIZE) as pilot:
         # Cover the log with a blank screen so the 5 MB line is not rendered meanwhile.
         await app.push_screen(Screen())
-        await app.send("big line")
-        await wait_until(pilot, lambda: not app.streaming, 30)
+        await app.chat.send("big line")
+        await wait_until(pilot, lambda: not app.chat.streaming, 30)
         answer = app.conversation.messages[-1]
         assert answer.status == "complete", answer.error
         assert answer.content == big + " tail."
         assert saved(app)["messages"][1]["content"] == big + " tail."
-        await app.action_new_chat()  # still covered: the 5 MB answer is never drawn
+        await app.chat.action_new_chat()  # still covered: the 5 MB answer is never drawn
         app.pop_screen()
         await still_usable(pilot, app)
 
@@ -119,7 +119,7 @@ async def test_megabyte_single_line_does_not_freeze_the_screen(harness, serve):
             await pilot.pause(0.05)  # returns once the app has handled its pending work
             now = loop.time()
             longest, last = max(longest, now - last), now
-            if settled is None and not app.streaming and len(app.conversation.messages) == 2:
+            if settled is None and not app.chat.streaming and len(app.conversation.messages) == 2:
                 settled = now + 1.0  # and a second more, for the frames that draw it
         assert app.conversation.messages[-1].content == big + " tail."
         # The event loop (keys, Esc, frames) never stalls for a second.

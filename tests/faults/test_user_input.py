@@ -29,10 +29,10 @@ def notes(app) -> list[str]:
 async def test_empty_and_whitespace_prompts_are_not_sent(harness):
     app = harness.app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.set_choice(ModelChoice("good", "echo"))
+        app.chat.set_choice(ModelChoice("good", "echo"))
         await pilot.press("enter")
         await pilot.press("space", "space", "enter")
-        app.prompt.text = " \n\t \n"
+        app.chat.prompt.text = " \n\t \n"
         await pilot.press("enter")
         await pilot.pause()
         assert app.conversation.messages == []
@@ -63,24 +63,24 @@ async def test_one_megabyte_paste_is_sent_whole(harness, serve):
         assert received == [pasted]
         assert f"Got {len(pasted):,} characters." in flat(app)
         assert saved(app)["messages"][0]["content"] == pasted
-        assert app.prompt.text == ""
+        assert app.chat.prompt.text == ""
         await still_usable(pilot, app, fresh=True)
 
 
 async def test_sending_while_an_answer_streams_is_refused_and_kept(harness):
     app = harness.app(extra=PATIENT)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.set_choice(ModelChoice("good", "gated"))
+        app.chat.set_choice(ModelChoice("good", "gated"))
         await send(pilot, "first")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
         await send(pilot, "second")
-        assert app.prompt.text == "second"  # not lost: still in the prompt
+        assert app.chat.prompt.text == "second"  # not lost: still in the prompt
         assert any("An answer is still streaming" in n for n in notes(app))
         assert len(harness.good.requests) == 1
         harness.good.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.press("enter")  # the kept text goes once the answer is done
-        await wait_until(pilot, lambda: len(app.conversation.messages) == 4 and not app.streaming)
+        await wait_until(pilot, lambda: len(app.conversation.messages) == 4 and not app.chat.streaming)
         assert [m["content"] for m in saved(app)["messages"]] == [
             "first",
             "Partial one. Partial two. Rest.",
@@ -92,7 +92,7 @@ async def test_sending_while_an_answer_streams_is_refused_and_kept(harness):
 async def test_quit_while_an_answer_streams_saves_the_partial_answer(harness):
     app = harness.app(extra=PATIENT)
     async with app.run_test(size=SIZE) as pilot:
-        app.set_choice(ModelChoice("good", "gated"))
+        app.chat.set_choice(ModelChoice("good", "gated"))
         await send(pilot, "go")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
         path = ConversationStore(app.paths).path_for(app.conversation.id)
@@ -107,18 +107,18 @@ async def test_quit_while_an_answer_streams_saves_the_partial_answer(harness):
 async def test_resize_to_40x10_and_back_while_streaming(harness):
     app = harness.app(extra=PATIENT)
     async with app.run_test(size=SIZE) as pilot:
-        app.set_choice(ModelChoice("good", "gated"))
+        app.chat.set_choice(ModelChoice("good", "gated"))
         await send(pilot, "resize me")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
         await pilot.resize_terminal(40, 10)
         await pilot.pause(0.1)
         small = screen_text(app).splitlines()
         assert len(small) == 10 and all(len(row) <= 40 for row in small)
-        assert app.streaming
+        assert app.chat.streaming
         await pilot.resize_terminal(*SIZE)
         await pilot.pause(0.1)
         harness.good.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await wait_until(pilot, lambda: "Partial one. Partial two. Rest." in flat(app))
         assert saved(app)["messages"][1]["content"] == "Partial one. Partial two. Rest."
         assert saved(app)["messages"][1]["status"] == "complete"

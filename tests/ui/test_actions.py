@@ -11,6 +11,7 @@ from tui_chat.ui.actions import (
     ACTIONS,
     APP,
     BY_ID,
+    CHAT,
     FOOTER,
     LOG,
     NONE,
@@ -21,6 +22,7 @@ from tui_chat.ui.actions import (
     palette_actions,
 )
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.help import HelpScreen
 from tui_chat.ui.screens.pickers import ModelPicker
 from tui_chat.ui.widgets.message_log import MessageLog
@@ -29,7 +31,7 @@ from tui_chat.ui.widgets.prompt import PromptArea
 from .conftest import screen_text, wait_until
 
 SIZE = (120, 40)
-OWNERS = {APP: ChatApp, PROMPT: PromptArea}
+OWNERS = {APP: ChatApp, CHAT: ChatScreen, PROMPT: PromptArea}
 
 
 def keys_of(bindings: list) -> set[str]:
@@ -84,7 +86,9 @@ def test_every_action_is_reachable():
             assert not action.key and action.id in palette, action.id
         if action.id in palette:
             assert action.help, action.id
-            assert hasattr(ChatApp, f"action_{action.action}"), action.id
+            # The palette runs the app's actions on the app, the others on the chat screen.
+            owner, name = (ChatApp, action.action) if action.on_app else (ChatScreen, action.action)
+            assert hasattr(owner, f"action_{name.removeprefix('app.')}"), action.id
 
 
 def test_every_action_has_a_help_row():

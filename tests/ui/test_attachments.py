@@ -131,7 +131,7 @@ async def test_image_and_text_file_reach_openai_compatible_server(make_app, serv
         await attach_with_picker(pilot, app, "apple.png", "notes.md")
         await pilot.press(*"what is this")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         sent = servers.requests[0].body["messages"][-1]
         encoded = base64.b64encode(png_bytes()).decode()
         assert sent == {
@@ -160,11 +160,11 @@ async def test_image_reaches_g4f_backend_as_data_uri(make_app, servers, files):
     app = make_app(provider="backend", model="a-1")
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
-        app.set_choice(ModelChoice("backend", "a-1", "Alpha"))  # Alpha has vision
+        app.chat.set_choice(ModelChoice("backend", "a-1", "Alpha"))  # Alpha has vision
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"see")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         body = servers.requests[0].body
         encoded = base64.b64encode(png_bytes()).decode()
         assert body["media"] == [[f"data:image/png;base64,{encoded}", "apple.png"]]
@@ -178,7 +178,7 @@ async def test_text_file_reaches_g4f_backend_inlined(make_app, servers, files):
         await attach_with_picker(pilot, app, "notes.md")
         await pilot.press(*"sum")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         body = servers.requests[0].body
         assert "media" not in body
         assert body["messages"][-1]["content"] == (
@@ -192,7 +192,7 @@ async def test_image_and_text_reach_dynaspark_as_form_fields(make_app, servers, 
         await attach_with_picker(pilot, app, "apple.png", "notes.md")
         await pilot.press(*"look")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         request = servers.requests[0]
         assert request.path == "/api/generate_response"
         assert request.body["ai_model"] == "gemini-2.0-flash-lite"
@@ -211,7 +211,7 @@ async def test_model_without_vision_warns_before_sending_an_image(make_app, serv
     app = make_app(provider="backend", model="b-1")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
-        app.set_choice(ModelChoice("backend", "b-1", "Beta"))  # Beta: no vision
+        app.chat.set_choice(ModelChoice("backend", "b-1", "Beta"))  # Beta: no vision
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"hm")
         await pilot.press("enter")
@@ -219,7 +219,7 @@ async def test_model_without_vision_warns_before_sending_an_image(make_app, serv
         assert servers.requests == []
         note = " ".join(str(app.query_one("#prompt-note").render()).split())
         assert "not known to accept images" in note and "Enter again" in note
-        assert app.prompt.text == "hm" and chip_names(app) == ["apple.png"]
+        assert app.chat.prompt.text == "hm" and chip_names(app) == ["apple.png"]
         await pilot.press("enter")  # the second Enter sends anyway
         await wait_until(pilot, lambda: len(servers.requests) == 1)
 
@@ -262,7 +262,7 @@ async def test_refused_attachment_sends_nothing_and_keeps_everything(
         await pilot.pause(0.2)
         assert servers.requests == []
         assert app.conversation.messages == []
-        assert app.prompt.text == "keep me"
+        assert app.chat.prompt.text == "keep me"
         assert chip_names(app) == [target]
         # The reason is shown in full above the prompt (a toast may be cut short).
         note = " ".join(str(app.query_one("#prompt-note").render()).split())
@@ -277,14 +277,14 @@ async def test_retry_after_the_image_changed_says_so(make_app, servers, files):
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"img")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         (files / "apple.png").write_bytes(png_bytes() + b"changed")
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 2)
         assert "apple.png changed since it was attached" in " ".join(screen_text(app).split())
         (files / "apple.png").unlink()
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 3)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 3)
         assert "apple.png is no longer available" in " ".join(screen_text(app).split())
         parts = servers.requests[2].body["messages"][-1]["content"]
         assert parts == "img"  # sent without the vanished image
@@ -293,17 +293,17 @@ async def test_retry_after_the_image_changed_says_so(make_app, servers, files):
 async def test_pasted_path_becomes_an_attachment(make_app, servers, files):
     app = make_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.prompt.focus()
+        app.chat.prompt.focus()
         from textual import events
 
         app.post_message(events.Paste(f"'{files / 'notes.md'}'"))  # as the terminal sends it
         await pilot.pause()
-        assert app.prompt.text == f"'{files / 'notes.md'}'"  # pasted once, as text
+        assert app.chat.prompt.text == f"'{files / 'notes.md'}'"  # pasted once, as text
         assert "That looks like a file" in " ".join(screen_text(app).split())
         await pilot.press("ctrl+f")
         await pilot.pause()
         assert chip_names(app) == ["notes.md"]
-        assert app.prompt.text == ""  # the path became the chip
+        assert app.chat.prompt.text == ""  # the path became the chip
 
 
 async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, servers, files):
@@ -312,10 +312,10 @@ async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, serv
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"what is this")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         await pilot.press(*"and its colour?")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 2)
         first, _answer, follow_up = servers.requests[1].body["messages"]
         assert first["content"][0] == {"type": "text", "text": "what is this"}
         [image] = first["content"][1:]
@@ -327,13 +327,13 @@ async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, serv
         (files / "apple.png").unlink()
         await pilot.press(*"third")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 3)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 3)
         assert servers.requests[2].body["messages"][0]["content"] == "what is this"
         said = "An image of an earlier message: apple.png is no longer available"
         await pilot.pause()
         assert log_text(app).count(said) == 1
         await pilot.press(*"fourth")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 4)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 4)
         await pilot.pause()
         assert log_text(app).count(said) == 1  # not again

@@ -8,6 +8,7 @@ import tomllib
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.widgets.message_log import MessageLog
 from tui_chat.ui.widgets.message_view import MessageView
 from tui_chat.ui.widgets.sidebar import ConversationList, ModelNode, ProviderTree
@@ -33,13 +34,13 @@ async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello there")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.pause()
         text = screen_text(app)
         assert "hello there" in text
         assert "Echo: hello there" in text
         assert "7 in / 3 out tokens" in text
-        assert app.prompt.text == ""  # sent text leaves the prompt
+        assert app.chat.prompt.text == ""  # sent text leaves the prompt
         data = saved(app)
         assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
         assert data["messages"][1]["content"] == "Echo: hello there"
@@ -56,9 +57,9 @@ async def test_escape_stops_keeps_partial_text_and_saves_it(make_app, servers):
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
-        assert app.streaming
+        assert app.chat.streaming
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         answer = app.conversation.messages[-1]
         assert answer.status == "stopped"
         assert answer.content == "Partial one. Partial two. "
@@ -74,10 +75,10 @@ async def test_retry_regenerates_the_last_answer(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "again")
-        await wait_until(pilot, lambda: len(servers.requests) == 1 and not app.streaming)
+        await wait_until(pilot, lambda: len(servers.requests) == 1 and not app.chat.streaming)
         first_id = app.conversation.messages[-1].id
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
         messages = app.conversation.messages
         assert [m.role for m in messages] == ["user", "assistant"]
         assert messages[-1].id != first_id
@@ -91,14 +92,14 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.press("ctrl+g")
-        assert app.prompt.text == "frist"
+        assert app.chat.prompt.text == "frist"
         await pilot.pause()
         assert "Editing your last message" in screen_text(app)
         await pilot.press("ctrl+a", "ctrl+k")  # clear the line with the prompt's own keys
         await send(pilot, "first")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
         messages = app.conversation.messages
         assert [(m.role, m.content) for m in messages] == [
             ("user", "first"),
@@ -114,20 +115,20 @@ async def test_edit_keeps_the_draft_and_puts_it_back(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.press(*"half typed")
         await pilot.press("ctrl+g")
-        assert app.prompt.text == "frist"
+        assert app.chat.prompt.text == "frist"
         await pilot.press("escape")
         await pilot.pause()
-        assert app.prompt.text == "half typed"
+        assert app.chat.prompt.text == "half typed"
         assert "Editing your last message" not in screen_text(app)
         await pilot.press("ctrl+g")
         await pilot.press("ctrl+a", "ctrl+k")
         await send(pilot, "first")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.streaming)
+        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
         assert [m.content for m in app.conversation.messages] == ["first", "Echo: first"]
-        assert app.prompt.text == "half typed"
+        assert app.chat.prompt.text == "half typed"
         assert "half typed" in screen_text(app)
 
 
@@ -148,7 +149,7 @@ async def test_continue_shows_streaming_without_the_stopped_line(make_app, serve
         assert "ctrl+l continues" not in text
         assert "stopped" not in text
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause()
         assert app.conversation.messages[-1].status == "complete"
         assert "ctrl+l continues" not in screen_text(app)
@@ -158,7 +159,7 @@ async def test_dead_server_error_is_shown_and_app_keeps_running(make_app, server
     app = make_app(provider="dead", model="")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await send(pilot, "anyone?")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         answer = app.conversation.messages[-1]
         assert answer.status == "failed"
         assert "Could not connect to 127.0.0.1" in answer.error
@@ -168,7 +169,7 @@ async def test_dead_server_error_is_shown_and_app_keeps_running(make_app, server
         assert "ctrl+r retries" in text
         assert saved(app)["messages"][-1]["status"] == "failed"
         # The app still works: pick a live model and send again.
-        app.set_choice(ModelChoice("local", "echo"))
+        app.chat.set_choice(ModelChoice("local", "echo"))
         await send(pilot, "still here")
         await wait_until(pilot, lambda: app.conversation.messages[-1].content == "Echo: still here")
 
@@ -177,7 +178,7 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
     app = make_app(model="fail")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "x")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.pause()
         assert "HTTP 500: the model melted" in screen_text(app)
 
@@ -187,8 +188,9 @@ async def test_state_read_before_the_widgets_exist(make_app, servers):
     footer building its keys early does, through check_action) they must not touch the
     widgets, which do not exist yet."""
     app = make_app()
-    assert app.streaming is False
-    assert app.check_action("stop", ()) is None
+    screen = ChatScreen()
+    assert screen.streaming is False
+    assert screen.check_action("stop", ()) is None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "local › echo" in screen_text(app).splitlines()[0]  # the status line
@@ -251,10 +253,10 @@ async def test_model_switch_through_the_picker(make_app, servers):
         await pilot.press("ctrl+o")
         await pilot.press(*"gated")
         await pilot.press("enter")
-        assert app.choice == ModelChoice("local", "gated")
+        assert app.chat.choice == ModelChoice("local", "gated")
         servers.gate.set()
         await send(pilot, "hi")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         assert servers.requests[0].body["model"] == "gated"
         # Remembered in state.toml; settings.toml (the user's) is not touched.
         state = tomllib.loads(app.paths.state_file.read_text())
@@ -280,9 +282,9 @@ async def test_model_switch_through_the_sidebar_tree(make_app, servers):
                 await pilot.press("enter")
             await pilot.press("down")
         await pilot.press("enter")
-        assert app.choice == ModelChoice("backend", "b-1", "Beta")
+        assert app.chat.choice == ModelChoice("backend", "b-1", "Beta")
         await send(pilot, "via tree")
-        await wait_until(pilot, lambda: not app.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
         request = servers.requests[0]
         assert request.path == "/backend-api/v2/conversation"
         assert request.body["model"] == "b-1"
@@ -298,7 +300,7 @@ async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_ap
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await send(pilot, "[bold]mine[/] [link=x]y")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.pause()
         text = screen_text(app)
         assert "[bold]mine[/] [link=x]y" in text
@@ -318,7 +320,7 @@ async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_ap
 
         walk(tree.root)
         assert any("[/]odd [bold]name" in label for label in labels)
-        app.set_choice(ModelChoice("local", "[/]odd [bold]name"))
+        app.chat.set_choice(ModelChoice("local", "[/]odd [bold]name"))
         await pilot.pause()
         assert "local › [/]odd [bold]name" in screen_text(app)
 
@@ -349,7 +351,7 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
         assert log.following
         await wait_until(pilot, lambda: "Line 119" in screen_text(app))  # text, not blank room
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert log.scroll_y >= log.max_scroll_y - 1
         assert "The end." in screen_text(app)
@@ -360,7 +362,7 @@ async def test_conversation_reopens_after_restart(make_app, servers):
     async with first.run_test(size=SIZE) as pilot:
         await send(pilot, "remember me")
         await wait_until(
-            pilot, lambda: not first.streaming and len(first.conversation.messages) == 2
+            pilot, lambda: not first.chat.streaming and len(first.conversation.messages) == 2
         )
         conversation_id = first.conversation.id
         await pilot.press("ctrl+q")
@@ -375,7 +377,7 @@ async def test_conversation_reopens_after_restart(make_app, servers):
         text = screen_text(second)
         assert "remember me" in text
         assert "Echo: remember me" in text
-        assert second.choice == ModelChoice("local", "echo")
+        assert second.chat.choice == ModelChoice("local", "echo")
 
 
 async def test_sending_while_streaming_is_refused_and_text_kept(make_app, servers):
@@ -384,10 +386,10 @@ async def test_sending_while_streaming_is_refused_and_text_kept(make_app, server
         await send(pilot, "first")
         await wait_until(pilot, lambda: "Partial one." in screen_text(app))
         await send(pilot, "second")
-        assert app.prompt.text == "second"
+        assert app.chat.prompt.text == "second"
         assert len(servers.requests) == 1
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(servers.requests) == 2)
 
@@ -431,7 +433,7 @@ async def test_usable_at_80x24_and_sidebar_hides_when_narrow(make_app, servers):
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         await send(pilot, "small screen")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.resize_terminal(40, 10)
         await pilot.pause()
         await pilot.resize_terminal(80, 24)
@@ -467,7 +469,7 @@ async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "views")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         views = list(app.query(MessageView))
         assert [v.message.role for v in views] == ["user", "assistant"]
         assert views[-1].shown_text() == "Echo: views"

@@ -39,5 +39,8 @@ async def test_first_frame_without_the_restyle_on_resume(make_app, servers, monk
     skipped = await first_frame(make_app(write=False))
     monkeypatch.setattr(ChatScreen, "_resumed_once", True)  # as Textual does: restyle all
     restyled = await first_frame(make_app(write=False))
-    assert "Type a message" in skipped and "two" in skipped
+    # The prompt has the focus in the first frame: its cursor splits the placeholder's
+    # styles, so the text is read without them.
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", skipped)
+    assert "Type a message" in text and "two" in text
     assert skipped == restyled

@@ -24,8 +24,8 @@ async def test_text_typed_in_the_log_goes_to_the_prompt(make_app, servers):
         await pilot.pause()
         assert isinstance(app.focused, MessageLog)
         await pilot.press(*"hi there")
-        assert app.prompt.text == "hi there"
-        assert app.focused is app.prompt
+        assert app.chat.prompt.text == "hi there"
+        assert app.focused is app.chat.prompt
 
 
 async def test_text_typed_in_the_tree_goes_to_the_prompt_but_its_keys_still_work(
@@ -38,27 +38,27 @@ async def test_text_typed_in_the_tree_goes_to_the_prompt_but_its_keys_still_work
         await pilot.pause()
         await pilot.press("down")  # the tree's own key: the cursor moves, nothing typed
         assert app.focused is tree
-        assert app.prompt.text == ""
+        assert app.chat.prompt.text == ""
         await pilot.press(*"why")
-        assert app.prompt.text == "why"
-        assert app.focused is app.prompt
+        assert app.chat.prompt.text == "why"
+        assert app.focused is app.chat.prompt
 
 
 async def test_the_conversation_lists_letters_keep_their_meaning(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"first", "enter")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         listing = app.query_one(ConversationList)
         await wait_until(pilot, lambda: listing.option_count == 1)
         listing.focus()
         await pilot.pause()
         await pilot.press("r")  # rename, not a letter for the prompt
         await wait_until(pilot, lambda: app.screen is not app.screen_stack[0])
-        assert app.prompt.text == ""
+        assert app.chat.prompt.text == ""
         await pilot.press("escape")
         await pilot.press(*"zq")  # no meaning in the list: typed into the prompt
-        assert app.prompt.text == "zq"
+        assert app.chat.prompt.text == "zq"
 
 
 async def test_a_model_picked_with_ctrl_o_gives_the_focus_back_to_the_prompt(make_app, servers):
@@ -69,6 +69,6 @@ async def test_a_model_picked_with_ctrl_o_gives_the_focus_back_to_the_prompt(mak
         await pilot.press("ctrl+o")
         await wait_until(pilot, lambda: app.screen.query(OptionList))
         await pilot.press(*"markup", "enter")
-        await wait_until(pilot, lambda: app.choice.model == "markup")
+        await wait_until(pilot, lambda: app.chat.choice.model == "markup")
         await pilot.pause()
-        assert app.focused is app.prompt
+        assert app.focused is app.chat.prompt

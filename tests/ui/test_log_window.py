@@ -15,8 +15,8 @@ async def test_paging_up_loads_older_messages_down_to_the_first(make_app, server
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         conversation = long_conversation(app, 5 * WINDOW)
-        await app.open_conversation(conversation.id)
-        log = app.log_view
+        await app.chat.open_conversation(conversation.id)
+        log = app.chat.log_view
         await wait_until(pilot, lambda: log.max_scroll_y > 0 and log.start > 0)
         log.focus()
         starts = {log.start}

@@ -22,7 +22,7 @@ async def chat(pilot, app, text: str) -> None:
     await wait_until(
         pilot,
         lambda: (
-            not app.streaming
+            not app.chat.streaming
             and app.conversation.messages
             and app.conversation.messages[-1].role == "assistant"
         ),
@@ -163,7 +163,7 @@ async def test_saved_theme_is_in_use_from_the_start(make_app, servers):
         assert app.theme == "tui-chat-light"
         assert app.has_class("-theme-tui-chat-light") and app.has_class("-light-mode")
         assert not app.has_class("-dark-mode")
-        assert app.log_view.dark is False
+        assert app.chat.log_view.dark is False
         assert app.query_one("#sidebar").styles.background.hex == "#FFFFFF"  # $surface
         assert app.query_one("#status").styles.background.hex == "#E8EAED"  # $panel
         footer = app.query_one(ChatFooter)
@@ -208,7 +208,7 @@ async def test_theme_previews_live_and_choice_is_saved(make_app, servers):
 async def test_conversation_parameters_reach_the_request(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.action_conversation_parameters()
+        app.chat.action_conversation_parameters()
         await wait_until(pilot, lambda: isinstance(app.screen, ParametersScreen))
         await pilot.pause()
         screen = app.screen
@@ -273,4 +273,4 @@ async def test_settings_screen_from_f9_saves_and_takes_effect(make_app, servers)
         assert "sk-new-key-123" in secrets.read_text()
         assert secrets.stat().st_mode & 0o777 == 0o600
         assert app.catalog.get("renamed").api_key == "sk-new-key-123"
-        assert "renamed" in [node.data.name for node in app.tree.root.children]
+        assert "renamed" in [node.data.name for node in app.chat.tree.root.children]

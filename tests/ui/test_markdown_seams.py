@@ -242,7 +242,7 @@ async def test_a_resize_rewraps_a_long_paragraph_as_a_whole() -> None:
 
 def answer_rows(app, count: int) -> list[str]:
     """The first `count` rows of the newest answer's text, as on the terminal."""
-    body = app.log_view.query(MarkdownBody).last()
+    body = app.chat.log_view.query(MarkdownBody).last()
     region = body.content_region
     screen = app.screen._compositor.render_strips()
     return [
@@ -258,16 +258,16 @@ async def test_long_answer_in_the_app_has_no_premature_break(make_app, servers) 
     async with app.run_test(size=(80, 120)) as pilot:
         await pilot.press(*"long please", "enter")
         partial = "".join(f"w{i} " for i in range(900))
-        await wait_until(pilot, lambda: "w899" in app.log_view.query(MarkdownBody).last().text)
+        await wait_until(pilot, lambda: "w899" in app.chat.log_view.query(MarkdownBody).last().text)
         await pilot.pause(0.2)  # the paint of the text received so far
-        body = app.log_view.query(MarkdownBody).last()
+        body = app.chat.log_view.query(MarkdownBody).last()
         expected = whole(partial, body.content_region.width)
         assert len(expected) < 100  # all of it on screen
         assert answer_rows(app, len(expected)) == expected
         assert answer_rows(app, len(expected) + 1)[-1].strip() == "streaming…"
 
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.2)
         answer = app.conversation.messages[-1].content
         assert answer == LONG_1000
@@ -275,11 +275,11 @@ async def test_long_answer_in_the_app_has_no_premature_break(make_app, servers) 
         assert answer_rows(app, len(expected)) == expected
 
         conversation = app.conversation.id
-        await app.action_new_chat()
+        await app.chat.action_new_chat()
         await pilot.pause()
-        await app.open_conversation(conversation)
+        await app.chat.open_conversation(conversation)
         await pilot.pause(0.2)
-        body = app.log_view.query(MarkdownBody).last()
+        body = app.chat.log_view.query(MarkdownBody).last()
         expected = whole(answer, body.content_region.width)
         assert answer_rows(app, len(expected)) == expected
 

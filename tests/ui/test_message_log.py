@@ -25,18 +25,18 @@ async def test_sending_while_reading_the_top_shows_each_new_message_once(make_ap
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         conversation = long_conversation(app, 3 * WINDOW)
-        await app.open_conversation(conversation.id)
-        log = app.log_view
+        await app.chat.open_conversation(conversation.id)
+        log = app.chat.log_view
         log.focus()
         await pilot.press("home")
         await wait_until(pilot, lambda: log.start == 0 and "old message 0" in screen_text(app))
         assert log.end < len(conversation.messages)
 
-        app.prompt.focus()
+        app.chat.prompt.focus()
         await pilot.press(*"fresh question", "enter")
         total = 3 * WINDOW + 2
         await wait_until(
-            pilot, lambda: not app.streaming and len(app.conversation.messages) == total
+            pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == total
         )
         await pilot.pause(0.1)
 
@@ -55,7 +55,7 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(make_app, 
     not drawn first at the old position and scrolled in a frame after."""
     app = make_app(model="long")
     async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+        log = app.chat.log_view
         gaps: list[int] = []  # per frame: rows of the answer below the log's bottom edge
         original = app._display
 
@@ -63,7 +63,7 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(make_app, 
             original(screen, renderable)
             messages = app.conversation.messages
             view = log.view_for(messages[-1]) if messages else None
-            if renderable is None or view is None or not app.streaming:
+            if renderable is None or view is None or not app.chat.streaming:
                 return
             if log.following and log.max_scroll_y > 0:  # the text overflows the log
                 # The room a stream grows into (blank, below its "streaming…" line) is
@@ -75,7 +75,7 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(make_app, 
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         assert len(gaps) >= 5, gaps
         assert set(gaps) == {0}, gaps
         assert "The end." in screen_text(app)
@@ -87,7 +87,7 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(make_app, ser
     and the scroll bar's thumb is at the bottom of its track there."""
     app = make_app(model="long")
     async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+        log = app.chat.log_view
         await pilot.press(*"long please", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
@@ -109,7 +109,7 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(make_app, ser
         top_cell = app.screen.get_style_at(bar.x, bar.y)
         assert bottom_cell.reverse and not top_cell.reverse  # the thumb, at the bottom
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert "The end." in screen_text(app)
 
@@ -124,9 +124,9 @@ async def test_a_message_views_rows_are_drawn_as_textual_draws_them(make_app, se
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press(*"first line\nsecond line", "enter")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.pause(0.05)
-        views = list(app.log_view.query(MessageView))
+        views = list(app.chat.log_view.query(MessageView))
         assert {view.message.role for view in views} == {"user", "assistant"}
 
         def both(view: MessageView, crop: Region) -> tuple[list, list]:
@@ -162,8 +162,8 @@ async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(make_app, server
             role = "user" if index % 2 == 0 else "assistant"
             conversation.messages.append(Message(role=role, content=f"{index}\n{lines}"))
         ConversationStore(app.paths).save(conversation)
-        await app.open_conversation(conversation.id)
-        log = app.log_view
+        await app.chat.open_conversation(conversation.id)
+        log = app.chat.log_view
         await wait_until(pilot, lambda: log.show_vertical_scrollbar and log.max_scroll_y > 5)
         bar = log.vertical_scrollbar
         drawn = 0
@@ -204,10 +204,10 @@ async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
 
         app._display = display
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
         await pilot.pause(0.1)
         assert frames
-        assert app.prompt.text == ""
+        assert app.chat.prompt.text == ""
         gone = [index for index, text in enumerate(frames) if "fresh question" not in text]
         assert not gone, (gone, len(frames))
 
@@ -219,7 +219,7 @@ async def test_text_keeps_its_wrapping_when_the_log_first_overflows(make_app, se
     in the log's own colour."""
     app = make_app(model="long")
     async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+        log = app.chat.log_view
         widths: set[tuple[int, int]] = set()  # per frame: (question's width, answer's width)
         original = app._display
 
@@ -240,6 +240,6 @@ async def test_text_keeps_its_wrapping_when_the_log_first_overflows(make_app, se
         await pilot.press("enter")
         await wait_until(pilot, lambda: log.max_scroll_y > 10)
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert len(widths) == 1, widths

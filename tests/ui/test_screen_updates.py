@@ -46,10 +46,10 @@ async def test_an_answer_does_not_rewrite_the_whole_terminal(make_app, servers):
 
         app._display = display
         await pilot.press(*"hi", "enter")
-        await wait_until(pilot, lambda: app.streaming)
+        await wait_until(pilot, lambda: app.chat.streaming)
         await pilot.pause(0.1)
         servers.gate.set()
-        await wait_until(pilot, lambda: not app.streaming)
+        await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.2)
         assert "Stop" in screen_text(app) and app.conversation.messages[-1].content
         assert "cells" in updates

@@ -131,7 +131,7 @@ async def test_hand_edit_survives_switches_themes_and_a_settings_save(tmp_path, 
         await pick_model(pilot, app, "gated")
         await pick_model(pilot, app, "echo")
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: app.choice == ModelChoice("local", "gated"))
+        await wait_until(pilot, lambda: app.chat.choice == ModelChoice("local", "gated"))
         await pick_theme(pilot, app, "tui-chat-light")
         assert settings.read_text() == edited  # not one byte changed by any of these
         # A settings-screen save of another field keeps the hand edit (and applies it).
@@ -156,7 +156,7 @@ async def test_switching_writes_state_toml_and_never_settings_toml(tmp_path, ser
         await pick_model(pilot, app, "gated")
         await pick_model(pilot, app, "echo")
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: app.choice == ModelChoice("local", "gated"))
+        await wait_until(pilot, lambda: app.chat.choice == ModelChoice("local", "gated"))
         await pick_theme(pilot, app, "tui-chat-16")
     assert (config / "settings.toml").read_bytes() == before
     assert (config / "state.toml").read_text() == (
@@ -188,7 +188,7 @@ async def test_remembered_model_and_theme_win_until_settings_change(tmp_path, se
     app = start(config, fetch_models=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.choice == ModelChoice("local", "gated")
+        assert app.chat.choice == ModelChoice("local", "gated")
         assert app.theme == "tui-chat-light"
         assert "local › gated" in screen_text(app)
 
@@ -198,14 +198,14 @@ async def test_remembered_model_and_theme_win_until_settings_change(tmp_path, se
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.theme == "tui-chat-16"
-        assert app.choice == ModelChoice("local", "gated")
+        assert app.chat.choice == ModelChoice("local", "gated")
 
     # And [defaults]: theirs wins too.
     (config / "settings.toml").write_text(text.replace('model = "echo"', 'model = "markup"'))
     app = start(config, fetch_models=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.choice == ModelChoice("local", "markup")
+        assert app.chat.choice == ModelChoice("local", "markup")
         assert app.theme == "tui-chat-light"  # back to dark in settings = what it was
 
 
@@ -215,9 +215,9 @@ async def test_recent_models_of_an_old_settings_file_are_used_not_rewritten(tmp_
     app = start(config, text, fetch_models=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.choice == ModelChoice("local", "echo")
+        assert app.chat.choice == ModelChoice("local", "echo")
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: app.choice == ModelChoice("local", "markup"))
+        await wait_until(pilot, lambda: app.chat.choice == ModelChoice("local", "markup"))
     assert (config / "settings.toml").read_text() == text
     state = tomllib.loads((config / "state.toml").read_text())
     assert state["recent_models"] == ["local/markup", "local/echo"]
@@ -232,7 +232,7 @@ async def test_a_bad_value_keeps_the_rest_and_is_shown_until_dismissed(tmp_path,
         await pilot.pause()
         # The [[openai]] and [[backends]] entries and every other value are in use.
         assert app.catalog.names() == ["backend", "local"]
-        assert app.choice == ModelChoice("local", "echo")
+        assert app.chat.choice == ModelChoice("local", "echo")
         assert app.settings.request.read_timeout == 120.0  # its default
         [told] = [n for n in app._notifications if "settings.toml" in n.message]
         assert told.message == (
@@ -278,7 +278,7 @@ async def test_syntax_error_leaves_the_file_alone_and_save_is_refused(tmp_path, 
         assert "defaults are in use, and the file is left as it is" in told
         assert {"g4f", "ollama"} <= set(app.catalog.names())  # the defaults
         # A model switch and a theme pick go to state.toml, as always.
-        app.set_choice(ModelChoice("ollama", "llama3"))
+        app.chat.set_choice(ModelChoice("ollama", "llama3"))
         await pick_theme(pilot, app, "tui-chat-light")
         # Saving from the settings screen is refused, in words, with the form kept.
         screen = await open_settings(pilot, app)
@@ -307,8 +307,8 @@ async def test_corrupt_state_is_reported_once_and_the_app_starts_afresh(tmp_path
         [told] = [n for n in toasts(app) if "state.toml" in n]
         assert told.startswith("state.toml line 2: it is not valid TOML")
         assert "tui-chat starts afresh" in told
-        assert app.choice == ModelChoice("local", "echo")  # settings.toml's [defaults]
-        app.set_choice(ModelChoice("local", "markup"))
+        assert app.chat.choice == ModelChoice("local", "echo")  # settings.toml's [defaults]
+        app.chat.set_choice(ModelChoice("local", "markup"))
     [aside] = corrupt_files(config)
     assert aside.startswith("state.toml.corrupt-")
     assert (config / aside).read_text() == 'model = "local/gated"\ntheme = [\n'
@@ -317,19 +317,19 @@ async def test_corrupt_state_is_reported_once_and_the_app_starts_afresh(tmp_path
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await pilot.pause()
         assert not [n for n in toasts(app) if "state.toml" in n]  # reported once
-        assert app.choice == ModelChoice("local", "markup")
+        assert app.chat.choice == ModelChoice("local", "markup")
 
 
 async def test_renaming_a_provider_in_the_settings_screen_follows_in_state(tmp_path, servers):
     config = tmp_path / "config"
     app = start(config, hand_written(servers), fetch_models=False)
     async with app.run_test(size=SIZE) as pilot:
-        app.set_choice(ModelChoice("local", "gated"))
+        app.chat.set_choice(ModelChoice("local", "gated"))
         screen = await open_settings(pilot, app)
         await type_in(pilot, screen.cards("openai")[0].fields["name"], "mine")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
-        assert app.choice == ModelChoice("mine", "gated")
+        assert app.chat.choice == ModelChoice("mine", "gated")
         assert (app.conversation.provider, app.conversation.model) == ("mine", "gated")
     saved = tomllib.loads((config / "settings.toml").read_text())
     assert [e["name"] for e in saved["openai"]] == ["mine"]
@@ -339,4 +339,4 @@ async def test_renaming_a_provider_in_the_settings_screen_follows_in_state(tmp_p
     app = start(config, fetch_models=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.choice == ModelChoice("mine", "gated")
+        assert app.chat.choice == ModelChoice("mine", "gated")

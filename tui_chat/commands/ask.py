@@ -19,7 +19,7 @@ from tui_chat.chat import (
     TEXT,
     describe_error,
 )
-from tui_chat.session import Answer, ChatSession
+from tui_chat.session import JOURNAL_EVERY, Answer, ChatSession
 from tui_chat.store import (
     Conversation,
     ConversationNotFound,
@@ -49,8 +49,6 @@ from .terminal import TextOut, say, silence_stdout
 
 #: SIGTERM ends an answer like Ctrl+C does (saved as stopped), with its own exit code.
 TERMINATED = 143
-#: Seconds between journal writes while an answer streams (the app's figure).
-JOURNAL_EVERY = 0.1
 ENDING_SIGNALS = [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)] + [
     (getattr(signal, name), 128 + getattr(signal, name))
     for name in ("SIGHUP", "SIGQUIT")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-# Where an action's key is bound (`Action.scope`). The first two are built from this table.
-APP = "app"  # ChatApp.BINDINGS
+# Where an action's key is bound (`Action.scope`). The first three are built from this table.
+APP = "app"  # ChatApp.BINDINGS: app-wide, also over dialogs
+CHAT = "chat"  # ChatScreen.BINDINGS: the chat's, run by the chat screen
 PROMPT = "prompt"  # PromptArea.BINDINGS
 LOG = "log"  # MessageLog.BINDINGS (described here, bound there)
 TEXTUAL = "textual"  # Textual's own bindings (described here)
@@ -24,13 +25,13 @@ NONE = ""  # no key: the action is in the command palette only
 FOOTER = (
     "prompt.send",
     "chat.stop",
+    "app.help",  # early: at 80 columns the last keys do not fit
     "chat.new",
     "model.picker",
     "chat.retry",
     "chat.edit",
     "chat.copy",
     "chat.attach",
-    "app.help",
     "app.quit",
 )
 
@@ -52,8 +53,8 @@ class Action:
     title: str = ""
     #: The palette's help line and, after the title, the help screen's line.
     help: str = ""
-    #: Where the key is bound: APP, PROMPT, LOG, TEXTUAL or NONE.
-    scope: str = APP
+    #: Where the key is bound: APP, CHAT, PROMPT, LOG, TEXTUAL or NONE.
+    scope: str = CHAT
     priority: bool = False
     #: The help screen's third column, such as "in the prompt".
     where: str = ""
@@ -64,7 +65,7 @@ class Action:
     @property
     def bound(self) -> bool:
         """Whether this table binds the key (and [keymap] can change it)."""
-        return self.scope in (APP, PROMPT)
+        return self.scope in (APP, CHAT, PROMPT)
 
     @property
     def footer(self) -> bool:
@@ -79,6 +80,11 @@ class Action:
         if self.title:
             return f"{self.title.rstrip('…')}: {self.help}"
         return self.help or self.label
+
+    @property
+    def on_app(self) -> bool:
+        """Whether the app runs the action (else the chat screen does)."""
+        return self.scope == APP or self.action.startswith("app.")
 
     def binding(self) -> Binding:
         return Binding(
@@ -121,10 +127,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("conversation.parameters", "", "conversation_parameters", "",
            "Conversation parameters…",
            "System prompt, temperature and max tokens of this conversation", scope=NONE),
-    Action("app.theme", "", "change_theme", "", "Theme…",
+    Action("app.theme", "", "app.change_theme", "", "Theme…",
            "Pick a theme; each one previews as you move to it", scope=NONE),
     Action("app.settings", "f9", "settings", "Settings", "Settings…",
-           "Providers, keys, defaults, timeouts, proxy, attachment limits"),
+           "Providers, keys, defaults, timeouts, proxy, attachment limits", scope=APP),
     Action("chat.retry", "ctrl+r", "retry", "Retry", "Retry", "Regenerate the last answer"),
     Action("chat.edit", "ctrl+g", "edit_last", "Edit", "Edit last message",
            "Edit and resend your last message"),
@@ -138,12 +144,12 @@ ACTIONS: tuple[Action, ...] = (
            "Pick files to send with the next message"),
     Action("app.sidebar", "ctrl+b", "toggle_sidebar", "Sidebar", "Toggle sidebar",
            "Show or hide providers and conversations"),
-    Action("app.help", "f1", "help", "Help", "Help", "All key bindings"),
+    Action("app.help", "f1", "help", "Help", "Help", "All key bindings", scope=APP),
     # In the prompt, `?` is a character like any other.
     Action("app.help_alt", "question_mark", "help", "Help", help="Help: All key bindings",
-           where="outside the prompt", key_display="?"),
+           where="outside the prompt", key_display="?", scope=APP),
     Action("app.quit", "ctrl+q", "quit", "Quit", "Quit",
-           "Leave tui-chat (a streaming answer is saved)", priority=True),
+           "Leave tui-chat (a streaming answer is saved)", priority=True, scope=APP),
     Action("log.follow_top", "end,home", help="Follow the newest text / jump to the first "
            "message", scope=LOG, where="in the log", key_display="End / Home"),
     Action("app.focus", "tab", help="Move between sidebar, log and prompt", scope=TEXTUAL),
@@ -154,9 +160,9 @@ ACTIONS: tuple[Action, ...] = (
 BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}
 
 
-def bindings(scope: str = APP) -> list[Binding]:
-    """The BINDINGS of ChatApp (APP) or PromptArea (PROMPT): the footer's keys first, in
-    the footer's order, then the others in the table's."""
+def bindings(scope: str) -> list[Binding]:
+    """The BINDINGS of ChatApp (APP), ChatScreen (CHAT) or PromptArea (PROMPT): the
+    footer's keys first, in the footer's order, then the others in the table's."""
     actions = [action for action in ACTIONS if action.scope == scope]
     actions.sort(key=lambda action: FOOTER.index(action.id) if action.footer else len(FOOTER))
     return [action.binding() for action in actions]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets._directory_tree import DirEntry
 
@@ -29,6 +31,7 @@ __all__ = [
     "refresh_truecolor_filter",
     "set_vertical_scrollbar",
     "start_widget",
+    "update_without_skipping",
     "vertical_scrollbar",
 ]
 
@@ -44,6 +47,8 @@ USED: list[tuple[type, str, tuple[str, ...] | None]] = [
     (Widget, "_forward_event", ("event",)),
     (App, "_refresh_truecolor_filter", ("theme",)),
     (Widget, "_vertical_scrollbar", None),  # an attribute set in __init__
+    (Screen, "_update_timer", None),  # a property
+    (Timer, "_skip", None),  # an attribute set in __init__
 ]
 
 
@@ -70,3 +75,9 @@ def vertical_scrollbar(widget: Widget) -> ScrollBar | None:
 
 def set_vertical_scrollbar(widget: Widget, bar: ScrollBar) -> None:
     widget._vertical_scrollbar = bar
+
+
+def update_without_skipping(screen: Screen[Any]) -> None:
+    """Make the screen's update timer run a late update at once instead of skipping to
+    the next slot (why: ChatScreen.on_mount)."""
+    screen._update_timer._skip = False

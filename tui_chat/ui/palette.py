@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .actions import palette_actions
+from .actions import Action, palette_actions
 
 if TYPE_CHECKING:
     from .app import ChatApp
@@ -21,6 +21,12 @@ class ChatCommands(Provider):
     def chat_app(self) -> ChatApp:
         return self.app  # type: ignore[return-value]
 
+    async def _run(self, action: Action) -> None:
+        # The chat's actions run on the chat screen (also when the palette was opened over
+        # a dialog), the app-wide ones on the app.
+        namespace = self.chat_app if action.on_app else self.chat_app.chat
+        await self.chat_app.run_action(action.action, namespace)
+
     def _title(self, title: str, action_id: str) -> str:
         keys = self.chat_app.keys_for(action_id)
         return f"{title}  ({keys})" if keys else title
@@ -29,7 +35,7 @@ class ChatCommands(Provider):
         for action in palette_actions():
             yield DiscoveryHit(
                 self._title(action.title, action.id),
-                partial(self.chat_app.run_action, action.action),
+                partial(self._run, action),
                 help=action.help,
             )
 
@@ -42,6 +48,6 @@ class ChatCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(shown),
-                    partial(self.chat_app.run_action, action.action),
+                    partial(self._run, action),
                     help=action.help,
                 )

@@ -41,6 +41,9 @@ class Chip(Static, can_focus=True):
 class ChipBar(HorizontalScroll):
     """The attachments of the next message; hidden while there are none."""
 
+    class Emptied(Message):
+        """The last chip was removed by the user: the focus has nowhere to stay here."""
+
     DEFAULT_CSS = """
     ChipBar { height: auto; max-height: 2; display: none; }
     ChipBar.-has-chips { display: block; }
@@ -74,5 +77,5 @@ class ChipBar(HorizontalScroll):
             rest[min(index, len(rest) - 1)].focus()
         else:
             self.remove_class("-has-chips")
-            self.app.query_one("#prompt").focus()
+            self.post_message(self.Emptied())
         self.app.notify(f"Removed {event.chip.path.name} from the attachments.", markup=False)

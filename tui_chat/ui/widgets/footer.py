@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 
+from ..actions import FOOTER
+
 
 class Key(NamedTuple):
     """One key the footer shows."""
@@ -103,16 +105,20 @@ class ChatFooter(Widget, can_focus=False):
 
         bindings = screen.active_bindings
         shown: dict[str, Key] = {}
+        order: dict[str, int] = {}
         for _, binding, enabled, tooltip in bindings.values():
             if binding.show and binding.action not in shown:
                 shown[binding.action] = key(binding, enabled, tooltip)
+                order[binding.action] = _place(binding.id)
         palette: Key | None = None
         entry = bindings.get(app.COMMAND_PALETTE_BINDING)
         if app.ENABLE_COMMAND_PALETTE and entry is not None:
             _, binding, enabled, tooltip = entry
             palette = key(binding, enabled, binding.tooltip or tooltip or binding.description)
             shown.pop(binding.action, None)
-        return list(shown.values()), palette
+        # In actions.FOOTER's order, whichever widget, screen or app binds each key.
+        ranked = sorted(shown, key=lambda action: order[action])
+        return [shown[action] for action in ranked], palette
 
     def bindings_changed(self, screen: Screen) -> None:
         # As Footer: not while the terminal is out of focus (focus leaves the prompt then;
@@ -193,3 +199,8 @@ class ChatFooter(Widget, can_focus=False):
             self.app.simulate_key(key.key)
         else:
             self.app.bell()
+
+
+def _place(binding_id: str | None) -> int:
+    """A key's place in the footer: actions.FOOTER's order, other keys after those."""
+    return FOOTER.index(binding_id) if binding_id in FOOTER else len(FOOTER)

@@ -52,11 +52,11 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     following: var[bool] = var(True)
 
-    def __init__(self, messages: list[Message], *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        # The conversation's own list (`show` mounts a conversation's views; `add` shows
-        # messages appended to it).
-        self.messages = messages
+        # The messages shown, the log's own list: `show` sets it, `add` appends to it and
+        # `drop` takes from it, so nobody else must keep it in step.
+        self.messages: list[Message] = []
         self.start = 0  # window: messages[start:end] are mounted
         self.end = 0
         self.views: dict[str, MessageView] = {}
@@ -76,7 +76,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         """Show a conversation: mount its newest messages and follow the bottom."""
         await self.remove_children(MessageView)
         self.views.clear()
-        self.messages = messages
+        self.messages = list(messages)
         self.end = len(messages)
         self.start = max(0, self.end - WINDOW)
         views = [self._view(message) for message in messages[self.start : self.end]]
@@ -96,9 +96,10 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         return MessageView(message, streaming=streaming, dark=self.dark)
 
     async def add(self, *views: MessageView) -> None:
-        """Show the views of the newest messages (already appended to the conversation),
-        in one mount, and follow them."""
-        first_new = len(self.messages) - len(views)
+        """Show the views of new messages after the others, in one mount, and follow
+        them."""
+        first_new = len(self.messages)
+        self.messages.extend(view.message for view in views)
         if self.end < first_new:
             # The reader was among older messages: the window moves to the newest first.
             await self._rewindow(max(0, first_new - WINDOW), first_new)
@@ -110,20 +111,20 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         self.following = True
         self.follow()
 
-    async def replace(self, message: Message) -> None:
-        """Re-render a finished message (after an edit or a retry)."""
-        old = self.views.get(message.id)
-        if old is None:
-            return
-        view = self._view(message)
-        await self.mount(view, after=old)
-        await old.remove()
-
     async def drop(self, message: Message) -> None:
+        """Stop showing a message (a retried or continued answer, an edit's followers)."""
         view = self.views.pop(message.id, None)
         if view is not None:
             await view.remove()
-        self.end = min(self.end, len(self.messages))
+        # Searched from the end: what is dropped is nearly always the newest.
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index] is message:
+                del self.messages[index]
+                if index < self.start:
+                    self.start -= 1
+                if index < self.end:
+                    self.end -= 1
+                break
         self._update_markers()
 
     def view_for(self, message: Message) -> MessageView | None:

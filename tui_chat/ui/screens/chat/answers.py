@@ -1,0 +1,249 @@
+"""Answers: the streaming engine, and retry, edit, continue, stop and copy."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import aclosing
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.worker import Worker
+
+from ....chat import AnswerRecorder, last_index
+from ....providers.helpers import MediaItem
+from ....session import JOURNAL_EVERY, Answer
+from ....store import Message, StoreError
+from ...pacing import FramePacer
+from ...widgets.message_view import MessageView, usage_summary
+
+if TYPE_CHECKING:
+    from .screen import ChatScreen
+
+#: Screen updates while streaming: at most this many per second.
+FRAME_RATE = 30
+
+
+class Answers:
+    """The part of ChatScreen that asks for answers and shows them as they stream."""
+
+    #: The worker streaming the answer now, if any.
+    answer_worker: Worker[None] | None = None
+    #: The answer streaming now (session.Answer: its message, recorder and journal).
+    _answer: Answer | None = None
+    #: What the prompt held when ctrl+g took it over; put back after the edit.
+    _draft: str | None = None
+
+    async def start_answer(
+        self: ChatScreen,
+        *,
+        continue_from: Message | None = None,
+        media: list[MediaItem] | None = None,
+        question: MessageView | None = None,
+    ) -> None:
+        """Begin streaming an answer to the conversation as it stands.
+
+        `media` are the images of the message just sent; for a retry or a continue (None)
+        the session reads them again from their files, in a thread, with the request.
+        `question` is the view of the message just sent: it is shown with the answer's, in
+        one mount.
+        """
+        if continue_from is not None:
+            await self.log_view.drop(continue_from)
+        answer = self.session.start_answer(continue_from=continue_from, media=media)
+        # Marked streaming by the session: the new view does not also say "stopped".
+        view = self.log_view.new_view(answer.message, streaming=True)
+        await self.log_view.add(*([question] if question else []), view)
+        self.streaming = True
+        self.answer_worker = self.stream_answer(answer, view)
+
+    @work(exclusive=True, group="chat", exit_on_error=False)
+    async def stream_answer(self: ChatScreen, answer: Answer, view: MessageView) -> None:
+        """Run the provider's generator; the screen catches up once per frame, the
+        journal ten times a second."""
+        recorder = answer.recorder
+        app = self.chat_app
+        painter = FramePacer(
+            app,
+            lambda: self._paint(view, recorder),
+            FRAME_RATE,
+            input_waiting=lambda: app.keys_since_paint,
+        ).start()
+        journaling = (
+            self.set_interval(JOURNAL_EVERY, answer.write_journal)
+            if answer.journal is not None
+            else None
+        )
+        self._answer = answer
+        last_yield = time.monotonic()
+        try:
+            stream = await self.session.open_stream(answer)
+            # aclosing: a stopped answer closes the provider's generator (and its
+            # connection) here, not later from the garbage collector.
+            async with aclosing(stream):
+                async for item in stream:
+                    recorder.feed(item)
+                    now = time.monotonic()
+                    if now - last_yield >= 0.01:
+                        # Data already buffered does not suspend; let keys and frames through.
+                        await asyncio.sleep(0)
+                        last_yield = now
+            recorder.finish()
+        except asyncio.CancelledError:
+            recorder.stop()
+            raise
+        except Exception as error:
+            recorder.fail(error)
+            self.notify(
+                answer.message.error,
+                title="Answer failed",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        finally:
+            painter.stop()
+            if journaling is not None:
+                journaling.stop()
+            self._finish_answer(view, recorder)
+
+    def _paint(self: ChatScreen, view: MessageView, recorder: AnswerRecorder) -> None:
+        self.chat_app.keys_since_paint = False
+        if not view.is_attached:
+            return  # the log shows another conversation now, or the app is closing
+        view.show_progress(recorder.text, recorder.reasoning)
+        self.log_view.follow_now()
+
+    def _finish_answer(self: ChatScreen, view: MessageView, recorder: AnswerRecorder) -> None:
+        message = recorder.message
+        if view.is_attached:
+            view.finish(recorder.text, recorder.reasoning)
+            view.refresh_meta(recorder.notices)
+            self.log_view.follow()
+        self.streaming = False
+        if message.usage:
+            self.last_usage = usage_summary(message.usage)
+        self._save_answer()
+        self.refresh_conversations()
+        self.refresh_bindings()
+
+    def _save_answer(self: ChatScreen) -> None:
+        """Save the conversation of the answer that streams or just ended, with every word
+        received; its journal goes once the file holds them (kept if the save failed)."""
+        answer, self._answer = self._answer, None
+        if answer is None:
+            return
+        try:
+            self.session.save_answer(answer)
+        except StoreError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False, timeout=15)
+
+    def save_now(self: ChatScreen) -> None:
+        """Keep what arrived (the app is ending on a signal): a streaming answer is saved
+        as stopped, otherwise the conversation as it is."""
+        if self._answer is not None:
+            self._answer.recorder.stop()
+            self._save_answer()
+        else:
+            self.save_conversation(quiet=True)
+
+    async def stop_streaming(self: ChatScreen, note: str = "") -> None:
+        """Stop the answer that streams, if any, and wait until it is saved."""
+        worker = self.answer_worker
+        if self.streaming and worker is not None and not worker.is_finished:
+            worker.cancel()
+            try:
+                await worker.wait()
+            except Exception:
+                pass
+            if note:
+                self.notify(note, markup=False, timeout=3)
+
+    async def stop_and_save(self: ChatScreen) -> None:
+        """Before leaving: a streaming answer is stopped and saved, and the conversation."""
+        await self.stop_streaming()
+        self.save_conversation()
+
+    async def action_stop(self: ChatScreen) -> None:
+        if self.streaming:
+            await self.stop_streaming()
+        elif self.editing is not None:
+            self._cancel_edit()
+
+    async def action_retry(self: ChatScreen) -> None:
+        if self.streaming or not self.conversation.messages:
+            return
+        last = self.conversation.messages[-1]
+        if last.role == "assistant":
+            self.conversation.messages.pop()
+            await self.log_view.drop(last)
+        if not self.conversation.messages or self.conversation.messages[-1].role != "user":
+            self.notify("There is no message of yours to answer.", markup=False)
+            return
+        await self.start_answer()
+
+    def action_edit_last(self: ChatScreen) -> None:
+        index = last_index(self.conversation.messages, "user")
+        if self.streaming or index is None:
+            return
+        message = self.conversation.messages[index]
+        if self.editing is None:
+            self._draft = self.prompt.text
+        self.editing = message
+        self.prompt.text = message.content
+        self.prompt.move_cursor(self.prompt.document.end)
+        self.prompt.focus()
+        self._set_note(
+            "Editing your last message: Enter resends it (the answers after it are "
+            "replaced), Esc cancels."
+        )
+
+    def _cancel_edit(self: ChatScreen) -> None:
+        """Leave edit mode (Esc, another conversation): the draft comes back."""
+        if self.editing is not None:
+            self.editing = None
+            self._restore_draft()
+            self._set_note("")
+
+    def _restore_draft(self: ChatScreen) -> None:
+        """Put back what the prompt held before ctrl+g (empty when it held nothing)."""
+        draft, self._draft = self._draft or "", None
+        self.prompt.text = draft
+        self.prompt.move_cursor(self.prompt.document.end)
+
+    async def _truncate_from(self: ChatScreen, message: Message) -> None:
+        for doomed in self.session.truncate_from(message):
+            await self.log_view.drop(doomed)
+
+    async def action_continue_answer(self: ChatScreen) -> None:
+        messages = self.conversation.messages
+        if self.streaming or not messages:
+            return
+        last = messages[-1]
+        if last.role != "assistant" or last.status == "complete":
+            self.notify("Only a stopped or failed answer can be continued.", markup=False)
+            return
+        await self.start_answer(continue_from=last)
+
+    def action_copy(self: ChatScreen) -> None:
+        from ..pickers import CopyPicker, code_blocks
+
+        answers = [
+            m for m in reversed(self.conversation.messages) if m.role == "assistant" and m.content
+        ]
+        if not answers:
+            self.notify("There is no answer to copy yet.", markup=False)
+            return
+        items = [("The whole last answer", answers[0].content)]
+        for number, answer in enumerate(answers[:10]):
+            for language, code in code_blocks(answer.content):
+                first = next((line for line in code.splitlines() if line.strip()), "")
+                where = "last answer" if number == 0 else f"answer −{number}"
+                items.append((f"Code ({language or 'text'}, {where}): {first}", code))
+
+        def copy(text: str | None) -> None:
+            if text is not None:
+                self.app.copy_to_clipboard(text)
+                self.notify(f"Copied {len(text):,} characters to the clipboard.", markup=False)
+
+        self.app.push_screen(CopyPicker(items[:40]), copy)

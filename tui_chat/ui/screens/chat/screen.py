@@ -1,0 +1,433 @@
+"""The chat screen: status line, sidebar, message log, prompt and footer.
+
+It shows the app's `ChatSession` (session.py) and turns keys into its steps. Its parts
+live in sibling modules, each a mixin of this class: `sending` (the prompt, attachments),
+`answers` (the streaming engine, retry, edit, continue, copy) and `manage` (rename,
+delete, search, export, parameters). Widgets post messages up to it; it calls their
+methods down. The look is in chat.tcss, beside this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message as TextualMessage
+from textual.reactive import reactive, var
+from textual.screen import Screen
+from textual.widgets import Static
+
+from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
+from ....session import ChatSession
+from ....store import Conversation, Message, StoreError
+from ...actions import CHAT, bindings
+from ...compat import update_without_skipping
+from ...widgets.chips import ChipBar
+from ...widgets.footer import ChatFooter
+from ...widgets.markdown.block import MarkdownBody
+from ...widgets.message_log import MessageLog
+from ...widgets.prompt import PromptArea
+from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
+from ...widgets.status import StatusBar
+from .answers import Answers
+from .manage import Manage
+from .sending import Sending
+
+if TYPE_CHECKING:
+    from ...app import ChatApp
+    from ..pickers import ModelCandidate
+
+#: Below this width the sidebar hides itself.
+NARROW = 90
+
+
+class ChatScreen(Sending, Answers, Manage, Screen):
+    """The screen the app starts with, and the only one that is not a dialog."""
+
+    # Keys typed while the app starts belong in the prompt, not the first focusable widget.
+    AUTO_FOCUS = "#prompt"
+    # Keys, footer labels, palette entries and help lines: actions.ACTIONS.
+    BINDINGS: ClassVar = bindings(CHAT)
+
+    # Neither repaints the screen: the status line and the tree follow them, and the keys
+    # follow `streaming`. A repaint redrew every widget in the first and the last frame of
+    # each answer, on top of their layout.
+    streaming: reactive[bool] = reactive(False, bindings=True, repaint=False)
+    choice: reactive[ModelChoice] = reactive(ModelChoice("", ""), always_update=True, repaint=False)
+    #: The user's message being edited (ctrl+g) until it is sent again or Esc.
+    editing: var[Message | None] = var(None, bindings=True)
+    #: The last answer's token counts, worded, for the status line.
+    last_usage: var[str] = var("")
+
+    class FirstListShown(TextualMessage):
+        """The first conversation list is on screen (or could not be read): what start-up
+        put off until the first complete frame may run now."""
+
+    _resumed_once = False
+
+    def __init__(self) -> None:
+        super().__init__(id="_default")
+        self._sidebar_auto = True
+        self._first_list_pending = True
+        #: True from on_mount on, when the widgets the watchers update exist.
+        self.ready = False
+
+    # --- what it shows ---------------------------------------------------------------------
+
+    @property
+    def chat_app(self) -> ChatApp:
+        return cast("ChatApp", self.app)
+
+    @property
+    def session(self) -> ChatSession:
+        return self.chat_app.session
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.session.catalog
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.session.conversation
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status").data_bind(ChatScreen.streaming, ChatScreen.last_usage)
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield MessageLog(id="log")
+                yield Static("", id="prompt-note")
+                yield ChipBar(id="chips")
+                yield PromptArea(id="prompt")
+        yield ChatFooter()
+
+    @property
+    def log_view(self) -> MessageLog:
+        return self.query_one("#log", MessageLog)
+
+    @property
+    def prompt(self) -> PromptArea:
+        return self.query_one("#prompt", PromptArea)
+
+    @property
+    def tree(self) -> ProviderTree:
+        return self.query_one("#providers", ProviderTree)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    def on_mount(self) -> None:
+        # A frame that overruns Textual's 1/60 s update slot makes the screen's update
+        # timer skip the next slot as well, so a key typed during a long frame (a
+        # streaming answer's layout, ~20 ms) was echoed 17-33 ms after it instead of
+        # at once (bench/latency.py, p95 at 2,000 chunks/s: 55 -> 38 ms). Not skipping,
+        # a due update comes as soon as the loop is free. The timer still pauses when
+        # nothing changed, and a stream's paints are paced by `FramePacer`.
+        update_without_skipping(self)
+        self.ready = True
+        app = self.chat_app
+        self.log_view.dark = app.current_theme.dark
+        self.tree.set_catalog(self.catalog)
+        self.choice = self.catalog.default_choice(app.settings, app.state)
+        self.choice.apply_to(self.conversation)
+        if not app.fetch_models_on_start:
+            for entry in self.catalog:
+                entry.state = READY
+                entry.models = entry.static_models()
+                self.tree.update_entry(entry)
+        self._list_conversations_on_start()
+        self._apply_width(app.size.width)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler. The first time, its restyling of every widget
+        # is skipped: each was styled as it was mounted, moments before, with the final
+        # theme and CSS (the theme is chosen before the app runs), so it changed nothing
+        # and cost the first frame ~15 ms. Later resumes (after a modal) restyle as usual.
+        if not self._resumed_once:
+            self._resumed_once = True
+            event.refresh_styles = False
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        if self._sidebar_auto:
+            self.query_one("#sidebar").display = width >= NARROW
+
+    def set_dark(self, dark: bool) -> None:
+        """Code blocks are highlighted for a dark or a light background."""
+        self.log_view.dark = dark
+        for block in self.query(MarkdownBody):
+            block.set_dark(dark)
+
+    # --- status ----------------------------------------------------------------------------
+
+    def watch_choice(self, choice: ModelChoice) -> None:
+        if not self.ready:
+            return  # on_mount sets the first choice
+        self.session.choice = choice
+        self.tree.mark_current(choice)
+        self._show_model()
+
+    def watch_editing(self, editing: Message | None) -> None:
+        if self.ready:
+            self.status.editing = editing is not None
+
+    def _show_model(self) -> None:
+        """The status line's model and its provider's state (when not ready)."""
+        choice = self.choice
+        entry = self.catalog.get(choice.provider)
+        self.status.model = choice.describe() if choice.provider else ""
+        ready = entry is None or entry.state == READY
+        self.status.provider_state = "" if ready else entry.state
+        self.app.sub_title = choice.describe()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return True if self.streaming or self.editing is not None else None
+        if action in ("retry", "edit_last", "continue_answer"):
+            if self.streaming:
+                return None
+            if action == "continue_answer":
+                last = self.conversation.messages[-1] if self.conversation.messages else None
+                ok = last is not None and last.role == "assistant" and last.status != "complete"
+                return True if ok else None
+            return True if self.conversation.messages else None
+        return True
+
+    # --- models ----------------------------------------------------------------------------
+
+    def _first_list_shown(self) -> None:
+        """Once the first conversation list has been shown (or could not be read): ask
+        every provider for its models, after the frame being prepared, the first complete
+        one; the app then does what it put off (see ChatApp)."""
+        if not self._first_list_pending:
+            return
+        self._first_list_pending = False
+        if self.chat_app.fetch_models_on_start:
+            for entry in self.catalog:
+                self.call_after_refresh(self.load_models, entry)
+        self.post_message(self.FirstListShown())
+
+    def load_all_models(self) -> None:
+        """Ask every provider for its models again (after the settings changed)."""
+        self.tree.set_catalog(self.catalog)
+        for entry in self.catalog:
+            self.load_models(entry)
+
+    @work(group="models", exit_on_error=False)
+    async def load_models(self, entry: ProviderEntry) -> None:
+        """Ask a provider for its models in the background; start-up does not wait."""
+        entry.state = LOADING
+        self.tree.update_entry(entry)
+        # aiohttp takes ~0.15 s to import: in a thread, keys and frames go on meanwhile
+        # (`http.session` imports it on the event loop, where it would block them).
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
+        request = self.chat_app.settings.request
+        await entry.refresh(request.proxy or None, listing_timeouts(request))
+        self.tree.update_entry(entry)
+        if entry.name == self.choice.provider:
+            self._show_model()
+
+    def model_candidates(self) -> list[ModelCandidate]:
+        from ..pickers import ModelCandidate
+
+        candidates: list[ModelCandidate] = []
+        seen: set[str] = set()
+
+        def add(choice: ModelChoice, detail: str) -> None:
+            if choice.key() not in seen:
+                seen.add(choice.key())
+                candidates.append(ModelCandidate(choice, choice.describe(), detail))
+
+        for choice in self.catalog.recent(self.chat_app.state.recent_models):
+            add(choice, "recent")
+        for entry in self.catalog:
+            if entry.state != READY:
+                add(ModelChoice(entry.name, entry.default_model()), entry.state)
+                continue
+            if entry.picks_default_model:
+                add(ModelChoice(entry.name, ""), "the server's default")
+            for model in entry.models:
+                add(
+                    ModelChoice(entry.name, model.id, model.provider),
+                    "vision" if model.vision else "",
+                )
+        return candidates
+
+    def action_pick_model(self) -> None:
+        from ..pickers import ModelPicker
+
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is not None:
+                self.set_choice(choice)
+                self.prompt.focus()  # "pick a model, type the question"
+
+        loading = [entry.name for entry in self.catalog if entry.state == LOADING]
+        note = f"Still loading: {', '.join(loading)}" if loading else ""
+        self.app.push_screen(ModelPicker(self.model_candidates(), note), chosen)
+
+    def action_next_model(self) -> None:
+        recent = self.catalog.recent(self.chat_app.state.recent_models)
+        if len(recent) < 2:
+            self.notify("No other recently used model yet: pick one with ctrl+o.", markup=False)
+            return
+        keys = [choice.key() for choice in recent]
+        index = keys.index(self.choice.key()) if self.choice.key() in keys else -1
+        # Cycle without reordering the list while cycling.
+        self.set_choice(recent[(index + 1) % len(recent)], reorder=False)
+
+    @on(ProviderTree.ModelChosen)
+    def _tree_choice(self, event: ProviderTree.ModelChosen) -> None:
+        self.set_choice(event.choice)
+        self.prompt.focus()
+
+    def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
+        """Use this model from now on, for this conversation and at the next start
+        (remembered in state.toml; settings.toml is not touched)."""
+        self.session.remember(choice, self.chat_app.configured(), to_front=reorder)
+        self.choice = choice
+        self.chat_app.save_state()
+        self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
+
+    def use_catalog(self, catalog: Catalog, renames: dict[str, str]) -> None:
+        """New providers (the settings changed): list their models and keep the model in
+        use, following a rename, or fall back to the default."""
+        self.session.catalog = catalog
+        self.load_all_models()
+        app = self.chat_app
+        if self.choice.provider in renames:
+            choice = self.choice
+            self.choice = ModelChoice(renames[choice.provider], choice.model, choice.via)
+            self.choice.apply_to(self.conversation)
+        elif self.choice.provider not in catalog.entries:
+            self.choice = catalog.default_choice(app.settings, app.state)
+        else:
+            self.choice = self.choice  # re-mark it in the new tree
+
+    # --- conversations ---------------------------------------------------------------------
+
+    async def _start_new_conversation(self) -> None:
+        self.session.new_conversation()
+        self._cancel_edit()
+        self.last_usage = ""
+        await self.log_view.show(self.conversation.messages)
+
+    def _list_conversations_on_start(self) -> None:
+        """The first frame lists the newest conversations as the index says (one file,
+        ~10 ms for 2,000); `list()`, which also checks every file against the index
+        (~40 ms for 2,000), runs in a worker after that frame and brings the list up to
+        date. Without a usable index, only the worker."""
+        store = self.session.store
+        assert store is not None
+        recent = store.recent_from_index(ConversationList.LIMIT)
+        if recent is None:
+            self.refresh_conversations()
+            return
+        summaries, total = recent
+        self.query_one(ConversationList).set_summaries(summaries, self.conversation.id, total)
+        self.call_after_refresh(self.refresh_conversations)
+        self._first_list_shown()
+
+    @work(thread=True, group="list", exclusive=True, exit_on_error=False)
+    def refresh_conversations(self) -> None:
+        store = self.session.store
+        assert store is not None
+        try:
+            summaries, problems = store.list()
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+        else:
+            self.app.call_from_thread(
+                self._show_conversations, summaries, [str(p) for p in problems]
+            )
+        finally:
+            # The first list is part of the first complete frame; the model lists come after.
+            if self._first_list_pending:
+                self.app.call_from_thread(self._first_list_shown)
+
+    def _show_conversations(self, summaries: list[Any], problems: list[str]) -> None:
+        self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
+        for problem in problems:
+            self.notify(problem, title="Conversation", severity="warning", markup=False, timeout=12)
+
+    @on(ConversationList.Opened)
+    async def _open_from_list(self, event: ConversationList.Opened) -> None:
+        await self.open_conversation(event.conversation_id)
+
+    @on(ConversationList.Requested)
+    async def _list_request(self, event: ConversationList.Requested) -> None:
+        await self.conversation_request(event.action, event.conversation_id)
+
+    async def open_conversation(self, conversation_id: str) -> None:
+        if conversation_id == self.conversation.id:
+            self.prompt.focus()
+            return
+        await self.stop_streaming("Stopped the answer to open another conversation.")
+        try:
+            conversation = self.session.open(conversation_id)
+        except StoreError as error:
+            self.notify(str(error), title="Could not open", severity="error", markup=False)
+            self.refresh_conversations()
+            return
+        self._cancel_edit()
+        await self.log_view.show(conversation.messages)
+        self.choice = self.session.choice
+        self.last_usage = ""
+        self.prompt.focus()
+
+    async def action_new_chat(self) -> None:
+        if not self.conversation.messages:
+            self.prompt.focus()
+            return
+        await self.stop_streaming("Stopped the answer to start a new conversation.")
+        await self._start_new_conversation()
+        self.refresh_conversations()
+        self.prompt.focus()
+
+    def action_pick_conversation(self) -> None:
+        self.query_one("#sidebar").display = True
+        self._sidebar_auto = False
+        self.query_one(ConversationList).focus()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+        self._sidebar_auto = False
+        if sidebar.display:
+            self.tree.focus()
+        else:
+            self.prompt.focus()
+
+    def save_conversation(
+        self, conversation: Conversation | None = None, *, quiet: bool = False
+    ) -> bool:
+        """Save atomically; on failure say so and keep everything in memory to retry."""
+        try:
+            self.session.save(conversation)
+        except StoreError as error:
+            if not quiet:
+                self.notify(
+                    str(error), title="Not saved", severity="error", markup=False, timeout=15
+                )
+            return False
+        return True
+
+    # --- what the widgets say ----------------------------------------------------------------
+
+    @on(PromptArea.Submitted)
+    async def _submitted(self, event: PromptArea.Submitted) -> None:
+        await self.send(event.text)
+
+    @on(PromptArea.PathPasted)
+    def _path_pasted(self, event: PromptArea.PathPasted) -> None:
+        self.path_pasted(event.path)
+
+    @on(ChipBar.Emptied)
+    def _chips_emptied(self) -> None:
+        self.prompt.focus()

@@ -1,0 +1,166 @@
+"""Sending: the prompt's text and the chips' files become a question and an answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
+from ....attachments import (
+    AttachmentRefused,
+    Prepared,
+    compose_prompt,
+    paths_in_text,
+    prepare_attachments,
+)
+from ...widgets.chips import ChipBar
+
+if TYPE_CHECKING:
+    from .screen import ChatScreen
+
+
+class Sending:
+    """The part of ChatScreen that sends what the user typed and attached."""
+
+    #: What an image warning was given for (model, text, files): Enter again sends.
+    _confirmed_images: tuple[object, ...] | None = None
+
+    async def send(self: ChatScreen, text: str) -> None:
+        chips = self.query_one(ChipBar)
+        if not text.strip() and not chips.paths():
+            self.notify("Nothing to send: type a message first.", severity="warning", markup=False)
+            return
+        if self.streaming:
+            self.notify(
+                "An answer is still streaming. Press Esc to stop it, then send: "
+                "your message stays in the prompt.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not self.choice.provider:
+            self.notify(
+                "No provider is configured: add one in settings.toml.",
+                severity="error",
+                markup=False,
+            )
+            return
+        prepared = self._prepare_attachments(chips.paths(), text)
+        if prepared is None:
+            return  # refused: the prompt and the chips stay as they are
+        if self.editing is None:
+            self._set_note("")
+        conversation = self.conversation
+        if self.editing is not None:
+            await self._truncate_from(self.editing)
+            self.editing = None
+            self._set_note("")
+        message = self.session.add_question(
+            compose_prompt(text, prepared), prepared, title_text=text
+        )
+        # One frame shows it all (the prompt emptied, the question and the answer's view,
+        # the list, the status and the footer's keys), not one frame for each.
+        with self.app.batch_update():
+            self.prompt.clear()
+            if self._draft is not None:
+                self._restore_draft()  # the edit is sent; the draft comes back
+            await chips.clear_chips()
+            self.save_conversation(conversation)
+            if len(conversation.messages) == 1:
+                # A new conversation shows in the list at once; otherwise the list is
+                # brought up to date when the answer ends (message count, a backend title).
+                self.refresh_conversations()
+            media = [item for p in prepared if (item := p.media()) is not None]
+            await self.start_answer(media=media, question=self.log_view.new_view(message))
+
+    def _prepare_attachments(
+        self: ChatScreen, paths: list[Path], text: str
+    ) -> list[Prepared] | None:
+        """Read and check the chips' files now (they may have changed since they were
+        picked). None when one is refused or the user is asked to confirm first."""
+        if not paths:
+            return []
+        try:
+            prepared = prepare_attachments(paths, self.chat_app.settings.attachments)
+        except AttachmentRefused as refused:
+            name = Path(refused.path).name or refused.path
+            # Inline above the prompt (a toast is cut short on small screens) and as a toast.
+            self._set_note(
+                f"Cannot attach {name}: {refused.reason} Nothing was sent; your message and "
+                "the attachments are kept: remove that one (tab to it, Delete) or fix it and "
+                "send again."
+            )
+            self.notify(
+                f"Cannot attach {name}: {refused.reason}",
+                title="Attachment refused",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+            return None
+        images = [p for p in prepared if p.is_image]
+        if not images:
+            return prepared
+        entry = self.catalog.get(self.choice.provider)
+        signature = (self.choice.key(), text, tuple(paths))
+        blind = entry is not None and entry.supports_vision(self.choice.model) is False
+        if blind and self._confirmed_images != signature:
+            self._confirmed_images = signature
+            warning = (
+                f"{self.choice.describe()} is not known to accept images, so it may ignore "
+                f"{images[0].name}. Press Enter again to send anyway, or pick a vision "
+                "model with ctrl+o."
+            )
+            self._set_note(warning)
+            self.notify(warning, title="Images", severity="warning", markup=False, timeout=12)
+            return None
+        self._confirmed_images = None
+        left_out = self.session.images_over_limit(images)
+        if entry is not None and left_out:
+            kept = len(images) - left_out
+            taken = "one image" if kept == 1 else f"{kept} images"
+            self.notify(
+                f"{entry.name} takes {taken}: only "
+                f"{', '.join(image.name for image in images[:kept])} is sent "
+                f"({left_out} more left out).",
+                severity="warning",
+                markup=False,
+            )
+        return prepared
+
+    def _set_note(self: ChatScreen, text: str) -> None:
+        """The line above the prompt that explains a mode (editing); hidden when empty."""
+        note = self.query_one("#prompt-note", Static)
+        note.update(text)
+        note.display = bool(text)
+
+    async def action_attach(self: ChatScreen) -> None:
+        """Attach the file paths typed or pasted in the prompt, else open the file picker."""
+        chips = self.query_one(ChipBar)
+        paths = paths_in_text(self.prompt.text)
+        if paths:
+            for path in paths:
+                await chips.add_path(path)
+            self.prompt.clear()
+            names = ", ".join(path.name for path in paths)
+            self.notify(f"Attached {names}.", markup=False)
+            return
+
+        async def chosen(picked: list[Path] | None) -> None:
+            for path in picked or []:
+                await chips.add_path(path)
+            self.prompt.focus()
+
+        from ..file_picker import FilePicker
+
+        start = chips.paths()[-1].parent if chips.paths() else Path.cwd()
+        self.app.push_screen(FilePicker(start), chosen)
+
+    def path_pasted(self: ChatScreen, path: Path) -> None:
+        """A pasted text names a file: offer to attach it rather than send its path."""
+        self.notify(
+            f"That looks like a file: press {self.chat_app.keys_for('chat.attach')} to attach "
+            f"{path.name} instead of sending its path as text.",
+            markup=False,
+        )
