@@ -122,9 +122,14 @@ def test_saved_conversation_with_markdown_answer(
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot, lambda text: "local › echo" in text)
         await app.open_conversation(conversation_id)
-        # The end of the answer (the log follows the newest text): the table's last row
-        # and the token counts under it.
-        await settle(pilot, lambda text: "quoting character" in text and "96 out" in text)
+        # The answer from its first paragraph down to the table's last row and the token
+        # counts under it (the log follows the newest text).
+        await settle(
+            pilot,
+            lambda text: all(
+                part in text for part in ("standard library is enough", "quoting", "96 out")
+            ),
+        )
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
