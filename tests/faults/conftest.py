@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from providers.conftest import raw_serve, serve  # noqa: F401  (fixtures used here)
-from ui.conftest import screen_text, wait_until
+from ui.conftest import answered, screen_text, wait_until  # noqa: F401  (answered: for the tests)
 from ui.servers import LoopbackServers, start_servers
 
 from tui_chat.catalog import ModelChoice

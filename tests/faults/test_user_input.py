@@ -15,7 +15,17 @@ from aiohttp import web
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
 
-from .conftest import SIZE, ask_and_wait, flat, saved, screen_text, send, still_usable, wait_until
+from .conftest import (
+    SIZE,
+    answered,
+    ask_and_wait,
+    flat,
+    saved,
+    screen_text,
+    send,
+    still_usable,
+    wait_until,
+)
 
 #: The gated answer waits for the test: no short read timeout here.
 PATIENT = "[request]\nread_timeout = 30.0\n"
@@ -80,7 +90,7 @@ async def test_sending_while_an_answer_streams_is_refused_and_kept(harness):
         harness.good.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.press("enter")  # the kept text goes once the answer is done
-        await wait_until(pilot, lambda: len(app.conversation.messages) == 4 and not app.chat.streaming)
+        await wait_until(pilot, lambda: answered(app, 4))
         assert [m["content"] for m in saved(app)["messages"]] == [
             "first",
             "Partial one. Partial two. Rest.",

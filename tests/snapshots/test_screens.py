@@ -121,7 +121,7 @@ def test_saved_conversation_with_markdown_answer(
 
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot, lambda text: "local › echo" in text)
-        await app.open_conversation(conversation_id)
+        await app.chat.open_conversation(conversation_id)
         # The answer from its first paragraph down to the table's last row and the token
         # counts under it (the log follows the newest text).
         await settle(

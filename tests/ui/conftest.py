@@ -95,3 +95,8 @@ async def wait_until(pilot, predicate: Callable[[], object], timeout: float = 15
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {predicate}")
         await pilot.pause(0.02)
+
+
+def answered(app: ChatApp, count: int) -> bool:
+    """The conversation holds `count` messages and no answer is streaming."""
+    return not app.chat.streaming and len(app.conversation.messages) == count

@@ -13,7 +13,7 @@ from tui_chat.ui.widgets.message_log import MessageLog
 from tui_chat.ui.widgets.message_view import MessageView
 from tui_chat.ui.widgets.sidebar import ConversationList, ModelNode, ProviderTree
 
-from .conftest import screen_text, wait_until
+from .conftest import answered, screen_text, wait_until
 from .servers import MARKUP_ANSWER
 
 SIZE = (100, 32)
@@ -34,7 +34,7 @@ async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello there")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause()
         text = screen_text(app)
         assert "hello there" in text
@@ -92,7 +92,7 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.press("ctrl+g")
         assert app.chat.prompt.text == "frist"
         await pilot.pause()
@@ -115,7 +115,7 @@ async def test_edit_keeps_the_draft_and_puts_it_back(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.press(*"half typed")
         await pilot.press("ctrl+g")
         assert app.chat.prompt.text == "frist"
@@ -159,7 +159,7 @@ async def test_dead_server_error_is_shown_and_app_keeps_running(make_app, server
     app = make_app(provider="dead", model="")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await send(pilot, "anyone?")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         answer = app.conversation.messages[-1]
         assert answer.status == "failed"
         assert "Could not connect to 127.0.0.1" in answer.error
@@ -178,7 +178,7 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
     app = make_app(model="fail")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "x")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause()
         assert "HTTP 500: the model melted" in screen_text(app)
 
@@ -300,7 +300,7 @@ async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_ap
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await send(pilot, "[bold]mine[/] [link=x]y")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause()
         text = screen_text(app)
         assert "[bold]mine[/] [link=x]y" in text
@@ -433,7 +433,7 @@ async def test_usable_at_80x24_and_sidebar_hides_when_narrow(make_app, servers):
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         await send(pilot, "small screen")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.resize_terminal(40, 10)
         await pilot.pause()
         await pilot.resize_terminal(80, 24)
@@ -469,7 +469,7 @@ async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "views")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         views = list(app.query(MessageView))
         assert [v.message.role for v in views] == ["user", "assistant"]
         assert views[-1].shown_text() == "Echo: views"

@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from tui_chat.ui.widgets.message_log import MessageLog
 from tui_chat.ui.widgets.sidebar import ConversationList, ProviderTree
 
-from .conftest import wait_until
+from .conftest import answered, wait_until
 
 SIZE = (100, 32)
 
@@ -48,7 +48,7 @@ async def test_the_conversation_lists_letters_keep_their_meaning(make_app, serve
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"first", "enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         listing = app.query_one(ConversationList)
         await wait_until(pilot, lambda: listing.option_count == 1)
         listing.focus()

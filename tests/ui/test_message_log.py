@@ -6,7 +6,7 @@ from tui_chat.store import Conversation, ConversationStore, Message
 from tui_chat.ui.widgets.message_log import WINDOW
 from tui_chat.ui.widgets.message_view import MessageView
 
-from .conftest import screen_text, wait_until
+from .conftest import answered, screen_text, wait_until
 
 SIZE = (100, 32)
 
@@ -124,7 +124,7 @@ async def test_a_message_views_rows_are_drawn_as_textual_draws_them(make_app, se
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press(*"first line\nsecond line", "enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause(0.05)
         views = list(app.chat.log_view.query(MessageView))
         assert {view.message.role for view in views} == {"user", "assistant"}
@@ -204,7 +204,7 @@ async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
 
         app._display = display
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(app.conversation.messages) == 2)
+        await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause(0.1)
         assert frames
         assert app.chat.prompt.text == ""
