@@ -190,7 +190,7 @@ async def test_state_read_before_the_widgets_exist(make_app, servers):
     app = make_app()
     screen = ChatScreen()
     assert screen.streaming is False
-    assert screen.check_action("stop", ()) is None
+    assert not screen.check_action("stop", ())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "local › echo" in screen_text(app).splitlines()[0]  # the status line

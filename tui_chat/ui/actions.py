@@ -108,6 +108,16 @@ ACTIONS: tuple[Action, ...] = (
     # ctrl+j is a newline every terminal can send; shift+enter only where reported.
     Action("prompt.newline", "ctrl+j,shift+enter", "newline", "Newline", scope=PROMPT,
            where="in the prompt"),
+    # The log scrolls from the prompt: reading back needs no change of focus.
+    Action("prompt.log_page_up", "pageup", "scroll_log('page_up')", "Scroll up",
+           help="Scroll the conversation up a page", scope=PROMPT, where="in the prompt"),
+    Action("prompt.log_page_down", "pagedown", "scroll_log('page_down')", "Scroll down",
+           help="Scroll the conversation down a page", scope=PROMPT, where="in the prompt"),
+    Action("prompt.log_top", "ctrl+home", "scroll_log('top')", "First message",
+           help="Jump to the conversation's first message", scope=PROMPT,
+           where="in the prompt"),
+    Action("prompt.log_bottom", "ctrl+end", "scroll_log('bottom')", "Newest",
+           help="Jump to the newest text and follow it", scope=PROMPT, where="in the prompt"),
     Action("model.picker", "ctrl+o", "pick_model", "Model", "Switch model…",
            "Fuzzy-pick a provider and model"),
     Action("model.cycle", "ctrl+t", "next_model", "Next model", "Next recent model",
@@ -138,6 +148,12 @@ ACTIONS: tuple[Action, ...] = (
            "Continue a stopped answer"),
     Action("chat.stop", "escape", "stop", "Stop", "Stop answer",
            "Stop the answer that is streaming"),
+    Action("chat.reasoning", "f5", "toggle_reasoning", "Reasoning", "Show or hide reasoning",
+           "Unfold or fold the reasoning of the answer in view (the last one with reasoning)"),
+    # After Stop in the table: Esc stops an answer first, and only then moves the focus.
+    Action("chat.to_prompt", "escape", "focus_prompt", "Prompt", help="Back to the prompt "
+           "from the log, the sidebar or an attachment", where="outside the prompt",
+           key_display="esc"),
     Action("chat.copy", "ctrl+s", "copy", "Copy", "Copy…",
            "Copy the last answer or a code block"),
     Action("chat.attach", "ctrl+f", "attach", "Attach", "Attach files…",

@@ -24,8 +24,13 @@ class ChatCommands(Provider):
     async def _run(self, action: Action) -> None:
         # The chat's actions run on the chat screen (also when the palette was opened over
         # a dialog), the app-wide ones on the app.
-        namespace = self.chat_app if action.on_app else self.chat_app.chat
-        await self.chat_app.run_action(action.action, namespace)
+        chat = self.chat_app.chat
+        namespace = self.chat_app if action.on_app else chat
+        if not await self.chat_app.run_action(action.action, namespace) and not action.on_app:
+            # Not allowed now (retry with nothing to retry...): say why, as its key does.
+            reason = chat.why_not(action.action)
+            if reason:
+                chat.notify(reason, markup=False, timeout=4)
 
     def _title(self, title: str, action_id: str) -> str:
         keys = self.chat_app.keys_for(action_id)

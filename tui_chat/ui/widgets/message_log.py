@@ -222,6 +222,17 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         if not self._loading and new < old - 0.5 and new < self.max_scroll_y - 1:
             self.following = False
 
+    def move(self, where: str) -> None:
+        """Scroll as the prompt's keys ask: "page_up", "page_down", "top" or "bottom"."""
+        if where == "top":
+            self.action_jump_top()
+        elif where == "bottom":
+            self.action_follow()
+        elif where == "page_up":
+            self.scroll_page_up(animate=False)
+        elif where == "page_down":
+            self.scroll_page_down(animate=False)
+
     def action_follow(self) -> None:
         self.following = True
         if self.end < len(self.messages):

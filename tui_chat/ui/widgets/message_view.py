@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets import Collapsible, Static
+from textual.widgets import Static
 
 from ...attachments import describe_size
 from ...store import Message
@@ -81,6 +83,64 @@ class Text(LaidOutOnce, Static):
     """Plain text in a message: its header, meta line, a question, the reasoning."""
 
 
+class Reasoning(Vertical):
+    """A model's reasoning, folded under one line that a click or F5 unfolds.
+
+    Not a Tab stop: as Textual's Collapsible (a focusable title) a long conversation had
+    one between the log and the prompt for every answer that reasoned.
+    """
+
+    DEFAULT_CSS = """
+    Reasoning { height: auto; }
+    Reasoning > .reasoning-title { color: $text-muted; }
+    Reasoning > .reasoning { display: none; }
+    Reasoning.-open > .reasoning { display: block; }
+    """
+
+    #: The key that toggles it, for the title (the chat screen sets it from the keymap).
+    key_hint: ClassVar[str] = ""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self._title = Text("", classes="reasoning-title")
+        # Filled when unfolded: a folded one costs no layout while an answer streams.
+        self._body = Text("", classes="reasoning")
+        self._show_title()
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        yield self._body
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def update(self, text: str) -> None:
+        self.text = text
+        self._show_title()
+        if self.is_open:
+            self._body.update(plain(text))
+
+    def toggle(self) -> None:
+        self.toggle_class("-open")
+        if self.is_open:
+            self._body.update(plain(self.text))
+        self._show_title()
+
+    def _show_title(self) -> None:
+        words = len(self.text.split())
+        arrow = "▼" if self.is_open else "▶"
+        how = f"{self.key_hint} or click" if self.key_hint else "click"
+        self._title.update(
+            Content(f"{arrow} Reasoning · {words:,} word{'s' * (words != 1)}  ({how})")
+        )
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.toggle()
+
+
 class MessageView(LaidOutOnce, Vertical):
     """One message: who and when, the reasoning (collapsed), the text, a quiet meta line."""
 
@@ -99,8 +159,7 @@ class MessageView(LaidOutOnce, Vertical):
         meta = meta_text(message)
         self._meta = Text(meta, classes="meta")
         self._meta.display = bool(meta)
-        self._reasoning: Static | None = None
-        self._collapsible: Collapsible | None = None
+        self.reasoning: Reasoning | None = None
         self._body: MarkdownBody | Static
         if streaming or message.role == "assistant":
             self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
@@ -139,20 +198,19 @@ class MessageView(LaidOutOnce, Vertical):
         yield self._body
         yield self._meta
 
-    def _make_reasoning(self, text: str) -> Collapsible:
-        self._reasoning = Text(plain(text), classes="reasoning")
-        self._collapsible = Collapsible(self._reasoning, title="Reasoning", collapsed=True)
-        return self._collapsible
+    def _make_reasoning(self, text: str) -> Reasoning:
+        self.reasoning = Reasoning(text)
+        return self.reasoning
 
     # --- streaming ---------------------------------------------------------------------
 
     def show_progress(self, text: str, reasoning: str) -> None:
         """Bring the screen up to date with the answer so far (called once per frame)."""
         if reasoning:
-            if self._reasoning is None:
+            if self.reasoning is None:
                 self.mount(self._make_reasoning(reasoning), before=self._body)
-            else:
-                self._reasoning.update(plain(reasoning))
+            elif reasoning != self.reasoning.text:
+                self.reasoning.update(reasoning)
         if isinstance(self._body, MarkdownBody):
             self._body.set_text(text)
 

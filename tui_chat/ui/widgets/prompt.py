@@ -46,6 +46,15 @@ class PromptArea(TextEditor):
         if path is not None:
             self.post_message(self.PathPasted(path))
 
+    @dataclass
+    class ScrollLog(Message):
+        """PageUp/PageDown, ctrl+Home/ctrl+End in the prompt: move the conversation."""
+
+        where: str  # "page_up", "page_down", "top" or "bottom"
+
+    def action_scroll_log(self, where: str) -> None:
+        self.post_message(self.ScrollLog(where))
+
     def action_submit(self) -> None:
         self.post_message(self.Submitted(self, self.text))
 

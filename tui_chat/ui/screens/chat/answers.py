@@ -170,8 +170,33 @@ class Answers:
         elif self.editing is not None:
             self._cancel_edit()
 
+    def why_not(self: ChatScreen, action: str) -> str:
+        """Why retry, edit or continue cannot run now ("" when they can): the footer dims
+        their keys, and pressing one says this instead of doing nothing."""
+        verbs = {"retry": "retry", "edit_last": "edit", "continue_answer": "continue"}
+        if action not in verbs:
+            return ""
+        if self.streaming:
+            return f"An answer is streaming: press Esc to stop it, then {verbs[action]}."
+        messages = self.conversation.messages
+        if action == "retry" and not messages:
+            return "Nothing to retry yet: send a message first."
+        if action == "edit_last" and last_index(messages, "user") is None:
+            return "Nothing to edit yet: your last message can be edited once it is sent."
+        if action == "continue_answer":
+            last = messages[-1] if messages else None
+            if last is None or last.role != "assistant":
+                return "There is no answer to continue yet."
+            if last.status == "complete":
+                return (
+                    "The last answer is complete: only a stopped or failed answer can be "
+                    f"continued. {self.chat_app.keys_for('chat.retry')} asks again."
+                )
+        return ""
+
     async def action_retry(self: ChatScreen) -> None:
-        if self.streaming or not self.conversation.messages:
+        if reason := self.why_not("retry"):
+            self.notify(reason, markup=False, timeout=4)
             return
         last = self.conversation.messages[-1]
         if last.role == "assistant":
@@ -183,9 +208,11 @@ class Answers:
         await self.start_answer()
 
     def action_edit_last(self: ChatScreen) -> None:
-        index = last_index(self.conversation.messages, "user")
-        if self.streaming or index is None:
+        if reason := self.why_not("edit_last"):
+            self.notify(reason, markup=False, timeout=4)
             return
+        index = last_index(self.conversation.messages, "user")
+        assert index is not None
         message = self.conversation.messages[index]
         if self.editing is None:
             self._draft = self.prompt.text
@@ -216,13 +243,10 @@ class Answers:
             await self.log_view.drop(doomed)
 
     async def action_continue_answer(self: ChatScreen) -> None:
-        messages = self.conversation.messages
-        if self.streaming or not messages:
+        if reason := self.why_not("continue_answer"):
+            self.notify(reason, markup=False, timeout=4)
             return
-        last = messages[-1]
-        if last.role != "assistant" or last.status == "complete":
-            self.notify("Only a stopped or failed answer can be continued.", markup=False)
-            return
+        last = self.conversation.messages[-1]
         await self.start_answer(continue_from=last)
 
     def action_copy(self: ChatScreen) -> None:
@@ -246,4 +270,7 @@ class Answers:
                 self.app.copy_to_clipboard(text)
                 self.notify(f"Copied {len(text):,} characters to the clipboard.", markup=False)
 
+        if len(items) == 1:
+            copy(items[0][1])  # nothing to choose from
+            return
         self.app.push_screen(CopyPicker(items[:40]), copy)

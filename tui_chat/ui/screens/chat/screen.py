@@ -30,6 +30,7 @@ from ...widgets.chips import ChipBar
 from ...widgets.footer import ChatFooter
 from ...widgets.markdown.block import MarkdownBody
 from ...widgets.message_log import MessageLog
+from ...widgets.message_view import Reasoning
 from ...widgets.prompt import PromptArea
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
@@ -131,6 +132,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         update_without_skipping(self)
         self.ready = True
         app = self.chat_app
+        Reasoning.key_hint = app.keys_for("chat.reasoning")
         self.log_view.dark = app.current_theme.dark
         self.tree.set_catalog(self.catalog)
         self.choice = self.catalog.default_choice(app.settings, app.state)
@@ -188,17 +190,24 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         self.app.sub_title = choice.describe()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Stop is shown only while there is something to stop (at 80 columns a dim key
+        # costs room the others need); otherwise Esc goes on to its next binding, back to
+        # the prompt. Retry, edit and continue are dimmed when they cannot run, and
+        # pressing one says why (`on_key`).
         if action == "stop":
-            return True if self.streaming or self.editing is not None else None
-        if action in ("retry", "edit_last", "continue_answer"):
-            if self.streaming:
-                return None
-            if action == "continue_answer":
-                last = self.conversation.messages[-1] if self.conversation.messages else None
-                ok = last is not None and last.role == "assistant" and last.status != "complete"
-                return True if ok else None
-            return True if self.conversation.messages else None
-        return True
+            return self.streaming or self.editing is not None
+        if action == "focus_prompt":
+            return self.focused is not self.prompt
+        return None if self.why_not(action) else True
+
+    def on_key(self, event: events.Key) -> None:
+        # A key whose binding is disabled comes here unhandled: say why it did nothing.
+        active = self.active_bindings.get(event.key)
+        if active is not None and not active.enabled:
+            reason = self.why_not(active.binding.action)
+            if reason:
+                event.stop()
+                self.notify(reason, markup=False, timeout=4)
 
     # --- models ----------------------------------------------------------------------------
 
@@ -431,3 +440,36 @@ class ChatScreen(Sending, Answers, Manage, Screen):
     @on(ChipBar.Emptied)
     def _chips_emptied(self) -> None:
         self.prompt.focus()
+
+    @on(PromptArea.ScrollLog)
+    def _scroll_log(self, event: PromptArea.ScrollLog) -> None:
+        self.log_view.move(event.where)
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
+
+    def action_toggle_reasoning(self) -> None:
+        """Unfold or fold the reasoning of the answer in view: the last one on screen
+        that has reasoning, else the last one in the conversation that has."""
+        log = self.log_view
+        order = {message.id: index for index, message in enumerate(log.messages)}
+        views = sorted(
+            (view for view in log.views.values() if view.reasoning is not None),
+            key=lambda view: order.get(view.message.id, -1),
+        )
+        if not views:
+            has_any = any(m.reasoning for m in self.conversation.messages)
+            self.notify(
+                "Scroll to an answer with reasoning first."
+                if has_any
+                else "No answer in this conversation has reasoning.",
+                markup=False,
+                timeout=4,
+            )
+            return
+        seen = [view for view in views if view.region.overlaps(log.region)]
+        view = (seen or views)[-1]
+        assert view.reasoning is not None
+        view.reasoning.toggle()
+        if not seen:
+            log.scroll_to_widget(view, animate=False)
