@@ -590,8 +590,10 @@ class ChatApp(App[int]):
     async def _open_from_list(self, event: ConversationList.Opened) -> None:
         await self.open_conversation(event.conversation_id)
 
-    async def open_conversation(self, conversation_id: str) -> None:
+    async def open_conversation(self, conversation_id: str, at: str | None = None) -> None:
         if conversation_id == self.conversation.id:
+            if at:
+                await self.log_view.reveal(at)
             self.prompt.focus()
             return
         await self._stop_streaming("Stopped the answer to open another conversation.")
@@ -602,7 +604,7 @@ class ChatApp(App[int]):
             self.refresh_conversations()
             return
         self._cancel_edit()
-        await self.log_view.show(conversation.messages)
+        await self.log_view.show(conversation.messages, at=at)
         self.choice = self.session.choice
         self.last_usage = ""
         self._update_status()
@@ -1109,11 +1111,11 @@ class ChatApp(App[int]):
         )
 
     def action_search_conversations(self) -> None:
-        from .screens.dialogs import SearchConversations
+        from .screens.dialogs import Found, SearchConversations
 
-        async def chosen(conversation_id: str | None) -> None:
-            if conversation_id:
-                await self.open_conversation(conversation_id)
+        async def chosen(found: Found | None) -> None:
+            if found:
+                await self.open_conversation(found.conversation_id, at=found.message_id)
 
         self.push_screen(SearchConversations(self.store), chosen)
 
