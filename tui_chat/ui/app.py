@@ -269,6 +269,7 @@ class ChatApp(App[int]):
                 entry.models = entry.static_models()
                 self.tree.update_entry(entry)
         self._list_conversations_on_start()
+        self.query_one(ConversationList).watch_store(self.store)
         self._apply_width(self.size.width)
         self.prompt.focus()
         self._update_status()
@@ -430,6 +431,11 @@ class ChatApp(App[int]):
         self.call_after_refresh(
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )
+        # What was deleted more than 30 days ago goes for good (store/trash.py).
+        self.call_after_refresh(
+            self.run_worker, self.store.purge_trash, thread=True, group="trash",
+            exit_on_error=False,
+        )  # fmt: skip
         self.call_after_refresh(self._settle_gc)
 
     def _settle_gc(self) -> None:
@@ -585,6 +591,10 @@ class ChatApp(App[int]):
         self.query_one(ConversationList).set_summaries(summaries, self.conversation.id)
         for problem in problems:
             self.notify(problem, title="Conversation", severity="warning", markup=False, timeout=12)
+
+    @on(ConversationList.Stale)
+    def _conversations_changed(self) -> None:
+        self.refresh_conversations()
 
     @on(ConversationList.Opened)
     async def _open_from_list(self, event: ConversationList.Opened) -> None:
@@ -1118,6 +1128,16 @@ class ChatApp(App[int]):
                 await self.open_conversation(found.conversation_id, at=found.message_id)
 
         self.push_screen(SearchConversations(self.store), chosen)
+
+    def action_restore_conversation(self) -> None:
+        from .screens.trash import TrashScreen
+
+        def restored(conversation_id: str | None) -> None:
+            if conversation_id:
+                self.query_one(ConversationList).place_cursor_on(conversation_id)
+                self.refresh_conversations()
+
+        self.push_screen(TrashScreen(self.store), restored)
 
     async def action_export_conversation(self, conversation_id: str | None = None) -> None:
         from ..export import conversation_to_markdown, export_filename

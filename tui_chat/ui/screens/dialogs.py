@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.cells import cell_len
 from textual import on, work
@@ -158,13 +159,19 @@ def _last_cells(text: str, cells: int) -> str:
     return text
 
 
+def short_when(moment: datetime) -> str:
+    """A date and time in few columns: the year only when it is not this one."""
+    local = moment.astimezone()
+    same_year = local.year == datetime.now().astimezone().year
+    return local.strftime("%b %d %H:%M" if same_year else "%Y-%m-%d %H:%M")
+
+
 def result_prompt(hit: SearchHit, width: int) -> Content:
     """Two lines: the title (the match marked), date and size; then who wrote the first
     message that matched and the words around the match."""
     summary = hit.summary
-    when = summary.updated.astimezone().strftime("%Y-%m-%d %H:%M")
     count = summary.message_count
-    tail = f"  {when} · {count} message{'s' * (count != 1)}"
+    tail = f"  {short_when(summary.updated)} · {count} msg{'s' * (count != 1)}"
     title = marked(summary.title or "Untitled", hit.title_match if summary.title else None)
     title = title.truncate(max(10, width - len(tail)), ellipsis=True)
     first = Content.assemble(title, (tail, "dim"))
