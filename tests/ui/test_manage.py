@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import tomllib
 from pathlib import Path
 
-from tui_chat.store import ConversationStore
+from textual import events
+
+from tui_chat.store import Conversation, ConversationStore, Message
 from tui_chat.ui.screens.dialogs import Confirm, ParametersScreen, SearchConversations, TextPrompt
 from tui_chat.ui.widgets.footer import ChatFooter
 from tui_chat.ui.widgets.sidebar import ConversationList
@@ -13,6 +18,7 @@ from tui_chat.ui.widgets.sidebar import ConversationList
 from .conftest import screen_text, wait_until
 
 SIZE = (100, 32)
+REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-test-SECRET-4242"
 
 
@@ -274,3 +280,144 @@ async def test_settings_screen_from_f9_saves_and_takes_effect(make_app, servers)
         assert secrets.stat().st_mode & 0o777 == 0o600
         assert app.catalog.get("renamed").api_key == "sk-new-key-123"
         assert "renamed" in [node.data.name for node in app.chat.tree.root.children]
+
+
+# --- the conversation list: where its cursor stays, and files written by others ----------
+
+
+def saved_in_order(app, *titles: str) -> list[str]:
+    """Conversations saved one after the other (the last is the newest): their ids."""
+    store = ConversationStore(app.paths)
+    ids = []
+    for title in titles:
+        conversation = Conversation(title=title, messages=[Message("user", f"about {title}")])
+        store.save(conversation)
+        ids.append(conversation.id)
+    return ids
+
+
+def cursor_id(listing: ConversationList) -> str | None:
+    if listing.highlighted is None:
+        return None
+    return listing.get_option_at_index(listing.highlighted).id
+
+
+async def shown_list(pilot, app) -> ConversationList:
+    """The sidebar (hidden at 80 columns) shown, its conversation list focused."""
+    listing = app.query_one(ConversationList)
+    await wait_until(pilot, lambda: listing.option_count > 0)
+    await pilot.press("ctrl+b")
+    listing.focus()
+    await pilot.pause()
+    return listing
+
+
+async def test_the_cursor_stays_on_a_renamed_conversation(make_app, servers):
+    app = make_app()
+    oldest, middle, _ = saved_in_order(app, "oldest", "middle", "newest")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await shown_list(pilot, app)
+        await pilot.press("down", "down", "enter")
+        await wait_until(pilot, lambda: app.conversation.id == oldest)
+        listing.focus()
+        await pilot.press("up")
+        assert cursor_id(listing) == middle
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"middle renamed", "enter")
+        # Renamed, it is the most recently updated: listed first, the cursor with it.
+        await wait_until(pilot, lambda: listing.get_option_at_index(0).id == middle)
+        assert "middle renamed" in screen_text(app)
+        assert cursor_id(listing) == middle
+        await pilot.pause(0.3)  # and later listings leave it there
+        assert cursor_id(listing) == middle
+        await pilot.press("enter")  # opens the one under the cursor
+        await wait_until(pilot, lambda: app.conversation.id == middle)
+
+
+async def test_after_a_delete_the_cursor_is_on_the_next_conversation(make_app, servers):
+    app = make_app()
+    oldest, middle, newest = saved_in_order(app, "oldest", "middle", "newest")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await shown_list(pilot, app)
+        await pilot.press("down")
+        assert cursor_id(listing) == middle
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: listing.option_count == 2)
+        assert cursor_id(listing) == oldest  # the one after it
+        await pilot.press("d")  # the last one: the cursor goes to the one before it
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: listing.option_count == 1)
+        assert cursor_id(listing) == newest
+
+
+async def test_deleting_the_open_conversation_leaves_the_cursor_on_the_next(make_app, servers):
+    app = make_app()
+    oldest, middle, _ = saved_in_order(app, "oldest", "middle", "newest")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await shown_list(pilot, app)
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.conversation.id == middle)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: listing.option_count == 2)
+        assert cursor_id(listing) == oldest
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.pop("TUI_CHAT_CONFIG_DIR", None)
+    env["PYTHONPATH"] = str(REPO)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+async def ask_from_another_shell(app, question: str) -> None:
+    """`tui-chat ask`, the real command in another process, against the test's server."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tui_chat", "--config-dir", str(app.paths.config_dir),
+        "ask", question,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=cli_env(),
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert out.decode() == f"Echo: {question}\n"
+
+
+async def test_a_conversation_saved_by_tui_chat_ask_appears_without_a_key(make_app, servers):
+    app = make_app()
+    older, _ = saved_in_order(app, "older", "newer")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await shown_list(pilot, app)
+        await pilot.press("down")
+        assert cursor_id(listing) == older
+        await ask_from_another_shell(app, "asked in another shell")
+        started = asyncio.get_running_loop().time()
+        await wait_until(pilot, lambda: "asked in another shell" in screen_text(app), 10)
+        assert asyncio.get_running_loop().time() - started < 2 * ConversationList.CHECK_EVERY + 2
+        assert listing.option_count == 3
+        assert cursor_id(listing) == older  # the cursor stays on the same conversation
+
+
+async def test_the_list_is_checked_when_the_terminal_gets_the_focus_back(
+    make_app, servers, monkeypatch
+):
+    monkeypatch.setattr(ConversationList, "CHECK_EVERY", 3600.0)  # no timer to help
+    app = make_app()
+    saved_in_order(app, "one")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await shown_list(pilot, app)
+        app.post_message(events.AppBlur())  # the user goes to another terminal…
+        await pilot.pause()
+        await ask_from_another_shell(app, "asked while away")
+        app.post_message(events.AppFocus())  # …and comes back
+        await wait_until(pilot, lambda: "asked while away" in screen_text(app), 5)
+        assert listing.option_count == 2

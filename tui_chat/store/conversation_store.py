@@ -15,6 +15,7 @@ import heapq
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -58,6 +59,8 @@ from tui_chat.store.index import (
 )
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
+from tui_chat.store.search import SearchHit, search_summaries
+from tui_chat.store.trash import KEEP_DAYS, Trashed, is_trash_name, list_trash, original_id, purge
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,6 +69,9 @@ R = TypeVar("R")
 _VALID_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FILE_NAME = re.compile(r"([A-Za-z0-9_-]{1,64})\.toml")
 SUFFIX = ".toml"
+# Folder times this recent may not show a change made in the same tick (coarse clocks).
+_MTIME_SLACK = 2.0
+_NEVER_LISTED = object()
 # Enough for any ordinary header; longer ones (huge system prompts) read the whole file.
 _HEADER_PROBE = 16 * 1024
 
@@ -96,6 +102,31 @@ def _serialized(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+@dataclass(frozen=True)
+class Restored:
+    """A conversation back from the trash: its id (a new one when `renamed`)."""
+
+    conversation_id: str
+    title: str
+    renamed: bool
+
+
+def _move_without_replacing(source: Path, target: Path) -> bool:
+    """Move `source` to `target` unless `target` exists; False when it does. (Under the
+    folder lock; a hard link is the atomic way, a rename where links are not allowed.)"""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:
+        if target.exists():
+            return False
+        os.rename(source, target)
+        return True
+    os.unlink(source)
+    return True
+
+
 @dataclass
 class _Seen:
     """What this store last read or wrote for one conversation."""
@@ -118,6 +149,8 @@ class ConversationStore:
         # Problems met during save() (a corrupt file replaced by our version after
         # being moved aside); the app may show them. save() itself cannot return them.
         self.problems: list[StoreProblem] = []
+        # The folder's stamp when list() last read it, for changed_on_disk().
+        self._listed: Stamp | object | None = _NEVER_LISTED
 
     @property
     def index_file(self) -> Path:
@@ -232,6 +265,8 @@ class ConversationStore:
     def list(self) -> tuple[list[ConversationSummary], list[StoreProblem]]:
         """All conversations, newest `updated` first, from the index (re-reading only
         files that changed). Corrupt files are moved aside and reported, not raised."""
+        # Before reading the folder: a change made while it is read shows next time.
+        self._listed = self._folder_stamp()
         try:
             entries = list(os.scandir(self.folder))
         except FileNotFoundError:
@@ -320,29 +355,38 @@ class ConversationStore:
         return [entry.summary(cid, folder / (cid + SUFFIX)) for cid, entry in newest], total
 
     def search(self, query: str) -> list[ConversationSummary]:
-        """Conversations whose title or any message contains `query` (case-insensitive)."""
+        """Conversations whose title or any message contains `query`, ignoring case and
+        accents; all of them for an empty query."""
+        if not query:
+            return self.list()[0]
+        return [hit.summary for hit in self.find(query)]
+
+    def find(self, query: str, stop: Callable[[], bool] | None = None) -> list[SearchHit]:
+        """Conversations whose title or any message contains `query` (ignoring case and
+        accents), newest first, each with the first message that matched and the words
+        around the match (search.py). `stop` is asked between files."""
         summaries, _problems = self.list()
-        needle = query.casefold()
-        if not needle:
-            return summaries
-        # The raw file has quotes, backslashes and control characters escaped, so it
-        # can rule files out cheaply only when the query contains none of those.
-        prefilter = all(ch >= " " and ch not in '"\\\x7f' for ch in needle)
-        found = []
-        for summary in summaries:
-            if needle in summary.title.casefold():
-                found.append(summary)
-                continue
-            try:
-                raw = summary.path.read_bytes()
-                if prefilter and needle not in raw.decode("utf-8", "replace").casefold():
-                    continue
-                conversation = parse_conversation(raw, summary.id, settle_streaming=False)
-            except (OSError, Unreadable, NewerSchema):
-                continue  # list() reports broken files; search just skips them
-            if any(needle in m.content.casefold() for m in conversation.messages):
-                found.append(summary)
-        return found
+        return search_summaries(summaries, query, stop)
+
+    def changed_on_disk(self) -> bool:
+        """Whether the folder may hold other conversations than the last `list()` saw: a
+        single stat. A file added, replaced (every save writes a new file and renames it)
+        or removed, by this process or another, changes the folder's modification time."""
+        listed = self._listed
+        if listed is _NEVER_LISTED:
+            return False
+        return listed is None or self._folder_stamp() != listed
+
+    def _folder_stamp(self) -> Stamp | None:
+        try:
+            st = os.stat(self.folder)
+        except OSError:
+            return (0, 0, 0)  # no folder (yet): a folder made later differs
+        # A change within the filesystem's time resolution of this stat could leave the
+        # time as it is: such a recent stamp is not trusted (None: check again later).
+        if time.time() - st.st_mtime < _MTIME_SLACK:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_nlink)
 
     # --- writing ---------------------------------------------------------------------
 
@@ -453,6 +497,9 @@ class ConversationStore:
                     target = trash / f"{conversation_id}-{stamp}-{counter}{SUFFIX}"
                 os.rename(path, target)
                 with contextlib.suppress(OSError):
+                    # The file's time becomes the time of deletion (trash.deleted_at).
+                    os.utime(target)
+                with contextlib.suppress(OSError):
                     os.unlink(self.journal_path(conversation_id))
         except FileNotFoundError as exc:
             if not path.exists():
@@ -470,6 +517,66 @@ class ConversationStore:
         fsync_dir(trash)
         self._forget(conversation_id)
         return target
+
+    # --- the trash -------------------------------------------------------------------------
+
+    def trashed(self) -> tuple[list[Trashed], list[StoreProblem]]:
+        """The deleted conversations, most recently deleted first (trash.py)."""
+        return list_trash(self.paths.trash_dir)
+
+    def purge_trash(self, keep_days: int = KEEP_DAYS) -> list[Path]:
+        """Remove for good what was deleted more than `keep_days` days ago."""
+        return purge(self.paths.trash_dir, keep_days)
+
+    @_serialized
+    def restore(self, trashed: Path) -> Restored:
+        """Move a deleted conversation back from the trash. One whose id is in use again
+        (saved since by another instance, or restored before) is never overwritten: it
+        comes back under a new id. Raises ConversationNotFound (no longer in the trash)
+        and StoreError (unreadable, or the move failed; the file stays in the trash)."""
+        if trashed.parent != self.paths.trash_dir or not is_trash_name(trashed.name):
+            raise StoreError(f"{trashed} is not a conversation in the trash.", trashed)
+        try:
+            raw = trashed.read_bytes()
+        except FileNotFoundError as exc:
+            raise ConversationNotFound(
+                f"{trashed.name} is no longer in the trash (restored or removed meanwhile).",
+                trashed,
+            ) from exc
+        except OSError as exc:
+            raise StoreError(f"Could not read {trashed}: {os_reason(exc)}.", trashed) from exc
+        conversation_id = original_id(trashed, raw)
+        try:
+            conversation = parse_conversation(raw, conversation_id, settle_streaming=False)
+        except Unreadable as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            raise StoreError(
+                f"{trashed} cannot be read ({where}{exc.reason}); it is left in the trash.",
+                trashed,
+            ) from exc
+        except NewerSchema as exc:
+            raise StoreError(
+                f"{trashed} was written by a newer tui-chat (schema {exc.version}); "
+                "update tui-chat to restore it.",
+                trashed,
+            ) from exc
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with folder_lock(self.folder):
+                restored_id = conversation_id
+                if not _move_without_replacing(trashed, self.path_for(conversation_id)):
+                    # Taken: the copy in the trash becomes a conversation of its own.
+                    restored_id = Conversation().id
+                    conversation = parse_conversation(raw, restored_id, settle_streaming=False)
+                    atomic_write(self.path_for(restored_id), encode(conversation))
+                    os.unlink(trashed)
+        except OSError as exc:
+            raise StoreError(
+                f"Could not restore {trashed} to {self.folder}: {os_reason(exc)}.", trashed
+            ) from exc
+        fsync_dir(self.folder)
+        fsync_dir(trashed.parent)
+        return Restored(restored_id, conversation.title, renamed=restored_id != conversation_id)
 
     def _forget(self, conversation_id: str) -> None:
         self._seen.pop(conversation_id, None)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
-from ...store import ConversationStore, ConversationSummary
+from ...store import ConversationStore
+from ...store.search import SearchHit, Snippet
 from ..inputs import TextEditor, TextInput
-from ..safe import one_line, plain
+from ..safe import one_line, plain, visible
 from .pickers import move_highlight
 from .settings.fields import check_max_tokens, check_temperature, parse_temperature
 
@@ -91,21 +96,122 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm-yes")
 
 
-class SearchConversations(ModalScreen[str | None]):
-    """Search saved conversations by title and content; Enter opens the chosen one."""
+@dataclass(frozen=True)
+class Found:
+    """A search result chosen: the conversation, and the message to show (None: the
+    title matched, the conversation opens as usual)."""
+
+    conversation_id: str
+    message_id: str | None
+
+
+#: How a match is marked in a result: readable in every theme, on the cursor too.
+MATCH_STYLE = "reverse"
+
+
+def who_wrote(role: str, provider: str, model: str) -> str:
+    """Who a message is from, as a search result names it."""
+    if role == "user":
+        return "you"
+    if role == "system":
+        return "system"
+    return one_line(model or provider or "assistant", 30)
+
+
+def marked(text: str, span: tuple[int, int] | None) -> Content:
+    """`text` on one line, the characters in `span` marked as a match."""
+    if span is None or span[0] >= span[1]:
+        return Content(one_line(text, len(text) + 1))
+    start, end = span
+    return _joined(text[:start], text[start:end], text[end:])
+
+
+def _flat(text: str) -> str:
+    # One line, control characters shown as symbols (safe.visible); each part on its
+    # own, so the match stays where it was.
+    return visible(text).replace("\n", " ").replace("\t", " ")
+
+
+def _joined(before: str, match: str, after: str) -> Content:
+    return Content.assemble(_flat(before), (_flat(match), MATCH_STYLE), _flat(after))
+
+
+def snippet_line(snippet: Snippet, width: int, prefix: str = "") -> Content:
+    """A snippet in `width` cells: the text before the match cut (to a third of the width
+    when the rest needs the room) so that the match is always in sight; the end cut with
+    "…"."""
+    before, match, after = _flat(snippet.before), _flat(snippet.match), _flat(snippet.after)
+    rest = width - cell_len(prefix) - cell_len(match) - cell_len(after)
+    room = max(8, (width - cell_len(prefix)) // 3, rest) if match else 0
+    if cell_len(before) > room:
+        before = "…" + _last_cells(before.lstrip("…"), room - 1)
+    line = Content.assemble((prefix, "dim"), before, (match, MATCH_STYLE), after)
+    return line.truncate(width, ellipsis=True)
+
+
+def _last_cells(text: str, cells: int) -> str:
+    """The end of `text` that fits in `cells` cells."""
+    taken = 0
+    for index in range(len(text) - 1, -1, -1):
+        taken += cell_len(text[index])
+        if taken > cells:
+            return text[index + 1 :]
+    return text
+
+
+def short_when(moment: datetime) -> str:
+    """A date and time in few columns: the year only when it is not this one."""
+    local = moment.astimezone()
+    same_year = local.year == datetime.now().astimezone().year
+    return local.strftime("%b %d %H:%M" if same_year else "%Y-%m-%d %H:%M")
+
+
+def result_prompt(hit: SearchHit, width: int) -> Content:
+    """Two lines: the title (the match marked), date and size; then who wrote the first
+    message that matched and the words around the match."""
+    summary = hit.summary
+    count = summary.message_count
+    tail = f"  {short_when(summary.updated)} · {count} msg{'s' * (count != 1)}"
+    title = marked(summary.title or "Untitled", hit.title_match if summary.title else None)
+    title = title.truncate(max(10, width - len(tail)), ellipsis=True)
+    first = Content.assemble(title, (tail, "dim"))
+    if hit.message is not None:
+        m = hit.message
+        second = snippet_line(m.snippet, width, f"  {who_wrote(m.role, m.provider, m.model)}: ")
+    elif hit.preview is not None:
+        second = Content.assemble(("  ", ""), (_flat(hit.preview.text), "dim"))
+        second = second.truncate(width, ellipsis=True)
+    else:
+        second = Content.styled("  (its messages could not be read)", "dim")
+    return Content("\n").join([first, second])
+
+
+class SearchConversations(ModalScreen[Found | None]):
+    """Search saved conversations by title and content; Enter opens the chosen one at the
+    message that matched."""
+
+    DEFAULT_CSS = """
+    SearchConversations #search-results {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
         # Not priority bindings: the field runs them in typing order (inputs.KeysInOrder).
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "move(5)", show=False),
+        Binding("pageup", "move(-5)", show=False),
     ]
     AUTO_FOCUS = "#search-input"
 
     def __init__(self, store: ConversationStore) -> None:
         super().__init__()
         self.store = store
-        self.results: list[ConversationSummary] = []
+        self.results: list[SearchHit] = []
+        self.query_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
@@ -120,27 +226,44 @@ class SearchConversations(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, query: str) -> None:
-        results = self.store.search(query) if query.strip() else []
-        self.app.call_from_thread(self._show, query, results)
+        worker = get_current_worker()
+        results = self.store.find(query, lambda: worker.is_cancelled) if query.strip() else []
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, query, results)
 
-    def _show(self, query: str, results: list[ConversationSummary]) -> None:
+    def _show(self, query: str, results: list[SearchHit]) -> None:
+        self.query_text = query
         self.results = results
-        options = []
-        for summary in results:
-            when = summary.updated.astimezone().strftime("%Y-%m-%d %H:%M")
-            prompt = plain(one_line(summary.title or "Untitled", 70)).append(f"  {when}")
-            options.append(Option(prompt))
         results_list = self.query_one(OptionList)
-        results_list.set_options(options)
-        if options:
+        self._fill(results_list)
+        if results:
             results_list.highlighted = 0
         count = len(results)
         status = (
-            f"{count} conversation{'s' * (count != 1)} · Enter opens · Esc closes"
+            f"{count} conversation{'s' * (count != 1)} · Enter opens at the match · Esc closes"
             if query.strip()
-            else "Type to search · Esc closes"
+            else "Type to search (case and accents ignored) · Esc closes"
         )
         self.query_one("#search-status", Label).update(status)
+
+    def _fill(self, results_list: OptionList) -> None:
+        # (Less the options' padding, a cell each side.)
+        width = results_list.scrollable_content_region.width - 2
+        width = width if width > 10 else 60
+        results_list.set_options([Option(result_prompt(hit, width)) for hit in self.results])
+
+    def on_resize(self) -> None:
+        # The snippets were cut to the old width.
+        if self.results:
+            results_list = self.query_one(OptionList)
+            highlighted = results_list.highlighted
+            self.call_after_refresh(self._refill, highlighted)
+
+    def _refill(self, highlighted: int | None) -> None:
+        results_list = self.query_one(OptionList)
+        self._fill(results_list)
+        if highlighted is not None and highlighted < results_list.option_count:
+            results_list.highlighted = highlighted
 
     def action_move(self, delta: int) -> None:
         move_highlight(self.query_one(OptionList), delta)
@@ -155,7 +278,9 @@ class SearchConversations(ModalScreen[str | None]):
 
     def _open(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.results):
-            self.dismiss(self.results[index].id)
+            hit = self.results[index]
+            message_id = hit.message.id if hit.message is not None else None
+            self.dismiss(Found(hit.summary.id, message_id))
 
 
 @dataclass

@@ -72,11 +72,18 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     # --- showing a conversation ----------------------------------------------------------
 
-    async def show(self, messages: list[Message]) -> None:
-        """Show a conversation: mount its newest messages and follow the bottom."""
+    async def show(self, messages: list[Message], at: str | None = None) -> None:
+        """Show a conversation: mount its newest messages and follow the bottom; or, `at`
+        the id of one of its messages, the messages around that one, scrolled to it."""
         await self.remove_children(MessageView)
         self.views.clear()
         self.messages = list(messages)
+        index = _index_of(messages, at)
+        if index is not None:
+            self.following = False
+            self.start, self.end = _window_around(index, len(messages))
+            await self._mount_and_reveal(messages[index].id)
+            return
         self.end = len(messages)
         self.start = max(0, self.end - WINDOW)
         views = [self._view(message) for message in messages[self.start : self.end]]
@@ -86,6 +93,41 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         self._update_markers()
         self.following = True
         self.follow()  # after the new messages have been laid out
+
+    async def reveal(self, message_id: str) -> None:
+        """Scroll the conversation shown to one of its messages, mounting the messages
+        around it first when it is not mounted."""
+        index = _index_of(self.messages, message_id)
+        if index is None:
+            return
+        self.following = False
+        if self.start <= index < self.end:
+            self._loading = True
+            self.call_after_refresh(self._scroll_to_message, message_id)
+            return
+        await self.remove_children(MessageView)
+        self.views.clear()
+        self.start, self.end = _window_around(index, len(self.messages))
+        await self._mount_and_reveal(message_id)
+
+    async def _mount_and_reveal(self, message_id: str) -> None:
+        # No loading of older or newer messages while the scroll offset is that of the
+        # old content being replaced; the scroll to the message, after the layout that
+        # gives it a place, ends that.
+        self._loading = True
+        views = [self._view(message) for message in self.messages[self.start : self.end]]
+        await self.mount_all(views, before=self._newer)
+        self._update_markers()
+        self.call_after_refresh(self._scroll_to_message, message_id)
+
+    def _scroll_to_message(self, message_id: str) -> None:
+        self._loading = False
+        view = self.views.get(message_id)
+        if view is not None:
+            # Its top at the top of the log (the line above is its margin): nothing of the
+            # message before it is in sight, so no estimated height there can move it.
+            y = max(0, view.virtual_region.y - 1)
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def _view(self, message: Message) -> MessageView:
         view = self.views[message.id] = self.new_view(message)
@@ -347,3 +389,20 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             Content(f"↓ {newer} later message{'s' * (newer != 1)} · press End") if newer else ""
         )
         self._newer.display = bool(newer)
+
+
+def _index_of(messages: list[Message], message_id: str | None) -> int | None:
+    if message_id is None:
+        return None
+    for index, message in enumerate(messages):
+        if message.id == message_id:
+            return index
+    return None
+
+
+def _window_around(index: int, count: int) -> tuple[int, int]:
+    """The window of messages mounted to show message `index`: it, a little before it
+    (scrolling up from there loads more), and the rest of a window after it."""
+    start = max(0, index - 2)
+    end = min(count, start + WINDOW)
+    return max(0, min(start, end - WINDOW)), end

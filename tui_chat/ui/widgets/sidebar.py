@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
-from ...store import ConversationSummary
+from ...store import ConversationStore, ConversationSummary
 from ..safe import one_line, plain
 
 _STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑"}
@@ -141,7 +142,14 @@ def _same(a: ModelChoice, b: ModelChoice) -> bool:
 
 
 class ConversationList(OptionList):
-    """Saved conversations, newest first. Keys act on the highlighted one."""
+    """Saved conversations, newest first. Keys act on the highlighted one.
+
+    The cursor follows the conversation shown (opened, or started) until the user moves
+    it; then a new listing keeps it on the same conversation, or, when that one is gone
+    (deleted), on the one listed after it. Watching the store (`watch_store`), it notices
+    conversations written by another process (`tui-chat ask`, another tui-chat) and asks
+    the app to list them again (`Stale`).
+    """
 
     BINDINGS = [
         Binding("r", "request('rename')", "Rename"),
@@ -161,6 +169,9 @@ class ConversationList(OptionList):
         action: str
         conversation_id: str | None
 
+    class Stale(Message):
+        """The conversations folder changed since it was last listed: list it again."""
+
     def action_request(self, action: str) -> None:
         conversation_id = None
         if self.highlighted is not None:
@@ -172,27 +183,55 @@ class ConversationList(OptionList):
     #: Conversations listed at most: an OptionList lays out every option on each update
     #: (about 0.5 ms each), and the search (F3) reaches the older ones.
     LIMIT = 150
+    #: Seconds between two looks at the folder (one stat; nothing more when unchanged).
+    CHECK_EVERY = 2.0
+    #: A `Stale` not answered by a new list within this many seconds is posted again.
+    STALE_RETRY = 10.0
 
     _generation = 0
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._ids: list[str] = []  # as last listed, in order
+        self._current: str | None = None  # the conversation shown, as last told
+        self._placed: str | None = None  # where set_summaries last put the cursor
+        self._following = True  # the cursor follows the conversation shown
+        self._pending: str | None = None  # place_cursor_on, for the next listing
+        self._shown: tuple[object, ...] | None = None
+        self._store: ConversationStore | None = None
+        self._stale_since: float | None = None
 
     def set_summaries(
         self, summaries: list[ConversationSummary], current: str | None, total: int | None = None
     ) -> None:
         """List `summaries` (newest first); `total` says how many there are when those are
-        only the newest ones."""
-        highlighted = None
-        options = []
+        only the newest ones. `current` is the conversation shown."""
+        self._stale_since = None
+        target = self._cursor_target(summaries, current)
         shown = summaries[: self.LIMIT]
-        if current and all(s.id != current for s in shown):
-            shown += [s for s in summaries[self.LIMIT :] if s.id == current]
-        for index, summary in enumerate(shown):
+        for kept in (current, target):  # listed, however old
+            if kept and all(s.id != kept for s in shown):
+                shown += [s for s in summaries[self.LIMIT :] if s.id == kept]
+        highlighted = next((i for i, s in enumerate(shown) if s.id == target), None)
+        hidden = (len(summaries) if total is None else total) - len(shown)
+        self._ids = [s.id for s in shown]
+        self._placed = target if highlighted is not None else (shown[0].id if shown else None)
+        # Nothing changed (a look at the folder that found only our own writes): the
+        # options stay as they are, and so does their layout.
+        key = (
+            tuple((s.id, s.title, s.updated, s.message_count) for s in shown),
+            hidden,
+            highlighted or 0,
+        )
+        if key == self._shown and self.highlighted == (highlighted or 0):
+            return
+        self._shown = key
+        options = []
+        for summary in shown:
             title = one_line(summary.title or "Untitled", 60)
             when = summary.updated.astimezone().strftime("%b %d %H:%M")
             prompt = plain(title).append(f"\n{when} · {summary.message_count} msgs")
             options.append(Option(prompt, id=summary.id))
-            if summary.id == current:
-                highlighted = index
-        hidden = (len(summaries) if total is None else total) - len(shown)
         if hidden > 0:
             more = plain(f"… {hidden:,} older conversations: F3 searches them all")
             options.append(Option(more, disabled=True))
@@ -208,6 +247,39 @@ class ConversationList(OptionList):
         if len(options) > first:
             self.app.call_after_refresh(self._add_rest, self._generation, options[first:])
 
+    def place_cursor_on(self, conversation_id: str) -> None:
+        """Put the cursor on this conversation when it is next listed (one restored)."""
+        self._pending = conversation_id
+
+    def _cursor_target(
+        self, summaries: list[ConversationSummary], current: str | None
+    ) -> str | None:
+        """The conversation the cursor goes to in the new listing."""
+        listed = {s.id for s in summaries}
+        if current != self._current:  # another conversation is shown: follow it
+            self._current = current
+            self._following = True
+        cursor = None
+        if self.highlighted is not None and self.highlighted < self.option_count:
+            cursor = self.get_option_at_index(self.highlighted).id
+        if cursor is not None and cursor != self._placed:
+            self._following = False  # the user moved it since
+        pending, self._pending = self._pending, None
+        if pending in listed:
+            self._following = False
+            return pending
+        if self._following and current in listed:
+            return current
+        if cursor in listed:
+            return cursor
+        if cursor in self._ids:
+            # Gone (deleted): the one listed after it, else the one before it.
+            at = self._ids.index(cursor)
+            for neighbour in [*self._ids[at + 1 :], *reversed(self._ids[:at])]:
+                if neighbour in listed:
+                    return neighbour
+        return current if current in listed else None
+
     def _add_rest(self, generation: int, options: list[Option]) -> None:
         if generation == self._generation:  # not replaced by a newer list meanwhile
             self.add_options(options)
@@ -216,6 +288,28 @@ class ConversationList(OptionList):
         event.stop()
         if event.option.id:  # the "older conversations" row has none
             self.post_message(self.Opened(event.option.id))
+
+    # --- noticing conversations written by others -------------------------------------
+
+    def watch_store(self, store: ConversationStore) -> None:
+        """Look at the store's folder every few seconds and whenever the terminal gets
+        the focus back, and post `Stale` when it changed since it was last listed."""
+        self._store = store
+        self.set_interval(self.CHECK_EVERY, self.check_store)
+        self.watch(self.app, "app_focus", self._app_focus, init=False)
+
+    def _app_focus(self, focused: bool) -> None:
+        if focused:
+            self.check_store()
+
+    def check_store(self) -> None:
+        if self._store is None or not self._store.changed_on_disk():
+            return
+        now = time.monotonic()
+        if self._stale_since is not None and now - self._stale_since < self.STALE_RETRY:
+            return  # asked already; the listing is on its way
+        self._stale_since = now
+        self.post_message(self.Stale())
 
 
 class Sidebar(Vertical):

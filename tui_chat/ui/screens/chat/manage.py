@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ....store import Conversation, StoreError, atomic_write
+from ...widgets.sidebar import ConversationList
 
 if TYPE_CHECKING:
     from .screen import ChatScreen
@@ -98,22 +99,35 @@ class Manage:
         self.app.push_screen(
             Confirm(
                 f"Delete {title!r} ({len(conversation.messages)} messages)? The file moves to "
-                f"the trash folder ({store.paths.trash_dir}), where it can be recovered.",
+                f"the trash, where it is kept 30 days: the palette's \"Restore a deleted "
+                "conversation\" brings it back.",
                 yes="Delete",
             ),
             answered,
         )
 
     def action_search_conversations(self: ChatScreen) -> None:
-        from ..dialogs import SearchConversations
+        from ..dialogs import Found, SearchConversations
 
-        async def chosen(conversation_id: str | None) -> None:
-            if conversation_id:
-                await self.open_conversation(conversation_id)
+        async def chosen(found: Found | None) -> None:
+            if found:
+                await self.open_conversation(found.conversation_id, at=found.message_id)
 
         store = self.session.store
         assert store is not None
         self.app.push_screen(SearchConversations(store), chosen)
+
+    def action_restore_conversation(self: ChatScreen) -> None:
+        from ..trash import TrashScreen
+
+        def restored(conversation_id: str | None) -> None:
+            if conversation_id:
+                self.query_one(ConversationList).place_cursor_on(conversation_id)
+                self.refresh_conversations()
+
+        store = self.session.store
+        assert store is not None
+        self.app.push_screen(TrashScreen(store), restored)
 
     async def action_export_conversation(
         self: ChatScreen, conversation_id: str | None = None

@@ -143,6 +143,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
                 entry.models = entry.static_models()
                 self.tree.update_entry(entry)
         self._list_conversations_on_start()
+        self.query_one(ConversationList).watch_store(app.store)
         self._apply_width(app.size.width)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -221,6 +222,11 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         if self.chat_app.fetch_models_on_start:
             for entry in self.catalog:
                 self.call_after_refresh(self.load_models, entry)
+        # What was deleted more than 30 days ago goes for good (store/trash.py).
+        self.call_after_refresh(
+            self.run_worker, self.chat_app.store.purge_trash, thread=True, group="trash",
+            exit_on_error=False,
+        )  # fmt: skip
         self.post_message(self.FirstListShown())
 
     def load_all_models(self) -> None:
@@ -365,6 +371,10 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         for problem in problems:
             self.notify(problem, title="Conversation", severity="warning", markup=False, timeout=12)
 
+    @on(ConversationList.Stale)
+    def _conversations_changed(self) -> None:
+        self.refresh_conversations()
+
     @on(ConversationList.Opened)
     async def _open_from_list(self, event: ConversationList.Opened) -> None:
         await self.open_conversation(event.conversation_id)
@@ -373,8 +383,11 @@ class ChatScreen(Sending, Answers, Manage, Screen):
     async def _list_request(self, event: ConversationList.Requested) -> None:
         await self.conversation_request(event.action, event.conversation_id)
 
-    async def open_conversation(self, conversation_id: str) -> None:
+    async def open_conversation(self, conversation_id: str, at: str | None = None) -> None:
+        """Show a saved conversation; `at`, the id of one of its messages, scrolled to."""
         if conversation_id == self.conversation.id:
+            if at:
+                await self.log_view.reveal(at)
             self.prompt.focus()
             return
         await self.stop_streaming("Stopped the answer to open another conversation.")
@@ -385,7 +398,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
             self.refresh_conversations()
             return
         self._cancel_edit()
-        await self.log_view.show(conversation.messages)
+        await self.log_view.show(conversation.messages, at=at)
         self.choice = self.session.choice
         self.last_usage = ""
         self.prompt.focus()

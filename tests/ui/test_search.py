@@ -1,0 +1,94 @@
+"""F3: each result shows who wrote the message that matched and the words around the
+match, marked; Enter opens the conversation with that message on screen."""
+
+from __future__ import annotations
+
+from tui_chat.store import Conversation, ConversationStore, Message
+from tui_chat.ui.screens.dialogs import SearchConversations
+
+from .conftest import screen_text, wait_until
+
+SIZE = (80, 24)
+
+
+def save(app, title: str, texts: list[str], model: str = "echo") -> Conversation:
+    conversation = Conversation(title=title, provider="local", model=model)
+    for index, text in enumerate(texts):
+        role = "user" if index % 2 == 0 else "assistant"
+        conversation.messages.append(
+            Message(role, text, provider="local" if role == "assistant" else "", model=model)
+        )
+    ConversationStore(app.paths).save(conversation)
+    return conversation
+
+
+def marked_on_screen(app) -> list[str]:
+    """The runs of text the screen shows reversed: how a match is marked."""
+    runs = []
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            if segment.style is not None and segment.style.reverse and segment.text.strip():
+                runs.append(segment.text)
+    return runs
+
+
+async def search(pilot, app, words: str) -> None:
+    await pilot.press("f3")
+    await wait_until(pilot, lambda: isinstance(app.screen, SearchConversations))
+    await pilot.press(*words)
+    await wait_until(pilot, lambda: app.screen.query_text == words)
+
+
+async def test_results_show_the_words_around_the_match(make_app, servers):
+    app = make_app()
+    # Four conversations alike in title and time: the snippets tell them apart.
+    for topic in ("apples", "a Crème brûlée recipe", "trains", "weather"):
+        save(app, "hi", ["hi", f"Something long before it, then about {topic} and more after."])
+    save(app, "hi", ["tell me about CREME caramel", "sure"])
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, app, "creme")
+        await wait_until(pilot, lambda: "2 conversations" in screen_text(app))
+        text = screen_text(app)
+        assert "2 conversations" in text
+        assert "you: tell me about CREME caramel" in text
+        # The text before the match is cut so that the match is in sight at 80 columns.
+        assert "echo: …, then about a Crème brûlée recipe and more" in text
+        assert "Crème" in marked_on_screen(app) and "CREME" in marked_on_screen(app)
+
+
+async def test_enter_shows_the_matching_message_of_a_long_conversation(make_app, servers):
+    app = make_app()
+    texts = [f"message number {i}" for i in range(300)]
+    texts[5] = "message number 5 holds the walrus"
+    texts[200] = "message number 200 holds the narwhal"
+    long = save(app, "long one", texts)
+    save(app, "other", ["nothing", "here"])
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, app, "walrus")
+        await wait_until(pilot, lambda: len(app.screen.results) == 1)
+        # Message 5 is an answer: the model's name says who wrote it.
+        await wait_until(
+            pilot, lambda: "echo: message number 5 holds the walrus" in screen_text(app)
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.conversation.id == long.id)
+        await wait_until(pilot, lambda: "message number 5 holds the walrus" in screen_text(app))
+        assert "message number 299" not in screen_text(app)
+        # In the conversation already open, a match far from what is mounted.
+        await search(pilot, app, "narwhal")
+        await wait_until(pilot, lambda: len(app.screen.results) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "message number 200 holds the narwhal" in screen_text(app))
+        assert "walrus" not in screen_text(app)
+
+
+async def test_a_title_match_opens_at_the_newest_message(make_app, servers):
+    app = make_app()
+    texts = [f"line {i}" for i in range(40)]
+    save(app, "Zürich trip", texts)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, app, "zurich")
+        await wait_until(pilot, lambda: "Zürich" in marked_on_screen(app))
+        assert "line 0" in screen_text(app)  # the start of its first message
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "line 39" in screen_text(app))
