@@ -4,6 +4,7 @@ backend's own default always there."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.widgets import OptionList
@@ -11,7 +12,7 @@ from textual.widgets import OptionList
 from tui_chat.catalog import READY, ModelChoice
 from tui_chat.store import Paths
 from tui_chat.ui.app import ChatApp
-from tui_chat.ui.screens.pickers import MATCH_STYLE, ModelPicker
+from tui_chat.ui.screens.pickers import MATCH_STYLE, MAX_ROWS, ModelCandidate, ModelPicker
 
 from .conftest import screen_text, wait_until
 
@@ -183,3 +184,36 @@ base_url = "{servers.openai_url}"
         # The server picks the model; the backend's configured provider is asked.
         assert servers.requests[-1].body["model"] == ""
         assert servers.requests[-1].body["provider"] == "Alpha"
+
+
+async def test_two_thousand_models_filter_without_lag(make_app, servers):
+    """A letter typed over 2,000 models: the list follows at once (measured: 5-15 ms a
+    keystroke for ranking, highlighting and setting the rows, on a 2-CPU machine)."""
+    app = make_app()
+    candidates = [
+        ModelCandidate(
+            ModelChoice(f"p{i % 9}", f"model-{i}-{'flash' if i % 7 else 'pro'}", f"Via{i % 40}"),
+            (f"p{i % 9}", f"Via{i % 40}", f"model-{i}-{'flash' if i % 7 else 'pro'}"),
+        )
+        for i in range(2000)
+    ]
+    async with app.run_test(size=SIZE) as pilot:
+        picker = ModelPicker(candidates)
+        await app.push_screen(picker)
+        option_list = picker.query_one(OptionList)
+        await wait_until(pilot, lambda: option_list.option_count)
+        # The first rows, then one that says how many more there are.
+        assert option_list.option_count == MAX_ROWS + 1
+        more = option_list.get_option_at_index(MAX_ROWS)
+        assert str(more.prompt) == "… and 1700 more: type to narrow the list"
+        assert more.disabled
+        slowest = 0.0
+        for typed in ("p", "pr", "pro", "pro 1", "pro 19"):
+            started = time.perf_counter()
+            picker.filter(typed)
+            slowest = max(slowest, time.perf_counter() - started)
+        # Generous for a loaded test machine; a keystroke's budget is one frame or two.
+        assert slowest < 0.25
+        await pilot.press(*"1995 pro")
+        await wait_until(pilot, lambda: "p6 › Via35 › model-1995-pro" in screen_text(app))
+        assert rows(option_list)[0] == "p6 › Via35 › model-1995-pro"

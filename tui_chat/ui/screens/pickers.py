@@ -147,8 +147,8 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         self.haystacks = [Haystack.of(candidate.fields) for candidate in candidates]
         self.note = note
         self.unlisted = unlisted
-        #: The choice of each row of the list, in order.
-        self.shown: list[ModelChoice] = []
+        #: The choice of each row of the list, in order (None: a row that says something).
+        self.shown: list[ModelChoice | None] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
@@ -168,20 +168,27 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
 
     def filter(self, query: str) -> None:
         recency = [candidate.recent for candidate in self.candidates]
-        rows = rank(words_of(query), self.haystacks, recency)[:MAX_ROWS]
-        self.shown = [self.candidates[index].choice for index, _ in rows]
+        found = rank(words_of(query), self.haystacks, recency)
+        rows = found[:MAX_ROWS]
         options = [
             Option(highlighted(self.candidates[index], self.haystacks[index], matched))
             for index, matched in rows
         ]
+        shown: list[ModelChoice | None] = [self.candidates[index].choice for index, _ in rows]
+        if len(found) > len(rows):
+            more = f"… and {len(found) - len(rows)} more: type to narrow the list"
+            options.append(Option(Content.styled(more, "dim"), disabled=True))
+            shown.append(None)
         offers = self.unlisted(query.split()) if self.unlisted and query.strip() else []
-        self.shown += offers
         options += [Option(offer(choice)) for choice in offers]
+        shown += offers
         if not options and query.strip():
             options.append(Option(Content("Nothing matches."), disabled=True))
+            shown.append(None)
+        self.shown = shown
         option_list = self.query_one(OptionList)
         option_list.set_options(options)
-        if self.shown:
+        if shown and shown[0] is not None:
             option_list.highlighted = 0
 
     def action_move(self, delta: int) -> None:
@@ -195,7 +202,9 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
 
     def _choose(self, index: int | None) -> None:
         if index is not None and 0 <= index < len(self.shown):
-            self.dismiss(self.shown[index])
+            choice = self.shown[index]
+            if choice is not None:
+                self.dismiss(choice)
 
 
 _CODE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)\n(.*?)^ {0,3}\1[ \t]*$", re.M | re.S)
