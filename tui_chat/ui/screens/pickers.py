@@ -55,7 +55,7 @@ def shown_fields(catalog: Catalog, choice: ModelChoice) -> tuple[str, ...]:
     entry = catalog.get(choice.provider)
     via = entry.via_for(choice) if entry is not None else choice.via
     parts = (choice.provider, via, choice.model or "default model")
-    return tuple(one_line(part, 60) for part in parts if part)
+    return tuple(one_line(part) for part in parts if part)
 
 
 def model_candidates(catalog: Catalog, recent_keys: Iterable[str]) -> list[ModelCandidate]:
@@ -192,7 +192,12 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             option_list.highlighted = 0
 
     def action_move(self, delta: int) -> None:
-        move_highlight(self.query_one(OptionList), delta)
+        option_list = self.query_one(OptionList)
+        move_highlight(option_list, delta)
+        index = option_list.highlighted
+        if index is not None and index < len(self.shown) and self.shown[index] is None:
+            # A row that only says something ("… and 80 more"): on past it if there is more.
+            move_highlight(option_list, 1 if delta > 0 else -1)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._choose(self.query_one(OptionList).highlighted)
