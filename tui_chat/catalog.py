@@ -81,6 +81,14 @@ class ModelChoice:
         return " › ".join(part for part in parts if part)
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One model as a model list (the picker's) offers it, and what to say beside it."""
+
+    choice: ModelChoice
+    detail: str = ""
+
+
 @dataclass
 class ProviderEntry:
     name: str
@@ -164,6 +172,26 @@ class ProviderEntry:
         return self.provider.picks_default_model
 
     @property
+    def accepts_unlisted_models(self) -> bool:
+        """A model name the provider's list lacks may still be asked for: an
+        OpenAI-compatible server or a g4f backend judges the name itself (Ollama takes
+        "llama3.2" for "llama3.2:latest"; a backend's providers know more than they list).
+        Dynaspark's list is all it takes."""
+        return issubclass(self.provider, (BackendApi, OpenAICompatible))
+
+    def via_for(self, choice: ModelChoice) -> str:
+        """Who answers behind a g4f backend: the choice's own provider, else the one the
+        backend's settings name (`provider = "G4FSpace"`); "" lets the server choose."""
+        return choice.via or self.default_via
+
+    def lists(self, choice: ModelChoice) -> bool:
+        """Whether the provider's own list (as last fetched) has this model."""
+        return any(
+            info.id == choice.model and (not choice.via or info.provider == choice.via)
+            for info in self.models or self.static_models()
+        )
+
+    @property
     def max_images(self) -> int | None:
         """How many images one message may carry (None: no limit of the provider's)."""
         return self.provider.max_images
@@ -208,11 +236,16 @@ class ProviderEntry:
         }
         kwargs["connect_timeout"] = timeouts.connect
         kwargs["read_timeout"] = timeouts.read
-        if issubclass(self.provider, BackendApi):
-            via = choice.via or self.default_via
+        provider: type[AsyncGeneratorProvider] = self.provider
+        if issubclass(provider, BackendApi):
+            via = self.via_for(choice)
             if via:
                 kwargs["provider"] = via
-        return self.provider.create_async_generator(
+        elif self.accepts_unlisted_models and choice.model and not self.lists(choice):
+            # A name the user typed that the fetched list lacks: the server is the judge,
+            # not the list the provider class checks names against before asking.
+            provider = provider.configured(self.name, models=[choice.model])
+        return provider.create_async_generator(
             choice.model,
             list(messages),
             media=list(media) if media else None,
@@ -285,6 +318,62 @@ class Catalog:
 
     def names(self) -> list[str]:
         return list(self.entries)
+
+    def listed(self) -> list[Listed]:
+        """Every provider's models, in settings order. Each provider is there at least
+        once: a g4f backend always with its default (the server picks the model, and the
+        provider unless its settings name one), a provider whose list is empty, failed or
+        still loading with its default model, so it can always be picked."""
+        found: list[Listed] = []
+        for entry in self:
+            ready = entry.state == READY
+            if entry.picks_default_model:
+                detail = "the server's default" if ready else entry.state
+                found.append(Listed(ModelChoice(entry.name, ""), detail))
+            elif not ready or not entry.models:
+                detail = entry.state if not ready else "lists no models: type a name"
+                found.append(Listed(ModelChoice(entry.name, entry.default_model()), detail))
+            if ready:
+                found.extend(
+                    Listed(
+                        ModelChoice(entry.name, info.id, info.provider),
+                        "vision" if info.vision else "",
+                    )
+                    for info in entry.models
+                )
+        return found
+
+    def unlisted_choices(self, words: Sequence[str], current: str) -> list[ModelChoice]:
+        """What typed words can mean when no list need have the model: "use NAME with
+        PROVIDER". The words that name a provider (or a backend's provider, as in
+        `g4f G4FSpace echo`) say which; the current provider is offered too. NAME is the
+        one word left, as typed. Only providers that accept unlisted names are offered,
+        and not with a model their list already has."""
+        by_name = {entry.name.lower(): entry for entry in self if entry.accepts_unlisted_models}
+        vias: dict[str, list[tuple[ProviderEntry, str]]] = {}
+        for entry in by_name.values():
+            for via in dict.fromkeys(info.provider for info in entry.models if info.provider):
+                vias.setdefault(via.lower(), []).append((entry, via))
+        named: list[tuple[ProviderEntry, str]] = []
+        rest: list[str] = []
+        for word in words:
+            if word.lower() in by_name:
+                named.append((by_name[word.lower()], ""))
+            elif word.lower() in vias:
+                named.extend(vias[word.lower()])
+            else:
+                rest.append(word)
+        if len(rest) != 1:
+            return []
+        entry = self.entries.get(current)
+        if entry is not None and entry.accepts_unlisted_models:
+            named.append((entry, ""))
+        choices = [ModelChoice(entry.name, rest[0], via) for entry, via in named]
+        return [
+            choice
+            for choice in dict.fromkeys(choices)
+            if not self.entries[choice.provider].lists(choice)
+        ]
 
     def recent(self, keys: Iterable[str]) -> list[ModelChoice]:
         """The recent models (state's list) whose provider is configured, in order."""

@@ -250,30 +250,9 @@ class ChatScreen(Sending, Answers, Manage, Screen):
             self._show_model()
 
     def model_candidates(self) -> list[ModelCandidate]:
-        from ..pickers import ModelCandidate
+        from ..pickers import model_candidates
 
-        candidates: list[ModelCandidate] = []
-        seen: set[str] = set()
-
-        def add(choice: ModelChoice, detail: str) -> None:
-            if choice.key() not in seen:
-                seen.add(choice.key())
-                candidates.append(ModelCandidate(choice, choice.describe(), detail))
-
-        for choice in self.catalog.recent(self.chat_app.state.recent_models):
-            add(choice, "recent")
-        for entry in self.catalog:
-            if entry.state != READY:
-                add(ModelChoice(entry.name, entry.default_model()), entry.state)
-                continue
-            if entry.picks_default_model:
-                add(ModelChoice(entry.name, ""), "the server's default")
-            for model in entry.models:
-                add(
-                    ModelChoice(entry.name, model.id, model.provider),
-                    "vision" if model.vision else "",
-                )
-        return candidates
+        return model_candidates(self.catalog, self.chat_app.state.recent_models)
 
     def action_pick_model(self) -> None:
         from ..pickers import ModelPicker
@@ -283,9 +262,12 @@ class ChatScreen(Sending, Answers, Manage, Screen):
                 self.set_choice(choice)
                 self.prompt.focus()  # "pick a model, type the question"
 
+        def unlisted(words: list[str]) -> list[ModelChoice]:
+            return self.catalog.unlisted_choices(words, self.choice.provider)
+
         loading = [entry.name for entry in self.catalog if entry.state == LOADING]
         note = f"Still loading: {', '.join(loading)}" if loading else ""
-        self.app.push_screen(ModelPicker(self.model_candidates(), note), chosen)
+        self.app.push_screen(ModelPicker(self.model_candidates(), note, unlisted), chosen)
 
     def action_next_model(self) -> None:
         recent = self.catalog.recent(self.chat_app.state.recent_models)
