@@ -4,6 +4,11 @@ The app's and the prompt's BINDINGS, the command palette (palette.py), the help 
 and `keys_for` are all built from `ACTIONS`, so a key cannot be added to one of them and
 missed by the others (tests/ui/test_actions.py checks it). No Textual widgets here: the
 app imports this module before its first frame.
+
+Keys are shown to people by `key_display` ("esc", "ctrl+j / shift+enter"), never as
+Textual writes them ("escape", "ctrl+j,shift+enter"): the help screen, the palette and
+the app's messages all go through it. The footer keeps Textual's own compact display
+(`App.get_key_display`: "^o", "⏎"), which uses the same names for the keys ("esc").
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import format_key
 
 # Where an action's key is bound (`Action.scope`). The first two are built from this table.
 APP = "app"  # ChatApp.BINDINGS
@@ -162,14 +168,44 @@ def bindings(scope: str = APP) -> list[Binding]:
     return [action.binding() for action in actions]
 
 
+# Names read better as words than as the symbols Textual's footer uses for them.
+_KEY_WORDS = {"enter": "enter", "backspace": "backspace", "tab": "tab", "space": "space"}
+
+
+def key_display(keys: str) -> str:
+    """Keys as people read them: "escape" -> "esc", "question_mark" -> "?",
+    "ctrl+j,shift+enter" -> "ctrl+j / shift+enter", "pageup" -> "pgup", "up" -> "↑".
+
+    Text already meant for display ("End / Home", "?") comes back unchanged: a key as
+    Textual writes it has no spaces, so one with a space, or a single character, is
+    taken as already shown.
+    """
+    keys = keys.strip()
+    if not keys or " " in keys or len(keys) == 1:
+        return keys
+    shown = []
+    for key in keys.split(","):
+        *modifiers, name = key.strip().split("+")
+        if not name:  # "ctrl++" : the plus key itself
+            modifiers, name = modifiers[:-1], "+"
+        name = _KEY_WORDS.get(name) or format_key(name)
+        shown.append("+".join([*modifiers, name]))
+    return " / ".join(part for part in shown if part)
+
+
+def _bound_keys(action: Action, keymap: Mapping[str, str]) -> str:
+    """The [keymap] override of a key bound here, else the table's display or key."""
+    override = keymap.get(action.id) if action.bound else None
+    return override or action.key_display or action.key
+
+
 def keys_for(action_id: str, keymap: Mapping[str, str]) -> str:
-    """The keys of an action for display: the [keymap] override of a key bound here, or
-    the default; "" for an action without keys (or an unknown id)."""
+    """The keys of an action for display (`key_display`): the [keymap] override of a key
+    bound here, or the default; "" for an action without keys (or an unknown id)."""
     action = BY_ID.get(action_id)
     if action is None:
         return ""
-    override = keymap.get(action_id) if action.bound else None
-    return override or action.key_display or action.key
+    return key_display(_bound_keys(action, keymap))
 
 
 def palette_actions() -> list[Action]:
@@ -178,8 +214,10 @@ def palette_actions() -> list[Action]:
 
 
 def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
-    """The help screen's rows: (keys, what they do, where)."""
+    """The help screen's rows: (keys as bound, what they do, where). The keys are as
+    Textual writes them ("ctrl+j,shift+enter"; "palette" for an action without keys):
+    the help screen shows them through `key_display`."""
     return [
-        (keys_for(action.id, keymap) or "palette", action.help_line, action.where)
+        (_bound_keys(action, keymap) or "palette", action.help_line, action.where)
         for action in ACTIONS
     ]
