@@ -456,3 +456,40 @@ def test_a_provider_name_with_a_slash_is_skipped_as_the_settings_screen_refuses_
     ]
     assert provider_name_problem("my/local") is not None
     assert provider_name_problem(" ok ") is None
+
+
+def test_an_unknown_default_provider_is_reported_with_its_line(paths: Paths) -> None:
+    """[defaults] provider naming no provider is said, not silently passed over (S12)."""
+    text = (
+        "[defaults]\n"
+        'provider = "nosuch"\n'
+        'model = "m"\n\n'
+        '[[backends]]\nname = "local"\nurl = "http://a"\n'
+    )
+    write(paths, text)
+    settings, [problem] = load_settings(paths)
+    assert settings.default_provider == "nosuch"  # kept: the file is the user's
+    assert problem.line == 2
+    assert problem.message == (
+        "settings.toml line 2: the default provider 'nosuch' is not configured; the most "
+        "recently used model, or else the first provider ('local'), is used."
+    )
+    assert paths.settings_file.read_text() == text
+
+
+def test_a_default_provider_turned_off_or_not_given_is_handled(paths: Paths) -> None:
+    write(paths, '[defaults]\nprovider = "Dynaspark"\n\n[dynaspark]\nenabled = false\n')
+    _, [problem] = load_settings(paths)
+    assert problem.line == 2
+    assert "the default provider 'Dynaspark' is turned off ([dynaspark] enabled = false)" in (
+        problem.message
+    )
+    # A provider that exists, "" (the first provider), or no [defaults] at all: nothing.
+    for text in (
+        '[defaults]\nprovider = "Dynaspark"\n',
+        '[defaults]\nprovider = ""\n',
+        '[[openai]]\nname = "x"\nbase_url = "http://x/v1"\n',
+        '[defaults]\nprovider = "x"\n[[openai]]\nname = "x"\nbase_url = "http://x/v1"\n',
+    ):
+        write(paths, text)
+        assert load_settings(paths)[1] == [], text

@@ -265,6 +265,30 @@ async def test_duplicate_provider_name_skips_the_second_entry(tmp_path, servers)
     assert (config / "settings.toml").read_text() == text
 
 
+async def test_an_unknown_default_provider_is_said_and_shown_in_the_settings(tmp_path, servers):
+    """S12: [defaults] provider = "nosuch", by hand: a warning with its line, the fallback
+    in use, and the settings screen showing the name as not configured (not dropped)."""
+    config = tmp_path / "config"
+    text = hand_written(servers).replace('provider = "local"', 'provider = "nosuch"')
+    app = start(config, text, fetch_models=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        told = [n for n in toasts(app) if "settings.toml" in n]
+        assert told == [
+            "settings.toml line 14: the default provider 'nosuch' is not configured; the "
+            "most recently used model, or else the first provider ('backend'), is used."
+        ]
+        assert app.chat.choice.provider == "backend"
+        app.clear_notifications()
+        screen = await open_settings(pilot, app)
+        assert screen.f_provider.value == "nosuch"
+        assert screen.f_provider.names == ["backend", "Dynaspark", "local"]
+        screen.f_provider.input.focus()
+        await wait_until(pilot, lambda: "nosuch (not configured)" in screen_text(app))
+        assert "No provider is named 'nosuch'" in screen_text(app)
+    assert (config / "settings.toml").read_text() == text
+
+
 async def test_syntax_error_leaves_the_file_alone_and_save_is_refused(tmp_path, servers):
     config = tmp_path / "config"
     data = hand_written(servers).replace("[defaults]", "[defaults").encode()

@@ -397,7 +397,8 @@ async def test_remove_key_returns_none_and_can_be_undone() -> None:
         button.focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert "will be removed on save" in screen_text(app)
+        # Whole, beside the button, at 80 columns (it was cut after "(Keep key").
+        assert "•••• removed on save (Keep key undoes)" in screen_text(app)
         assert str(button.label) == "Keep key"
         toggle = ollama.query_one(".remove-key", Button)
         toggle.press()
@@ -592,3 +593,132 @@ def test_headers_and_sizes() -> None:
     assert parse_size("hot") is None
     assert format_size(20 * 1024 * 1024) == "20MB"
     assert format_size(1000) == "1000"
+
+
+# ---- focus, the default provider's choice, the layout at 80x24 ---------------------------
+
+
+def marked_rows(app: Host) -> list[str]:
+    """The lines of the screen with the focus mark on them."""
+    return [line for line in screen_text(app).splitlines() if "▸" in line]
+
+
+async def test_the_focused_field_is_marked_on_screen() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        targets = [
+            (card_field(app, "backend", 0, "url").input, "▸ URL"),
+            (form.f_dyn_endpoint.input, "▸ Endpoint"),
+            (form.dyn_enabled, "▸ Enabled"),
+            (card_field(app, "openai", 0, "key").input, "▸ API key"),
+            (form.f_provider.input, "▸ Provider"),
+            (form.system_prompt, "▸ System prompt"),
+            (form.f_temperature.input, "▸ Temperature"),
+        ]
+        for widget, mark in targets:
+            await tab_to(pilot, app, lambda w, target=widget: w is target)
+            await wait_until(pilot, lambda m=mark: any(m in row for row in marked_rows(app)))
+            # One row is marked, in the focus colour, and it is the focused field's.
+            [row] = marked_rows(app)
+            assert mark in row, (mark, row)
+            [label] = form.query(".field-label.-focused")
+            assert label.styles.text_style.bold  # and in the accent colour (settings.tcss)
+        # A button has its own focus style: no row is marked then.
+        form.query_one("#settings-save", Button).focus()
+        await wait_until(pilot, lambda: marked_rows(app) == [])
+
+
+async def test_default_provider_is_chosen_from_the_providers_of_the_form() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        choice = form.f_provider
+        assert choice.names == ["g4f", "Dynaspark", "openai", "ollama"]
+        assert choice.value == "g4f"
+        # A card added, then named: listed as soon as it has its name.
+        form.query_one("#add-backend", Button).press()
+        await pilot.pause()
+        await type_into(pilot, card_field(app, "backend", 1, "name"), "local")
+        assert choice.names == ["g4f", "local", "Dynaspark", "openai", "ollama"]
+        await set_value(pilot, card_field(app, "backend", 1, "url"), "http://127.0.0.1:1337")
+        # A rename of another provider follows in the list; the value stays.
+        await type_into(pilot, card_field(app, "openai", 1, "name"), "llama")
+        assert choice.names == ["g4f", "local", "Dynaspark", "openai", "llama"]
+        assert choice.value == "g4f"
+        # Removed: gone from the list.
+        form.cards("openai")[0].query_one(".remove-card", Button).press()
+        await pilot.pause()
+        assert choice.names == ["g4f", "local", "Dynaspark", "llama"]
+        # Chosen by keyboard: Enter lists them, the arrows move, Enter picks.
+        choice.input.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: choice.input.expanded)
+        text = screen_text(app)
+        for name in ("the first provider", "local", "Dynaspark", "llama"):
+            assert name in text, name
+        assert "openai" not in text.split("Defaults", 1)[1]
+        await pilot.press("down", "down", "enter")  # g4f -> local -> Dynaspark
+        await wait_until(pilot, lambda: not choice.input.expanded)
+        assert choice.value == "Dynaspark"
+        await save(pilot)
+    assert result_of(app).settings.default_provider == "Dynaspark"
+
+
+async def test_the_chosen_default_follows_a_rename_and_a_removal_is_refused() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        await type_into(pilot, card_field(app, "backend", 0, "name"), "g5f")
+        assert form.f_provider.value == "g5f"
+        assert form.f_provider.names[0] == "g5f"
+        form.cards("backend")[0].query_one(".remove-card", Button).press()
+        await pilot.pause()
+        # Not silently swapped for another: kept, marked, and Save says why not.
+        assert form.f_provider.value == "g5f"
+        assert "g5f (not configured)" in str(form.f_provider.input.query_one("#label").render())
+        await save(pilot)
+        assert app.results == []
+        assert "No provider is named 'g5f'" in str(form.f_provider.error.render())
+        form.f_provider.input.focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: form.f_provider.input.expanded)
+        await pilot.press("home", "enter")  # the blank choice: the first provider
+        await wait_until(pilot, lambda: not form.f_provider.input.expanded)
+        assert form.f_provider.value == ""
+        assert not form.f_provider.error.display
+        await save(pilot)
+    assert result_of(app).settings.default_provider == ""
+
+
+async def test_an_unknown_default_in_the_file_is_shown_not_dropped() -> None:
+    settings = make_settings()
+    settings.default_provider = "nosuch"
+    app = Host(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        form.f_provider.input.focus()
+        await wait_until(pilot, lambda: "nosuch (not configured)" in screen_text(app))
+        assert "No provider is named 'nosuch'" in screen_text(app)
+        assert form.f_provider.value == "nosuch"
+        await save(pilot)
+        assert app.results == []
+
+
+async def test_dynaspark_lines_up_with_the_other_providers_at_80x24() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        form.dyn_enabled.focus()
+        await wait_until(pilot, lambda: 1 < form.dyn_enabled.region.y < 22)
+        await pilot.pause()
+        columns = {field.input.region.x for card in form.cards() for field in card.fields.values()}
+        assert len(columns) == 1, columns
+        assert form.f_dyn_endpoint.input.region.x in columns
+        assert form.dyn_enabled.region.x in columns
+        # The switch, its label and its state on one row; the endpoint shown whole.
+        enabled = form.query_one("#dynaspark-enabled-label")
+        state = form.query_one("#dynaspark-state")
+        assert enabled.region.y == form.dyn_enabled.region.y == state.region.y
+        assert state.region.x > form.dyn_enabled.region.right
+        assert "https://dynaspark.onrender.com/api/generate_response" in screen_text(app)

@@ -362,7 +362,49 @@ def _build(data: dict[str, Any]) -> _Built:
         or 0,
     )
     s.keymap = r.strings(data, "keymap", (), "key binding")
+    if isinstance(defaults.get("provider"), str):
+        problem = _default_provider_problem(s)
+        if problem:
+            r.issues.append((("defaults", "provider"), problem))
     return _Built(s, r.issues, positions)
+
+
+#: The built-in provider's name (catalog.py lists it when [dynaspark] is enabled).
+DYNASPARK = "Dynaspark"
+
+
+def configured_providers(settings: Settings) -> list[str]:
+    """The names of the providers these settings make, in the sidebar's order."""
+    dynaspark = [DYNASPARK] if settings.dynaspark.enabled else []
+    return [
+        *(b.name for b in settings.backends),
+        *dynaspark,
+        *(e.name for e in settings.openai),
+    ]
+
+
+def _default_provider_problem(settings: Settings) -> str | None:
+    """Why [defaults] provider (as written in the file) names no provider, or None.
+
+    Said rather than silently passed over: the app then starts with another model (the
+    catalog's `default_choice`: the most recent model still configured, else the first
+    provider), and the user should know why. "" means "the first provider": no problem.
+    """
+    name = settings.default_provider
+    names = configured_providers(settings)
+    if not name or name in names:
+        return None
+    if names:
+        instead = (
+            f"the most recently used model, or else the first provider ({names[0]!r}), is used"
+        )
+    else:
+        instead = "no provider is configured at all"
+    if name == DYNASPARK and not settings.dynaspark.enabled:
+        return (
+            f"the default provider {name!r} is turned off ([dynaspark] enabled = false); {instead}"
+        )
+    return f"the default provider {name!r} is not configured; {instead}"
 
 
 def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[Issue]]:

@@ -4,6 +4,11 @@ The app's and the prompt's BINDINGS, the command palette (palette.py), the help 
 and `keys_for` are all built from `ACTIONS`, so a key cannot be added to one of them and
 missed by the others (tests/ui/test_actions.py checks it). No Textual widgets here: the
 app imports this module before its first frame.
+
+Keys are shown to people by `key_display` ("esc", "ctrl+j / shift+enter"), never as
+Textual writes them ("escape", "ctrl+j,shift+enter"): the help screen, the palette and
+the app's messages all go through it. The footer keeps Textual's own compact display
+(`App.get_key_display`: "^o", "⏎"), which uses the same names for the keys ("esc").
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import format_key
 
 # Where an action's key is bound (`Action.scope`). The first three are built from this table.
 APP = "app"  # ChatApp.BINDINGS: app-wide, also over dialogs
@@ -108,16 +114,6 @@ ACTIONS: tuple[Action, ...] = (
     # ctrl+j is a newline every terminal can send; shift+enter only where reported.
     Action("prompt.newline", "ctrl+j,shift+enter", "newline", "Newline", scope=PROMPT,
            where="in the prompt"),
-    # The log scrolls from the prompt: reading back needs no change of focus.
-    Action("prompt.log_page_up", "pageup", "scroll_log('page_up')", "Scroll up",
-           help="Scroll the conversation up a page", scope=PROMPT, where="in the prompt"),
-    Action("prompt.log_page_down", "pagedown", "scroll_log('page_down')", "Scroll down",
-           help="Scroll the conversation down a page", scope=PROMPT, where="in the prompt"),
-    Action("prompt.log_top", "ctrl+home", "scroll_log('top')", "First message",
-           help="Jump to the conversation's first message", scope=PROMPT,
-           where="in the prompt"),
-    Action("prompt.log_bottom", "ctrl+end", "scroll_log('bottom')", "Newest",
-           help="Jump to the newest text and follow it", scope=PROMPT, where="in the prompt"),
     Action("model.picker", "ctrl+o", "pick_model", "Model", "Switch model…",
            "Fuzzy-pick a provider and model"),
     Action("model.cycle", "ctrl+t", "next_model", "Next model", "Next recent model",
@@ -129,14 +125,14 @@ ACTIONS: tuple[Action, ...] = (
     Action("conversation.rename", "f2", "rename_conversation", "Rename",
            "Rename conversation…", "Give this conversation another title"),
     Action("conversation.delete", "f8", "delete_conversation", "Delete",
-           "Delete conversation…", "Move this conversation to the trash folder"),
+           "Delete conversation…", "Move it to the trash (kept 30 days)"),
     Action("conversation.search", "f3", "search_conversations", "Search",
            "Search conversations…", "Find conversations by title or content"),
     Action("conversation.restore", "", "restore_conversation", "",
            "Restore a deleted conversation…",
-           "Bring a conversation back from the trash", scope=NONE),
+           "Bring one back from the trash", scope=NONE),
     Action("conversation.export", "f4", "export_conversation", "Export",
-           "Export conversation…", "Write this conversation to a Markdown file"),
+           "Export conversation…", "Write it to a Markdown file"),
     Action("conversation.parameters", "", "conversation_parameters", "",
            "Conversation parameters…",
            "System prompt, temperature and max tokens of this conversation", scope=NONE),
@@ -151,12 +147,11 @@ ACTIONS: tuple[Action, ...] = (
            "Continue a stopped answer"),
     Action("chat.stop", "escape", "stop", "Stop", "Stop answer",
            "Stop the answer that is streaming"),
-    Action("chat.reasoning", "f5", "toggle_reasoning", "Reasoning", "Show or hide reasoning",
-           "Unfold or fold the reasoning of the answer in view (the last one with reasoning)"),
+    Action("chat.reasoning", "f5", "toggle_reasoning", "Reasoning", "Reasoning",
+           "Unfold or fold the reasoning of the answer in view"),
     # After Stop in the table: Esc stops an answer first, and only then moves the focus.
-    Action("chat.to_prompt", "escape", "focus_prompt", "Prompt", help="Back to the prompt "
-           "from the log, the sidebar or an attachment", where="outside the prompt",
-           key_display="esc"),
+    Action("chat.to_prompt", "escape", "focus_prompt", "Prompt",
+           help="Back to the prompt from the log, the sidebar or a chip", key_display="esc"),
     Action("chat.copy", "ctrl+s", "copy", "Copy", "Copy…",
            "Copy the last answer or a code block"),
     Action("chat.attach", "ctrl+f", "attach", "Attach", "Attach files…",
@@ -169,6 +164,16 @@ ACTIONS: tuple[Action, ...] = (
            where="outside the prompt", key_display="?", scope=APP),
     Action("app.quit", "ctrl+q", "quit", "Quit", "Quit",
            "Leave tui-chat (a streaming answer is saved)", priority=True, scope=APP),
+    # The log scrolls from the prompt: reading back needs no change of focus.
+    Action("prompt.log_page_up", "pageup", "scroll_log('page_up')", "Scroll up",
+           help="Scroll the conversation up a page", scope=PROMPT, where="in the prompt"),
+    Action("prompt.log_page_down", "pagedown", "scroll_log('page_down')", "Scroll down",
+           help="Scroll the conversation down a page", scope=PROMPT, where="in the prompt"),
+    Action("prompt.log_top", "ctrl+home", "scroll_log('top')", "First message",
+           help="Jump to the conversation's first message", scope=PROMPT,
+           where="in the prompt"),
+    Action("prompt.log_bottom", "ctrl+end", "scroll_log('bottom')", "Newest",
+           help="Jump to the newest text and follow it", scope=PROMPT, where="in the prompt"),
     Action("log.follow_top", "end,home", help="Follow the newest text / jump to the first "
            "message", scope=LOG, where="in the log", key_display="End / Home"),
     Action("app.focus", "tab", help="Move between sidebar, log and prompt", scope=TEXTUAL),
@@ -187,14 +192,44 @@ def bindings(scope: str) -> list[Binding]:
     return [action.binding() for action in actions]
 
 
+# Names read better as words than as the symbols Textual's footer uses for them.
+_KEY_WORDS = {"enter": "enter", "backspace": "backspace", "tab": "tab", "space": "space"}
+
+
+def key_display(keys: str) -> str:
+    """Keys as people read them: "escape" -> "esc", "question_mark" -> "?",
+    "ctrl+j,shift+enter" -> "ctrl+j / shift+enter", "pageup" -> "pgup", "up" -> "↑".
+
+    Text already meant for display ("End / Home", "?") comes back unchanged: a key as
+    Textual writes it has no spaces, so one with a space, or a single character, is
+    taken as already shown.
+    """
+    keys = keys.strip()
+    if not keys or " " in keys or len(keys) == 1:
+        return keys
+    shown = []
+    for key in keys.split(","):
+        *modifiers, name = key.strip().split("+")
+        if not name:  # "ctrl++" : the plus key itself
+            modifiers, name = modifiers[:-1], "+"
+        name = _KEY_WORDS.get(name) or format_key(name)
+        shown.append("+".join([*modifiers, name]))
+    return " / ".join(part for part in shown if part)
+
+
+def _bound_keys(action: Action, keymap: Mapping[str, str]) -> str:
+    """The [keymap] override of a key bound here, else the table's display or key."""
+    override = keymap.get(action.id) if action.bound else None
+    return override or action.key_display or action.key
+
+
 def keys_for(action_id: str, keymap: Mapping[str, str]) -> str:
-    """The keys of an action for display: the [keymap] override of a key bound here, or
-    the default; "" for an action without keys (or an unknown id)."""
+    """The keys of an action for display (`key_display`): the [keymap] override of a key
+    bound here, or the default; "" for an action without keys (or an unknown id)."""
     action = BY_ID.get(action_id)
     if action is None:
         return ""
-    override = keymap.get(action_id) if action.bound else None
-    return override or action.key_display or action.key
+    return key_display(_bound_keys(action, keymap))
 
 
 def palette_actions() -> list[Action]:
@@ -203,8 +238,10 @@ def palette_actions() -> list[Action]:
 
 
 def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
-    """The help screen's rows: (keys, what they do, where)."""
+    """The help screen's rows: (keys as bound, what they do, where). The keys are as
+    Textual writes them ("ctrl+j,shift+enter"; "palette" for an action without keys):
+    the help screen shows them through `key_display`."""
     return [
-        (keys_for(action.id, keymap) or "palette", action.help_line, action.where)
+        (_bound_keys(action, keymap) or "palette", action.help_line, action.where)
         for action in ACTIONS
     ]

@@ -3,10 +3,16 @@
 A path input with Tab completion, type-ahead in the tree, a filter for images only or all
 files, hidden files on a key, and file sizes. Enter adds a file; several can be added
 before Esc closes and hands them all back.
+
+A file is checked when it is picked, by the rule messages are sent by
+(`attachments.prepare_attachment`, with the [attachments] limits): a binary, a file over
+the limit or one that cannot be read is refused there and then, with the reason, rather
+than at send. It is checked again when sent (it may change meanwhile).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable
@@ -23,7 +29,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Label
 from textual.widgets.tree import TreeNode
 
-from ...attachments import describe_size
+from ...attachments import AttachmentRefused, describe_size, prepare_attachment
+from ...store import AttachmentLimits
 from ..compat import DirEntry
 from ..inputs import TextInput
 from ..safe import one_line, plain
@@ -152,15 +159,26 @@ class FilePicker(ModalScreen[list[Path]]):
 
     AUTO_FOCUS = "#picker-tree"
 
+    # The lines under the tree take the box's width, so a long reason (or the key hint)
+    # wraps at 80 columns instead of being cut (a Label is only as wide as one line).
+    DEFAULT_CSS = """
+    FilePicker #picker-note, FilePicker #picker-chosen, FilePicker .modal-hint {
+        width: 1fr;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "done", "Done"),
         Binding("ctrl+t", "toggle_images", "Images only / all files"),
         Binding("f2", "toggle_hidden", "Hidden files"),
     ]
 
-    def __init__(self, start: Path | None = None) -> None:
+    def __init__(self, start: Path | None = None, limits: AttachmentLimits | None = None) -> None:
+        """`limits`: the [attachments] limits files are checked against; by default the
+        app's settings' (`app.settings.attachments`), else the defaults."""
         super().__init__()
         self.start = start or Path.cwd()
+        self.limits = limits
         self.chosen: list[Path] = []
 
     def compose(self) -> ComposeResult:
@@ -189,39 +207,53 @@ class FilePicker(ModalScreen[list[Path]]):
         return self.query_one(FileTree)
 
     @on(DirectoryTree.FileSelected)
-    def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
+    async def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.add(Path(event.path))
+        await self.add(Path(event.path))
 
     @on(Input.Submitted, "#picker-path")
-    def _path_submitted(self, event: Input.Submitted) -> None:
+    async def _path_submitted(self, event: Input.Submitted) -> None:
         path = Path(os.path.expanduser(event.value.strip() or "."))
         if path.is_dir():
             self.tree.path = path
             self.tree.focus()
         else:
-            self.add(path)
+            await self.add(path)
 
     def on_key(self, event: object) -> None:
         if getattr(event, "key", "") == "down" and self.focused is self.query_one(PathInput):
             self.tree.focus()
             getattr(event, "stop", lambda: None)()
 
-    def add(self, path: Path) -> None:
-        """Add a file; it is checked properly when the message is sent."""
+    @property
+    def attachment_limits(self) -> AttachmentLimits:
+        if self.limits is not None:
+            return self.limits
+        limits = getattr(getattr(self.app, "settings", None), "attachments", None)
+        return limits if isinstance(limits, AttachmentLimits) else AttachmentLimits()
+
+    async def add(self, path: Path) -> bool:
+        """Add a file if it can be sent (the check messages are sent by); else say why.
+        Whether it was added."""
         note = self.query_one("#picker-note", Label)
-        if not path.exists() and not path.is_symlink():
-            note.update(plain(f"There is no file {path}."))
-            return
-        if path.is_dir():
-            note.update(plain(f"{path} is a folder: open it and pick files in it."))
-            return
         if path in self.chosen:
             note.update(plain(f"{path.name} is already added."))
-            return
+            return False
+        try:
+            # In a thread: an image is read whole (up to max_image_bytes) to be checked.
+            await asyncio.to_thread(prepare_attachment, path, self.attachment_limits)
+        except AttachmentRefused as refused:
+            note.update(
+                Content.assemble(
+                    (f"Not added: {one_line(path.name, 60)}: ", "bold $text-error"),
+                    refused.reason,
+                )
+            )
+            return False
         self.chosen.append(path)
         note.update(plain(f"Added {path.name}. Add more, or press Esc when done."))
         self._show_chosen()
+        return True
 
     def _show_chosen(self) -> None:
         names = ", ".join(one_line(path.name, 30) for path in self.chosen)

@@ -30,7 +30,8 @@ from .fields import (
 # The key field stays empty; its placeholder says whether a key is stored.
 KEY_SET = "•••• set (type to replace)"
 KEY_NONE = "none (type a key to store it)"
-KEY_REMOVED = "•••• will be removed on save (Keep key undoes)"
+# Short enough to show whole beside the "Keep key" button at 80 columns.
+KEY_REMOVED = "•••• removed on save (Keep key undoes)"
 
 Kind = Literal["backend", "openai"]
 

@@ -5,8 +5,10 @@ fine; `parse_*` and `format_*` turn the text to and from the value stored in `Se
 These rules are also used by the conversation parameters dialog (`ui/screens/dialogs.py`), so the
 two forms accept and refuse the same temperatures and token limits.
 
-`Field` is one labelled input with its check: the problem shows under it (as plain text,
-never markup) once the field has been edited, left, or Save has been pressed.
+`Field` is one labelled input with its check, `ChoiceField` a labelled choice among names
+(the default provider): the problem shows under it (as plain text, never markup) once the
+field has been edited, left, or Save has been pressed. `RowLabel` is the label of a row;
+the screen marks the one whose field has the focus.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from urllib.parse import urlsplit
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Label, Select, Static
 
-from ....store.settings import provider_name_problem
+from ....store.settings import DYNASPARK, provider_name_problem
 from ...inputs import TextInput
 from ...safe import one_line, plain
 
-#: The built-in provider's name, which no backend or endpoint may take.
-DYNASPARK = "Dynaspark"
+# DYNASPARK (from store.settings): the built-in provider's name, which no backend or
+# endpoint may take.
 URL_SCHEMES = ("http", "https")
 # The same schemes settings.py accepts for a proxy.
 PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
@@ -237,8 +240,35 @@ class _Check(Validator):
         return self.success() if message is None else self.failure(message)
 
 
-class Field(Vertical):
-    """A label and an input on one row, the problem (if any) under it, then a hint."""
+#: Before the label of the row that has the focus (the screen's text shows it, not only
+#: the cursor, which a terminal may not draw where the eye is).
+FOCUS_MARK = "▸"
+
+
+class RowLabel(Label):
+    """The label of a row of the form: "▸ Name" while its field has the focus."""
+
+    def __init__(self, text: str, *, id: str | None = None) -> None:
+        self.label_text = text
+        super().__init__(self._shown(False), id=id, classes="field-label")
+
+    def _shown(self, focused: bool) -> Content:
+        return Content.assemble(f"{FOCUS_MARK} " if focused else "  ", self.label_text)
+
+    def mark(self, focused: bool) -> None:
+        """Show (or stop showing) that the row's field has the focus."""
+        if self.has_class("-focused") != focused:
+            self.set_class(focused, "-focused")
+            self.update(self._shown(focused))
+
+
+class FormField(Vertical):
+    """A label and a control on one row, the problem (if any) under it, then a hint.
+
+    `Field` (text) and `ChoiceField` (a name from a list) differ in the control, `input`.
+    """
+
+    input: Widget
 
     def __init__(
         self,
@@ -246,8 +276,6 @@ class Field(Vertical):
         value: str = "",
         check: Check | None = None,
         *,
-        placeholder: str = "",
-        password: bool = False,
         hint: str = "",
         extra: Iterable[Widget] = (),
         below: Iterable[Widget] = (),
@@ -255,18 +283,11 @@ class Field(Vertical):
     ) -> None:
         super().__init__(classes="field")
         self.label = label
+        self.row_label = RowLabel(label)
         self.check = check
         self.initial = value
         # Fields of a card just added stay quiet until edited or until Save.
         self.eager = eager
-        self.input = TextInput(
-            value,
-            placeholder=placeholder,
-            password=password,
-            compact=True,
-            validators=[_Check(self._problem)],
-        )
-        self.input.field = self  # type: ignore[attr-defined]
         self.error = Static("", classes="field-error", markup=False)
         self.error.display = False
         self.hint = hint
@@ -275,7 +296,7 @@ class Field(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
-            yield Label(self.label, classes="field-label", markup=False)
+            yield self.row_label
             yield self.input
             yield from self.extra
         yield self.error
@@ -297,17 +318,17 @@ class Field(Vertical):
 
     @property
     def value(self) -> str:
-        return self.input.value
+        raise NotImplementedError
 
     def _problem(self, value: str) -> str | None:
         return self.check(value) if self.check else None
 
     def problem(self) -> str | None:
-        return self._problem(self.input.value)
+        return self._problem(self.value)
 
     def refresh_check(self, force: bool = False) -> str | None:
         """Check the value now; show the message (and mark the input) unless still quiet."""
-        if force or self.input.value != self.initial:
+        if force or self.value != self.initial:
             self.eager = True
         message = self.problem()
         shown = message if self.eager else None
@@ -316,3 +337,90 @@ class Field(Vertical):
         self.error.update(plain(shown or ""))
         self.error.display = shown is not None
         return message
+
+
+class Field(FormField):
+    """A label and a text input on one row, the problem (if any) under it, then a hint."""
+
+    input: TextInput
+
+    def __init__(
+        self,
+        label: str,
+        value: str = "",
+        check: Check | None = None,
+        *,
+        placeholder: str = "",
+        password: bool = False,
+        hint: str = "",
+        extra: Iterable[Widget] = (),
+        below: Iterable[Widget] = (),
+        eager: bool = True,
+    ) -> None:
+        super().__init__(label, value, check, hint=hint, extra=extra, below=below, eager=eager)
+        self.input = TextInput(
+            value,
+            placeholder=placeholder,
+            password=password,
+            compact=True,
+            validators=[_Check(self._problem)],
+        )
+        self.input.field = self  # type: ignore[attr-defined]
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+
+class ChoiceField(FormField):
+    """A label and a choice among names (a `Select`); "" is the blank choice, `blank`.
+
+    A value that is not among the names (a provider removed, or one settings.toml names
+    but does not configure) is not dropped: it stays chosen, listed as "(not configured)",
+    and its check says so until another is chosen.
+    """
+
+    input: Select[str]
+
+    def __init__(
+        self,
+        label: str,
+        value: str,
+        names: Iterable[str],
+        check: Check | None = None,
+        *,
+        blank: str,
+        hint: str = "",
+        eager: bool = True,
+    ) -> None:
+        super().__init__(label, value, check, hint=hint, eager=eager)
+        self.names: list[str] = []
+        self.input = Select(
+            self._options(names, value), prompt=blank, value=value or Select.NULL, compact=True
+        )
+        self.input.field = self  # type: ignore[attr-defined]
+
+    @property
+    def value(self) -> str:
+        value = self.input.value
+        return value if isinstance(value, str) else ""
+
+    def _options(self, names: Iterable[str], value: str) -> list[tuple[Content, str]]:
+        self.names = list(dict.fromkeys(name for name in names if name))
+        options = [(Content(name), name) for name in self.names]
+        if value and value not in self.names:
+            options.append((Content.assemble(value, (" (not configured)", "dim")), value))
+        return options
+
+    def set_choices(self, names: Iterable[str], value: str | None = None) -> None:
+        """Offer `names`, with `value` (by default the current one) still chosen.
+
+        Changed this way, the control posts no `Select.Changed`: that message means the
+        user chose.
+        """
+        value = self.value if value is None else value
+        options = self._options(names, value)
+        with self.input.prevent(Select.Changed):
+            self.input.set_options(options)
+            self.input.value = value or Select.NULL
+        self.refresh_check()

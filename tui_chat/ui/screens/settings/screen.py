@@ -11,8 +11,11 @@ API keys are never put into a widget: a stored key shows as an empty password fi
 placeholder saying a key is set (cards.py). Which keys Save changes: result.py.
 
 Every field is checked as it changes and again on Save (the rules: fields.py); Save is
-refused while any field is invalid. Outside text (names, URLs, headers, messages quoting
-them) is shown as plain text, never as markup. The look is in settings.tcss, beside this.
+refused while any field is invalid. The label of the row that has the focus is marked
+("▸ Name", `RowLabel`). The default provider is chosen from the providers of the form as
+it stands (`ChoiceField`), kept in step as cards are added, removed and renamed. Outside
+text (names, URLs, headers, messages quoting them) is shown as plain text, never as
+markup. The look is in settings.tcss, beside this.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static, Switch, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from ....store.settings import (
     AttachmentLimits,
@@ -43,7 +46,10 @@ from .confirm import ConfirmDiscard
 from .fields import (
     DYNASPARK,
     Check,
+    ChoiceField,
     Field,
+    FormField,
+    RowLabel,
     check_default_provider,
     check_max_tokens,
     check_plain_text,
@@ -96,16 +102,20 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         s = settings
         self.f_dyn_endpoint = Field("Endpoint", s.dynaspark.endpoint, check_url)
         self.dyn_enabled = Switch(s.dynaspark.enabled, id="dynaspark-enabled")
-        self.f_provider = Field(
+        self.f_provider = ChoiceField(
             "Provider",
             s.default_provider,
+            [*(b.name for b in s.backends), DYNASPARK, *(e.name for e in s.openai)],
             self._check_default_provider,
-            placeholder="the first provider",
-            hint="A provider name from above.",
+            blank="the first provider",
+            hint="One of the providers above (Enter lists them).",
         )
         self.f_model = Field(
             "Model", s.default_model, check_plain_text, placeholder="the provider's default"
         )
+        # The rows that are not a FormField, by their control: their label is marked too.
+        self.enabled_label = RowLabel("Enabled", id="dynaspark-enabled-label")
+        self.prompt_label = RowLabel("System prompt", id="system-prompt-label")
         r = s.request
         self.system_prompt = TextEditor(
             r.system_prompt, id="system-prompt", compact=True, tab_behavior="focus"
@@ -164,11 +174,14 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 )
 
                 yield Static("Dynaspark", classes="section")
-                yield self.f_dyn_endpoint
-                with Horizontal(classes="field-row"):
-                    yield Label("Enabled", classes="field-label")
-                    yield self.dyn_enabled
-                    yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
+                # A card like the other providers', so its fields line up with theirs.
+                with Vertical(id="dynaspark-card", classes="card") as card:
+                    card.border_title = "Built-in provider"
+                    yield self.f_dyn_endpoint
+                    with Horizontal(classes="field-row"):
+                        yield self.enabled_label
+                        yield self.dyn_enabled
+                        yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
 
                 yield from card_section(
                     "openai",
@@ -184,7 +197,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 yield self.f_model
 
                 yield Static("Request", classes="section")
-                yield Label("System prompt", classes="field-label")
+                yield self.prompt_label
                 yield self.system_prompt
                 yield self.f_temperature
                 yield self.f_max_tokens
@@ -202,12 +215,28 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def on_mount(self) -> None:
         self._initial = self._snapshot()
-        default = self.original.default_provider
-        for card in self.cards():
-            card.follows_default = bool(default) and card.name_value == default
+        self._follow_default(self.original.default_provider)
+        self.watch(self, "focused", self._show_focus)
         inputs = self.query(Input)
         if inputs:
             inputs.first().focus()
+
+    def _show_focus(self, focused: Widget | None) -> None:
+        """Mark the label of the row that has the focus, and only that one."""
+        marked = self._row_label_of(focused)
+        for label in self.query(RowLabel):
+            label.mark(label is marked)
+
+    def _row_label_of(self, widget: Widget | None) -> RowLabel | None:
+        others = {self.dyn_enabled: self.enabled_label, self.system_prompt: self.prompt_label}
+        node = widget
+        while node is not None and node is not self:
+            if isinstance(node, FormField):
+                return node.row_label
+            if node in others:
+                return others[node]
+            node = node.parent  # type: ignore[assignment]
+        return None
 
     def _key_state(self, name: str | None) -> tuple[bool, str | None]:
         """Whether the provider named `name` has a stored key, and the variable set for it."""
@@ -255,9 +284,21 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def _check_default_provider(self, value: str) -> str | None:
         return check_default_provider(value, self.provider_names())
 
-    def fields(self) -> list[Field]:
+    def fields(self) -> list[FormField]:
         """Every field in screen order."""
-        return list(self.query(Field))
+        return list(self.query(FormField))
+
+    def _follow_default(self, name: str) -> None:
+        """The card the default provider names follows it through renames (the first
+        such card: names are unique by the time the form is saved)."""
+        found = False
+        for card in self.cards():
+            card.follows_default = bool(name) and card.name_value == name and not found
+            found = found or card.follows_default
+
+    def _sync_providers(self, value: str | None = None) -> None:
+        """List the form's providers as they are now in the default provider's choice."""
+        self.f_provider.set_choices(self.provider_names(), value)
 
     # ---- events -------------------------------------------------------------------------------
 
@@ -275,9 +316,10 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def _renamed(self, card: ProviderCard) -> None:
         # The default provider follows a rename of the provider it names.
         old, new = card.last_name.strip(), card.name_value
+        value = None
         if card.follows_default:
-            if self.f_provider.value.strip() == old:
-                self.f_provider.input.value = new
+            if self.f_provider.value == old:
+                value = new
             else:
                 card.follows_default = False
         card.last_name = card.fields["name"].value
@@ -285,7 +327,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             name_field = other.fields["name"]
             if name_field is not card.fields["name"]:
                 name_field.refresh_check()
-        self.f_provider.refresh_check()
+        self._sync_providers(value)
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         # Leaving a field (even a new, untouched one) shows its problem, if it has one.
@@ -298,6 +340,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self.focus_next()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._after_edit()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # Posted only when the user chooses (ChoiceField.set_choices posts none).
+        event.stop()
+        self._follow_default(self.f_provider.value)
+        self.f_provider.refresh_check(force=True)
         self._after_edit()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
@@ -350,7 +399,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             self.query_one(f"#add-{card.kind}").focus()
         for other in self.cards():
             other.fields["name"].refresh_check()
-        self.f_provider.refresh_check()
+        self._sync_providers()
         self._after_edit()
 
     @on(Button.Pressed, ".remove-key")
@@ -368,13 +417,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    def _focus_field(self, target: Field) -> None:
+    def _focus_field(self, target: FormField) -> None:
         target.input.focus()
         self.call_after_refresh(target.scroll_visible, animate=False)
 
     # ---- save and cancel ----------------------------------------------------------------------
 
-    def _problems(self) -> list[Field]:
+    def _problems(self) -> list[FormField]:
         return [f for f in self.fields() if f.problem() is not None]
 
     def action_save(self) -> None:
