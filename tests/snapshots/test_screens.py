@@ -153,7 +153,7 @@ def test_help_screen(snap_compare, make_app: Callable[..., ChatApp]) -> None:
     async def run_before(pilot: Pilot) -> None:
         await settle(pilot, lambda text: "local › echo" in text)
         await pilot.press("f1")
-        await settle(pilot, lambda text: "tui-chat help" in text and "Esc closes" in text)
+        await settle(pilot, lambda text: "tui-chat help" in text and "esc closes" in text)
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
 

@@ -51,6 +51,6 @@ async def test_an_answer_does_not_rewrite_the_whole_terminal(make_app, servers):
         servers.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.2)
-        assert "Stop" in screen_text(app) and app.conversation.messages[-1].content
+        assert "⏎ Send" in screen_text(app) and app.conversation.messages[-1].content
         assert "cells" in updates
         assert "full" not in updates, updates

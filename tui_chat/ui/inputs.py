@@ -54,11 +54,14 @@ class KeysInOrder:
         active = binding_run_in_order(widget, event)
         if active is None:
             return
-        event.stop()
-        event.prevent_default()
         app = widget.app
         try:
-            await app.run_action(active.binding.action, active.node)
+            if await app.run_action(active.binding.action, active.node):
+                event.stop()
+                event.prevent_default()
+            # Otherwise the field's action gave up (SkipAction: Input's up/down when there
+            # is nothing to scroll): the key goes on to Textual's own lookup, which tries
+            # the next binding for it (a dialog's up/down that moves its list).
         finally:
             gate = getattr(app, "key_gate", None)
             if isinstance(gate, KeyGate):
