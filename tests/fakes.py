@@ -110,7 +110,8 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
     label: ClassVar[str] = "fake"
     models: ClassVar[list[str]] = list(FAKE_MODELS)
     default_model: ClassVar[str] = "echo"
-    #: Its listing does not say which models see images (as an OpenAI-compatible one).
+    #: Its listing does not say which models see images (as an OpenAI-compatible one);
+    #: with True, those in `vision_models` do and the others do not.
     lists_vision: ClassVar[bool] = False
 
     #: Every request, in order (per subclass: see `fresh`).
@@ -144,7 +145,15 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
 
     @classmethod
     def model_infos(cls) -> list[ModelInfo]:
-        return [ModelInfo(model, model, default=model == cls.default_model) for model in cls.models]
+        return [
+            ModelInfo(
+                model,
+                model,
+                vision=cls.is_vision_model(model),
+                default=model == cls.default_model,
+            )
+            for model in cls.models
+        ]
 
     @classmethod
     async def fetch_models(cls) -> list[ModelInfo]:

@@ -99,7 +99,7 @@ def fake_app(tmp_path: Path, fake: type[FakeProvider]) -> Callable[..., ChatApp]
     Its session's catalog holds one entry, "fake", ready with its models (with
     `fetch_models=True` it is loading until the app asks for the list, as a server's
     would be); settings.toml names it as the default with `model`. `write=False` keeps
-    the files (a restart); `settings` is added to settings.toml.
+    the files (a restart); `settings` starts settings.toml (top-level keys, tables).
     """
 
     def make(
@@ -116,7 +116,7 @@ def fake_app(tmp_path: Path, fake: type[FakeProvider]) -> Callable[..., ChatApp]
         paths.ensure()
         if write:
             paths.settings_file.write_text(
-                f"""
+                f"""{settings}
 [defaults]
 provider = "{fake.name()}"
 model = "{model}"
@@ -124,7 +124,6 @@ model = "{model}"
 [attachments]
 max_image_bytes = {max_image}
 max_text_bytes = {max_text}
-{settings}
 """,
                 encoding="utf-8",
             )

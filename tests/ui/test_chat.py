@@ -53,7 +53,7 @@ async def test_send_streams_answer_onto_screen_and_disk(fake_app, fake):
         }
 
 
-async def test_escape_stops_keeps_partial_text_and_saves_it(fake_app, fake):
+async def test_escape_stops_keeps_partial_text_and_saves_it(fake_app):
     app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
@@ -203,7 +203,7 @@ async def test_a_failed_answer_says_why_is_saved_and_can_be_retried(fake_app, fa
         assert "The model melted" not in screen_text(app)
 
 
-async def test_reasoning_shows_apart_collapsed_and_is_kept(fake_app, fake):
+async def test_reasoning_shows_apart_collapsed_and_is_kept(fake_app):
     app = fake_app("think")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "ponder")
@@ -217,7 +217,7 @@ async def test_reasoning_shows_apart_collapsed_and_is_kept(fake_app, fake):
         assert saved(app)["messages"][-1]["reasoning"] == "Let me think. Done."
 
 
-async def test_state_read_before_the_widgets_exist(fake_app, fake):
+async def test_state_read_before_the_widgets_exist(fake_app):
     """Reading `streaming` or `choice` first runs their watchers; before on_mount (as a
     footer building its keys early does, through check_action) they must not touch the
     widgets, which do not exist yet."""
@@ -255,7 +255,7 @@ async def test_model_lists_load_when_the_conversation_list_fails(fake_app, fake)
         await wait_until(pilot, lambda: "Could not list" in screen_text(app))
 
 
-async def test_garbage_collector_back_on_after_the_first_list(fake_app, fake):
+async def test_garbage_collector_back_on_after_the_first_list(fake_app):
     """The command line turns the collector off for the start-up (resume_gc)."""
     gc.disable()
     try:
@@ -267,7 +267,7 @@ async def test_garbage_collector_back_on_after_the_first_list(fake_app, fake):
         gc.enable()
 
 
-async def test_garbage_collector_left_alone_without_resume_gc(fake_app, fake):
+async def test_garbage_collector_left_alone_without_resume_gc(fake_app):
     app = fake_app(fetch_models=True)
     gc.disable()
     try:
@@ -328,7 +328,7 @@ async def test_model_switch_through_the_sidebar_tree(make_app, servers):
         assert app.conversation.title == "A title from the backend"
 
 
-async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(fake_app, fake):
+async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(fake_app):
     app = fake_app("markup")
     async with app.run_test(size=(160, 40)) as pilot:
         await send(pilot, "[bold]mine[/] [link=x]y")
@@ -389,7 +389,7 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(fake_app, fake):
         assert "The end." in screen_text(app)
 
 
-async def test_conversation_reopens_after_restart(fake_app, fake):
+async def test_conversation_reopens_after_restart(fake_app):
     first = fake_app()
     async with first.run_test(size=SIZE) as pilot:
         await send(pilot, "remember me")
@@ -443,7 +443,7 @@ async def test_ctrl_j_inserts_newline_and_enter_sends_both_lines(fake_app, fake)
         assert fake.requests[0].messages[-1]["content"] == "a\nb"
 
 
-async def test_quit_while_streaming_saves_the_partial_answer(fake_app, fake):
+async def test_quit_while_streaming_saves_the_partial_answer(fake_app):
     app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
@@ -455,7 +455,7 @@ async def test_quit_while_streaming_saves_the_partial_answer(fake_app, fake):
     assert data["messages"][-1]["content"] == "Partial one. Partial two. "
 
 
-async def test_usable_at_80x24_and_sidebar_hides_when_narrow(fake_app, fake):
+async def test_usable_at_80x24_and_sidebar_hides_when_narrow(fake_app):
     app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         assert not app.query_one("#sidebar").display
@@ -473,7 +473,7 @@ async def test_usable_at_80x24_and_sidebar_hides_when_narrow(fake_app, fake):
         assert "Echo: small screen" in screen_text(app)
 
 
-async def test_help_screen_lists_bindings(fake_app, fake):
+async def test_help_screen_lists_bindings(fake_app):
     app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
@@ -486,7 +486,7 @@ async def test_help_screen_lists_bindings(fake_app, fake):
         assert "Switch model" not in screen_text(app)
 
 
-async def test_keymap_override_from_settings(fake_app, fake):
+async def test_keymap_override_from_settings(fake_app):
     app = fake_app(settings='[keymap]\n"model.picker" = "f9"')
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f9")
@@ -494,7 +494,7 @@ async def test_keymap_override_from_settings(fake_app, fake):
         assert "Switch model" in screen_text(app)
 
 
-async def test_message_views_exist_for_the_streamed_answer(fake_app, fake):
+async def test_message_views_exist_for_the_streamed_answer(fake_app):
     app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "views")
@@ -504,7 +504,7 @@ async def test_message_views_exist_for_the_streamed_answer(fake_app, fake):
         assert views[-1].shown_text() == "Echo: views"
 
 
-async def test_log_keeps_following_when_content_shrinks(fake_app, fake):
+async def test_log_keeps_following_when_content_shrinks(fake_app):
     """An estimated height corrected downward clamps the scroll: still following."""
     from textual.widgets import Static
 
