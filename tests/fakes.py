@@ -114,7 +114,8 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
     #: with True, those in `vision_models` do and the others do not.
     lists_vision: ClassVar[bool] = False
 
-    #: Every request, in order (per subclass: see `fresh`).
+    # A test uses a subclass of its own (`fresh`): these lists are then its own.
+    #: Every request, in order.
     requests: ClassVar[list[FakeRequest]] = []
     #: What `gated`, `long`, `long-N-gated` and WAIT steps wait for.
     gate: ClassVar[asyncio.Event] = asyncio.Event()
@@ -125,7 +126,7 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
     #: The model list fails with this error instead (the provider is unreachable).
     listing_error: ClassVar[BaseException | None] = None
     #: How many times the model list was asked for.
-    listings: ClassVar[list[int]] = []
+    listed: ClassVar[int] = 0
 
     @classmethod
     def fresh(cls, name: str = "fake", **attributes: Any) -> type[FakeProvider]:
@@ -133,7 +134,6 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
         attributes.setdefault("requests", [])
         attributes.setdefault("gate", asyncio.Event())
         attributes.setdefault("scripts", {})
-        attributes.setdefault("listings", [])
         return cls.configured(name, **attributes)
 
     @classmethod
@@ -158,7 +158,7 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
     @classmethod
     async def fetch_models(cls) -> list[ModelInfo]:
         """The listing, as a server would give it (or its failure)."""
-        cls.listings.append(len(cls.listings) + 1)
+        cls.listed += 1
         await asyncio.sleep(0)
         if cls.listing_error is not None:
             raise cls.listing_error
