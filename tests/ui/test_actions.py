@@ -117,11 +117,8 @@ def test_keys_for_follows_the_keymap_of_bound_keys_only():
     assert keys_for("no.such.action", keymap) == ""
 
 
-async def test_a_keymap_override_reaches_the_key_the_help_and_the_palette(make_app, servers):
-    app = make_app()
-    settings = app.paths.settings_file
-    settings.write_text(settings.read_text() + '\n[keymap]\n"model.picker" = "f5"\n')
-    app = make_app(write=False)
+async def test_a_keymap_override_reaches_the_key_the_help_and_the_palette(fake_app):
+    app = fake_app(settings='[keymap]\n"model.picker" = "f5"')
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.keys_for("model.picker") == "f5"

@@ -1,5 +1,6 @@
-"""Attachments in the app: the file picker by keyboard, chips, refusals, and the exact
-request each provider's loopback server receives."""
+"""Attachments in the app: the file picker by keyboard, chips, refusals and images sent
+again, with the fake provider (tests/fakes.py); and the exact request each provider's
+loopback server receives."""
 
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def chip_names(app) -> list[str]:
     return [chip.path.name for chip in app.query(Chip)]
 
 
-async def test_picker_by_keyboard_adds_several_files_as_chips(make_app, servers, files):
-    app = make_app()
+async def test_picker_by_keyboard_adds_several_files_as_chips(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await attach_with_picker(pilot, app, "notes.md", "apple.png")
         assert chip_names(app) == ["notes.md", "apple.png"]
@@ -87,8 +88,8 @@ async def test_picker_by_keyboard_adds_several_files_as_chips(make_app, servers,
         assert chip_names(app) == ["apple.png"]
 
 
-async def test_picker_shows_sizes_filters_images_and_hidden_files(make_app, servers, files):
-    app = make_app()
+async def test_picker_shows_sizes_filters_images_and_hidden_files(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+f")
         await wait_until(pilot, lambda: isinstance(app.screen, FilePicker))
@@ -109,8 +110,8 @@ async def test_picker_shows_sizes_filters_images_and_hidden_files(make_app, serv
         await wait_until(pilot, lambda: ".secret.txt" in names())
 
 
-async def test_path_input_completes_with_tab_and_enter_adds(make_app, servers, files):
-    app = make_app()
+async def test_path_input_completes_with_tab_and_enter_adds(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+f")
         await wait_until(pilot, lambda: isinstance(app.screen, FilePicker))
@@ -207,21 +208,21 @@ async def test_image_and_text_reach_dynaspark_as_form_fields(make_app, servers, 
         assert app.conversation.messages[-1].content == "Spark saw 3 fields."
 
 
-async def test_model_without_vision_warns_before_sending_an_image(make_app, servers, files):
-    app = make_app(provider="backend", model="b-1")
+async def test_model_without_vision_warns_before_sending_an_image(fake_app, fake, files):
+    fake.lists_vision = True  # its list says which models see images: only `markup`
+    fake.vision_models = ["markup"]
+    app = fake_app("echo")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.catalog.get("backend").state == "ready")
-        app.chat.set_choice(ModelChoice("backend", "b-1", "Beta"))  # Beta: no vision
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"hm")
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert servers.requests == []
+        assert fake.requests == []
         note = " ".join(str(app.query_one("#prompt-note").render()).split())
         assert "not known to accept images" in note and "Enter again" in note
         assert app.chat.prompt.text == "hm" and chip_names(app) == ["apple.png"]
         await pilot.press("enter")  # the second Enter sends anyway
-        await wait_until(pilot, lambda: len(servers.requests) == 1)
+        await wait_until(pilot, lambda: len(fake.requests) == 1)
 
 
 @pytest.mark.parametrize(
@@ -236,10 +237,10 @@ async def test_model_without_vision_warns_before_sending_an_image(make_app, serv
     ],
 )
 async def test_refused_attachment_sends_nothing_and_keeps_everything(
-    make_app, servers, files, fault, expected
+    fake_app, fake, files, fault, expected
 ):
     limits = {"too big image": (50, 20), "too big text": (50, 20)}.get(fault, (10**6, 10**6))
-    app = make_app(max_image=limits[0], max_text=limits[1])
+    app = fake_app(max_image=limits[0], max_text=limits[1])
     target = {
         "vanished": "notes.md",
         "too big image": "apple.png",
@@ -260,7 +261,7 @@ async def test_refused_attachment_sends_nothing_and_keeps_everything(
         await pilot.press(*"keep me")
         await pilot.press("enter")
         await pilot.pause(0.2)
-        assert servers.requests == []
+        assert fake.requests == []
         assert app.conversation.messages == []
         assert app.chat.prompt.text == "keep me"
         assert chip_names(app) == [target]
@@ -271,27 +272,30 @@ async def test_refused_attachment_sends_nothing_and_keeps_everything(
         assert app.query_one("#prompt-note").region.height >= 2  # wrapped, not cut
 
 
-async def test_retry_after_the_image_changed_says_so(make_app, servers, files):
-    app = make_app()
+async def test_retry_after_the_image_changed_says_so(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"img")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 1)
         (files / "apple.png").write_bytes(png_bytes() + b"changed")
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 2)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 2)
         assert "apple.png changed since it was attached" in " ".join(screen_text(app).split())
         (files / "apple.png").unlink()
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 3)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 3)
         assert "apple.png is no longer available" in " ".join(screen_text(app).split())
-        parts = servers.requests[2].body["messages"][-1]["content"]
-        assert parts == "img"  # sent without the vanished image
+        [(_, name)] = fake.requests[0].media
+        assert name == "apple.png"
+        # Retried without the changed image, then without the vanished one.
+        assert fake.requests[1].media == fake.requests[2].media == []
+        assert fake.requests[2].question == "img"
 
 
-async def test_pasted_path_becomes_an_attachment(make_app, servers, files):
-    app = make_app()
+async def test_pasted_path_becomes_an_attachment(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.chat.prompt.focus()
         from textual import events
@@ -306,17 +310,17 @@ async def test_pasted_path_becomes_an_attachment(make_app, servers, files):
         assert app.chat.prompt.text == ""  # the path became the chip
 
 
-async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, servers, files):
-    app = make_app()
+async def test_a_follow_up_question_sends_the_earlier_image_again(fake_app, fake, files):
+    app = fake_app()
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await attach_with_picker(pilot, app, "apple.png")
         await pilot.press(*"what is this")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 1)
         await pilot.press(*"and its colour?")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 2)
-        first, _answer, follow_up = servers.requests[1].body["messages"]
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 2)
+        first, _answer, follow_up = fake.requests[1].messages
         assert first["content"][0] == {"type": "text", "text": "what is this"}
         [image] = first["content"][1:]
         assert image["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(
@@ -327,13 +331,13 @@ async def test_a_follow_up_question_sends_the_earlier_image_again(make_app, serv
         (files / "apple.png").unlink()
         await pilot.press(*"third")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 3)
-        assert servers.requests[2].body["messages"][0]["content"] == "what is this"
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 3)
+        assert fake.requests[2].messages[0]["content"] == "what is this"
         said = "An image of an earlier message: apple.png is no longer available"
         await pilot.pause()
         assert log_text(app).count(said) == 1
         await pilot.press(*"fourth")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 4)
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 4)
         await pilot.pause()
         assert log_text(app).count(said) == 1  # not again

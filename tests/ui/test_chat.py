@@ -1,4 +1,6 @@
-"""The chat screen driven by keys, against real providers on loopback servers."""
+"""The chat screen driven by keys: against the in-process fake provider (tests/fakes.py),
+and against real providers on loopback servers where HTTP, its errors or the requests on
+the wire are the point."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import tomllib
 
 from tui_chat.catalog import ModelChoice
 from tui_chat.store import ConversationStore
-from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.widgets.message_log import MessageLog
 from tui_chat.ui.widgets.message_view import MessageView
@@ -30,8 +31,8 @@ async def send(pilot, text: str) -> None:
     await pilot.press("enter")
 
 
-async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
-    app = make_app()
+async def test_send_streams_answer_onto_screen_and_disk(fake_app, fake):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "hello there")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -46,14 +47,14 @@ async def test_send_streams_answer_onto_screen_and_disk(make_app, servers):
         assert data["messages"][1]["content"] == "Echo: hello there"
         assert data["messages"][1]["status"] == "complete"
         assert data["messages"][1]["model"] == "echo"
-        assert servers.requests[-1].body["messages"][-1] == {
+        assert fake.requests[-1].messages[-1] == {
             "role": "user",
             "content": "hello there",
         }
 
 
-async def test_escape_stops_keeps_partial_text_and_saves_it(make_app, servers):
-    app = make_app(model="gated")
+async def test_escape_stops_keeps_partial_text_and_saves_it(fake_app):
+    app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
@@ -71,25 +72,25 @@ async def test_escape_stops_keeps_partial_text_and_saves_it(make_app, servers):
         assert on_disk["content"] == "Partial one. Partial two. "
 
 
-async def test_retry_regenerates_the_last_answer(make_app, servers):
-    app = make_app()
+async def test_retry_regenerates_the_last_answer(fake_app, fake):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "again")
-        await wait_until(pilot, lambda: len(servers.requests) == 1 and not app.chat.streaming)
+        await wait_until(pilot, lambda: len(fake.requests) == 1 and not app.chat.streaming)
         first_id = app.conversation.messages[-1].id
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
+        await wait_until(pilot, lambda: len(fake.requests) == 2 and not app.chat.streaming)
         messages = app.conversation.messages
         assert [m.role for m in messages] == ["user", "assistant"]
         assert messages[-1].id != first_id
         assert messages[-1].content == "Echo: again"
         # The retried request carries the same history as the first.
-        assert servers.requests[1].body["messages"] == servers.requests[0].body["messages"]
+        assert fake.requests[1].messages == fake.requests[0].messages
         assert len(saved(app)["messages"]) == 2
 
 
-async def test_edit_and_resend_the_last_message(make_app, servers):
-    app = make_app()
+async def test_edit_and_resend_the_last_message(fake_app, fake):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -99,7 +100,7 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
         assert "Editing your last message" in screen_text(app)
         await pilot.press("ctrl+a", "ctrl+k")  # clear the line with the prompt's own keys
         await send(pilot, "first")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
+        await wait_until(pilot, lambda: len(fake.requests) == 2 and not app.chat.streaming)
         messages = app.conversation.messages
         assert [(m.role, m.content) for m in messages] == [
             ("user", "first"),
@@ -109,10 +110,10 @@ async def test_edit_and_resend_the_last_message(make_app, servers):
         assert "frist" not in screen_text(app)
 
 
-async def test_edit_keeps_the_draft_and_puts_it_back(make_app, servers):
+async def test_edit_keeps_the_draft_and_puts_it_back(fake_app, fake):
     """ctrl+g takes over the prompt; the half-typed draft comes back on Esc and after the
     edit is sent (issue 16: it was lost)."""
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "frist")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -126,29 +127,29 @@ async def test_edit_keeps_the_draft_and_puts_it_back(make_app, servers):
         await pilot.press("ctrl+g")
         await pilot.press("ctrl+a", "ctrl+k")
         await send(pilot, "first")
-        await wait_until(pilot, lambda: len(servers.requests) == 2 and not app.chat.streaming)
+        await wait_until(pilot, lambda: len(fake.requests) == 2 and not app.chat.streaming)
         assert [m.content for m in app.conversation.messages] == ["first", "Echo: first"]
         assert app.chat.prompt.text == "half typed"
         assert "half typed" in screen_text(app)
 
 
-async def test_continue_shows_streaming_without_the_stopped_line(make_app, servers):
+async def test_continue_shows_streaming_without_the_stopped_line(fake_app, fake):
     """ctrl+l on a stopped answer: while it streams again, the line under it no longer
     says it is stopped (issue 16: both showed at once)."""
-    app = make_app(model="gated")
+    app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
         await pilot.press("escape")
         await wait_until(pilot, lambda: "ctrl+l continues" in screen_text(app))
         await pilot.press("ctrl+l")
-        await wait_until(pilot, lambda: len(servers.requests) == 2)
+        await wait_until(pilot, lambda: len(fake.requests) == 2)
         await wait_until(pilot, lambda: "streaming" in screen_text(app))
         await pilot.pause(0.1)
         text = screen_text(app)
         assert "ctrl+l continues" not in text
         assert "stopped" not in text
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause()
         assert app.conversation.messages[-1].status == "complete"
@@ -183,17 +184,50 @@ async def test_http_error_from_provider_is_in_words(make_app, servers):
         assert "HTTP 500: the model melted" in screen_text(app)
 
 
-async def test_state_read_before_the_widgets_exist(make_app, servers):
+async def test_a_failed_answer_says_why_is_saved_and_can_be_retried(fake_app, fake):
+    app = fake_app("fail")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "x")
+        await wait_until(pilot, lambda: answered(app, 2))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "The model melted. Try another model." in text
+        assert "ctrl+r retries" in text
+        assert saved(app)["messages"][-1]["status"] == "failed"
+        fake.script("fail", ["Better now."])  # the same model answers this time
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(fake.requests) == 2 and answered(app, 2))
+        await pilot.pause()
+        assert app.conversation.messages[-1].status == "complete"
+        assert "Better now." in screen_text(app)
+        assert "The model melted" not in screen_text(app)
+
+
+async def test_reasoning_shows_apart_collapsed_and_is_kept(fake_app):
+    app = fake_app("think")
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "ponder")
+        await wait_until(pilot, lambda: answered(app, 2))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Reasoning" in text and "Thought." in text
+        assert "Let me think." not in text  # collapsed
+        answer = app.conversation.messages[-1]
+        assert (answer.content, answer.reasoning) == ("Thought.", "Let me think. Done.")
+        assert saved(app)["messages"][-1]["reasoning"] == "Let me think. Done."
+
+
+async def test_state_read_before_the_widgets_exist(fake_app):
     """Reading `streaming` or `choice` first runs their watchers; before on_mount (as a
     footer building its keys early does, through check_action) they must not touch the
     widgets, which do not exist yet."""
-    app = make_app()
+    app = fake_app()
     screen = ChatScreen()
     assert screen.streaming is False
     assert not screen.check_action("stop", ())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert "local › echo" in screen_text(app).splitlines()[0]  # the status line
+        assert "fake › echo" in screen_text(app).splitlines()[0]  # the status line
 
 
 async def test_model_lists_load_after_the_conversation_list(make_app, servers):
@@ -205,27 +239,27 @@ async def test_model_lists_load_after_the_conversation_list(make_app, servers):
         assert app.catalog.get("dead").state == "unreachable"
 
 
-async def test_model_lists_load_when_the_conversation_list_fails(make_app, servers):
+async def test_model_lists_load_when_the_conversation_list_fails(fake_app, fake):
     """...and also when it cannot be read."""
     from tui_chat.store import StoreError
 
-    app = make_app()
+    app = fake_app(fetch_models=True)
 
     def failing_list():
         raise StoreError("Could not list the conversations: test.", app.paths.conversations_dir)
 
     app.store.list = failing_list  # type: ignore[method-assign]
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+        await wait_until(pilot, lambda: app.catalog.get("fake").state == "ready")
+        assert fake.listed == 1
         await wait_until(pilot, lambda: "Could not list" in screen_text(app))
 
 
-async def test_garbage_collector_back_on_after_the_first_list(make_app, servers):
+async def test_garbage_collector_back_on_after_the_first_list(fake_app):
     """The command line turns the collector off for the start-up (resume_gc)."""
-    app = make_app()
     gc.disable()
     try:
-        app = ChatApp.from_paths(app.paths, environ={}, fetch_models=False, resume_gc=True)
+        app = fake_app(resume_gc=True)
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(pilot, gc.isenabled)
             assert app.query_one(ConversationList).option_count == 0  # listed (nothing)
@@ -233,35 +267,34 @@ async def test_garbage_collector_back_on_after_the_first_list(make_app, servers)
         gc.enable()
 
 
-async def test_garbage_collector_left_alone_without_resume_gc(make_app, servers):
-    app = make_app()
+async def test_garbage_collector_left_alone_without_resume_gc(fake_app):
+    app = fake_app(fetch_models=True)
     gc.disable()
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
+            await wait_until(pilot, lambda: app.catalog.get("fake").state == "ready")
             await pilot.pause(0.1)
             assert not gc.isenabled()
     finally:
         gc.enable()
 
 
-async def test_model_switch_through_the_picker(make_app, servers):
-    app = make_app()
+async def test_model_switch_through_the_picker(fake_app, fake):
+    app = fake_app()
     settings_before = app.paths.settings_file.read_bytes()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await pilot.press("ctrl+o")
         await pilot.press(*"gated")
         await pilot.press("enter")
-        assert app.chat.choice == ModelChoice("local", "gated")
-        servers.gate.set()
+        assert app.chat.choice == ModelChoice("fake", "gated")
+        fake.gate.set()
         await send(pilot, "hi")
-        await wait_until(pilot, lambda: not app.chat.streaming and len(servers.requests) == 1)
-        assert servers.requests[0].body["model"] == "gated"
+        await wait_until(pilot, lambda: not app.chat.streaming and len(fake.requests) == 1)
+        assert fake.requests[0].model == "gated"
         # Remembered in state.toml; settings.toml (the user's) is not touched.
         state = tomllib.loads(app.paths.state_file.read_text())
-        assert state["model"] == "local/gated"
-        assert state["recent_models"][0] == "local/gated"
+        assert state["model"] == "fake/gated"
+        assert state["recent_models"][0] == "fake/gated"
         assert app.paths.settings_file.read_bytes() == settings_before
 
 
@@ -295,10 +328,9 @@ async def test_model_switch_through_the_sidebar_tree(make_app, servers):
         assert app.conversation.title == "A title from the backend"
 
 
-async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_app, servers):
-    app = make_app(model="markup")
+async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(fake_app):
+    app = fake_app("markup")
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_until(pilot, lambda: app.catalog.get("local").state == "ready")
         await send(pilot, "[bold]mine[/] [link=x]y")
         await wait_until(pilot, lambda: answered(app, 2))
         await pilot.pause()
@@ -320,13 +352,13 @@ async def test_markup_and_escapes_in_answer_and_model_name_show_as_typed(make_ap
 
         walk(tree.root)
         assert any("[/]odd [bold]name" in label for label in labels)
-        app.chat.set_choice(ModelChoice("local", "[/]odd [bold]name"))
+        app.chat.set_choice(ModelChoice("fake", "[/]odd [bold]name"))
         await pilot.pause()
-        assert "local › [/]odd [bold]name" in screen_text(app)
+        assert "fake › [/]odd [bold]name" in screen_text(app)
 
 
-async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers):
-    app = make_app(model="long")
+async def test_log_follows_only_while_reader_is_at_the_bottom(fake_app, fake):
+    app = fake_app("long")
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long please")
         log = app.query_one(MessageLog)
@@ -350,15 +382,15 @@ async def test_log_follows_only_while_reader_is_at_the_bottom(make_app, servers)
         await pilot.pause()
         assert log.following
         await wait_until(pilot, lambda: "Line 119" in screen_text(app))  # text, not blank room
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert log.scroll_y >= log.max_scroll_y - 1
         assert "The end." in screen_text(app)
 
 
-async def test_conversation_reopens_after_restart(make_app, servers):
-    first = make_app()
+async def test_conversation_reopens_after_restart(fake_app):
+    first = fake_app()
     async with first.run_test(size=SIZE) as pilot:
         await send(pilot, "remember me")
         await wait_until(
@@ -366,7 +398,7 @@ async def test_conversation_reopens_after_restart(make_app, servers):
         )
         conversation_id = first.conversation.id
         await pilot.press("ctrl+q")
-    second = make_app(write=False)
+    second = fake_app(write=False)
     async with second.run_test(size=SIZE) as pilot:
         listing = second.query_one(ConversationList)
         await wait_until(pilot, lambda: listing.option_count == 1)
@@ -377,42 +409,42 @@ async def test_conversation_reopens_after_restart(make_app, servers):
         text = screen_text(second)
         assert "remember me" in text
         assert "Echo: remember me" in text
-        assert second.chat.choice == ModelChoice("local", "echo")
+        assert second.chat.choice == ModelChoice("fake", "echo")
 
 
-async def test_sending_while_streaming_is_refused_and_text_kept(make_app, servers):
-    app = make_app(model="gated")
+async def test_sending_while_streaming_is_refused_and_text_kept(fake_app, fake):
+    app = fake_app("gated")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await send(pilot, "first")
         await wait_until(pilot, lambda: "Partial one." in screen_text(app))
         await send(pilot, "second")
         assert app.chat.prompt.text == "second"
-        assert len(servers.requests) == 1
-        servers.gate.set()
+        assert len(fake.requests) == 1
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: len(servers.requests) == 2)
+        await wait_until(pilot, lambda: len(fake.requests) == 2)
 
 
-async def test_empty_prompt_is_not_sent(make_app, servers):
-    app = make_app()
+async def test_empty_prompt_is_not_sent(fake_app, fake):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space", "space", "enter")
         await pilot.pause(0.1)
         assert app.conversation.messages == []
-        assert servers.requests == []
+        assert fake.requests == []
 
 
-async def test_ctrl_j_inserts_newline_and_enter_sends_both_lines(make_app, servers):
-    app = make_app()
+async def test_ctrl_j_inserts_newline_and_enter_sends_both_lines(fake_app, fake):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a", "ctrl+j", "b", "enter")
-        await wait_until(pilot, lambda: len(servers.requests) == 1)
-        assert servers.requests[0].body["messages"][-1]["content"] == "a\nb"
+        await wait_until(pilot, lambda: len(fake.requests) == 1)
+        assert fake.requests[0].messages[-1]["content"] == "a\nb"
 
 
-async def test_quit_while_streaming_saves_the_partial_answer(make_app, servers):
-    app = make_app(model="gated")
+async def test_quit_while_streaming_saves_the_partial_answer(fake_app):
+    app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "go")
         await wait_until(pilot, lambda: "Partial two." in screen_text(app))
@@ -423,8 +455,8 @@ async def test_quit_while_streaming_saves_the_partial_answer(make_app, servers):
     assert data["messages"][-1]["content"] == "Partial one. Partial two. "
 
 
-async def test_usable_at_80x24_and_sidebar_hides_when_narrow(make_app, servers):
-    app = make_app()
+async def test_usable_at_80x24_and_sidebar_hides_when_narrow(fake_app):
+    app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         assert not app.query_one("#sidebar").display
         await pilot.press("ctrl+b")
@@ -441,8 +473,8 @@ async def test_usable_at_80x24_and_sidebar_hides_when_narrow(make_app, servers):
         assert "Echo: small screen" in screen_text(app)
 
 
-async def test_help_screen_lists_bindings(make_app, servers):
-    app = make_app()
+async def test_help_screen_lists_bindings(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         await pilot.pause()
@@ -454,19 +486,16 @@ async def test_help_screen_lists_bindings(make_app, servers):
         assert "Switch model" not in screen_text(app)
 
 
-async def test_keymap_override_from_settings(make_app, servers, tmp_path):
-    app = make_app()
-    settings = app.paths.settings_file
-    settings.write_text(settings.read_text() + '\n[keymap]\n"model.picker" = "f9"\n')
-    app = make_app(write=False)
+async def test_keymap_override_from_settings(fake_app):
+    app = fake_app(settings='[keymap]\n"model.picker" = "f9"')
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f9")
         await pilot.pause()
         assert "Switch model" in screen_text(app)
 
 
-async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
-    app = make_app()
+async def test_message_views_exist_for_the_streamed_answer(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "views")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -475,11 +504,11 @@ async def test_message_views_exist_for_the_streamed_answer(make_app, servers):
         assert views[-1].shown_text() == "Echo: views"
 
 
-async def test_log_keeps_following_when_content_shrinks(make_app, servers):
+async def test_log_keeps_following_when_content_shrinks(fake_app):
     """An estimated height corrected downward clamps the scroll: still following."""
     from textual.widgets import Static
 
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.query_one(MessageLog)
         tall = Static("\n".join(f"line {i}" for i in range(200)))

@@ -29,16 +29,16 @@ async def first_frame(app) -> str:
 
 
 @pytest.mark.parametrize("theme", ["tui-chat-dark", "tui-chat-light"])
-async def test_first_frame_without_the_restyle_on_resume(make_app, servers, monkeypatch, theme):
-    paths = make_app().paths
-    paths.settings_file.write_text(f'theme = "{theme}"\n' + paths.settings_file.read_text())
+async def test_first_frame_without_the_restyle_on_resume(fake_app, monkeypatch, theme):
+    # As at a real start: the providers' lists are asked for after the first frame.
+    paths = fake_app(settings=f'theme = "{theme}"', fetch_models=True).paths
     store = ConversationStore(paths)
     for title in ("one", "two"):
         store.save(Conversation(title=title, messages=[Message("user", "hi")]))
     store.list()
-    skipped = await first_frame(make_app(write=False))
+    skipped = await first_frame(fake_app(write=False, fetch_models=True))
     monkeypatch.setattr(ChatScreen, "_resumed_once", True)  # as Textual does: restyle all
-    restyled = await first_frame(make_app(write=False))
+    restyled = await first_frame(fake_app(write=False, fetch_models=True))
     # The prompt has the focus in the first frame: its cursor splits the placeholder's
     # styles, so the text is read without them.
     text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", skipped)

@@ -17,8 +17,8 @@ from .conftest import answered, wait_until
 SIZE = (100, 32)
 
 
-async def test_text_typed_in_the_log_goes_to_the_prompt(make_app, servers):
-    app = make_app()
+async def test_text_typed_in_the_log_goes_to_the_prompt(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(MessageLog).focus()
         await pilot.pause()
@@ -28,10 +28,8 @@ async def test_text_typed_in_the_log_goes_to_the_prompt(make_app, servers):
         assert app.focused is app.chat.prompt
 
 
-async def test_text_typed_in_the_tree_goes_to_the_prompt_but_its_keys_still_work(
-    make_app, servers
-):
-    app = make_app()
+async def test_text_typed_in_the_tree_goes_to_the_prompt_but_its_keys_still_work(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ProviderTree)
         tree.focus()
@@ -44,8 +42,8 @@ async def test_text_typed_in_the_tree_goes_to_the_prompt_but_its_keys_still_work
         assert app.focused is app.chat.prompt
 
 
-async def test_the_conversation_lists_letters_keep_their_meaning(make_app, servers):
-    app = make_app()
+async def test_the_conversation_lists_letters_keep_their_meaning(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"first", "enter")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -61,8 +59,8 @@ async def test_the_conversation_lists_letters_keep_their_meaning(make_app, serve
         assert app.chat.prompt.text == "zq"
 
 
-async def test_a_model_picked_with_ctrl_o_gives_the_focus_back_to_the_prompt(make_app, servers):
-    app = make_app()
+async def test_a_model_picked_with_ctrl_o_gives_the_focus_back_to_the_prompt(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         app.query_one(MessageLog).focus()
         await pilot.pause()

@@ -38,8 +38,8 @@ def dimmed(app: App, word: str) -> bool:
     return colour_of(app, word) != colour_of(app, "Quit")
 
 
-async def test_keys_are_there_when_the_app_has_started(make_app, servers):
-    app = make_app()
+async def test_keys_are_there_when_the_app_has_started(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         line = footer_text(app)
@@ -112,8 +112,8 @@ async def test_keys_that_do_not_fit_are_left_out_whole():
         ]
 
 
-async def test_an_answer_turns_stop_on_and_retry_off_and_back(make_app, servers):
-    app = make_app(model="gated")
+async def test_an_answer_turns_stop_on_and_retry_off_and_back(fake_app, fake):
+    app = fake_app("gated")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(*"hi")
@@ -122,15 +122,15 @@ async def test_an_answer_turns_stop_on_and_retry_off_and_back(make_app, servers)
         await wait_until(pilot, lambda: "esc Stop" in footer_text(app))
         assert not dimmed(app, "Stop")
         assert dimmed(app, "Retry")
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await wait_until(pilot, lambda: "Stop" not in footer_text(app))
         assert not dimmed(app, "Retry")
         assert "⏎ Send" in footer_text(app)
 
 
-async def test_keys_follow_focus(make_app, servers):
-    app = make_app()
+async def test_keys_follow_focus(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.query_one(ConversationList).focus()
@@ -141,8 +141,8 @@ async def test_keys_follow_focus(make_app, servers):
         assert "Rename" not in footer_text(app)
 
 
-async def test_clicking_a_key_presses_it(make_app, servers):
-    app = make_app()
+async def test_clicking_a_key_presses_it(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         x = footer_text(app).index(" f1 Help")
@@ -150,8 +150,8 @@ async def test_clicking_a_key_presses_it(make_app, servers):
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
 
 
-async def test_clicking_a_disabled_key_rings_the_bell_and_does_nothing(make_app, servers):
-    app = make_app()
+async def test_clicking_a_disabled_key_rings_the_bell_and_does_nothing(fake_app):
+    app = fake_app()
     rung: list[bool] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -163,8 +163,8 @@ async def test_clicking_a_disabled_key_rings_the_bell_and_does_nothing(make_app,
         assert app.conversation.messages == []
 
 
-async def test_the_key_under_the_mouse_is_highlighted(make_app, servers):
-    app = make_app()
+async def test_the_key_under_the_mouse_is_highlighted(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         before = colour_of(app, "Help")

@@ -11,8 +11,8 @@ from .conftest import screen_text, wait_until
 from .test_message_log import long_conversation
 
 
-async def test_paging_up_loads_older_messages_down_to_the_first(make_app, servers):
-    app = make_app()
+async def test_paging_up_loads_older_messages_down_to_the_first(fake_app):
+    app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         conversation = long_conversation(app, 5 * WINDOW)
         await app.chat.open_conversation(conversation.id)

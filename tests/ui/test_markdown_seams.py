@@ -4,7 +4,7 @@ Each test draws a text with the answer's widget (`MarkdownBody`, mounted, read r
 as Textual draws it) and compares the rows with the same text rendered whole at once by
 the same renderer at the same width: long paragraphs, words longer than a row, long code
 blocks, lists and mixes, finished and while streaming, at several widths, and in the
-real app against a loopback server, live, after reopening and after a resize.
+real app with the fake provider (tests/fakes.py), live, after reopening and after a resize.
 """
 
 from __future__ import annotations
@@ -250,11 +250,11 @@ def answer_rows(app, count: int) -> list[str]:
     ]
 
 
-async def test_long_answer_in_the_app_has_no_premature_break(make_app, servers) -> None:
+async def test_long_answer_in_the_app_has_no_premature_break(fake_app, fake) -> None:
     """`long-1000` (one paragraph of 1,000 words) as the user sees it in a terminal tall
     enough to show all of it: while it streams, when it ends, after the conversation is
     reopened, and after a resize."""
-    app = make_app(model="long-1000-gated")
+    app = fake_app("long-1000-gated")
     async with app.run_test(size=(80, 120)) as pilot:
         await pilot.press(*"long please", "enter")
         partial = "".join(f"w{i} " for i in range(900))
@@ -266,7 +266,7 @@ async def test_long_answer_in_the_app_has_no_premature_break(make_app, servers) 
         assert answer_rows(app, len(expected)) == expected
         assert answer_rows(app, len(expected) + 1)[-1].strip() == "streaming…"
 
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.2)
         answer = app.conversation.messages[-1].content

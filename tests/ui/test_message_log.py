@@ -12,7 +12,7 @@ SIZE = (100, 32)
 
 
 def long_conversation(app, count: int) -> Conversation:
-    conversation = Conversation(provider="local", model="echo")
+    conversation = Conversation(provider="fake", model="echo")
     for index in range(count):
         role = "user" if index % 2 == 0 else "assistant"
         conversation.messages.append(Message(role=role, content=f"old message {index}"))
@@ -21,8 +21,8 @@ def long_conversation(app, count: int) -> Conversation:
     return conversation
 
 
-async def test_sending_while_reading_the_top_shows_each_new_message_once(make_app, servers):
-    app = make_app()
+async def test_sending_while_reading_the_top_shows_each_new_message_once(fake_app):
+    app = fake_app()
     async with app.run_test(size=SIZE) as pilot:
         conversation = long_conversation(app, 3 * WINDOW)
         await app.chat.open_conversation(conversation.id)
@@ -50,10 +50,10 @@ async def test_sending_while_reading_the_top_shows_each_new_message_once(make_ap
         assert "Echo: fresh question" in text
 
 
-async def test_every_frame_of_a_followed_answer_shows_its_newest_line(make_app, servers):
+async def test_every_frame_of_a_followed_answer_shows_its_newest_line(fake_app, fake):
     """Following a stream, the frame that shows new text is already at the bottom: it is
     not drawn first at the old position and scrolled in a frame after."""
-    app = make_app(model="long")
+    app = fake_app("long")
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.chat.log_view
         gaps: list[int] = []  # per frame: rows of the answer below the log's bottom edge
@@ -74,25 +74,25 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(make_app, 
         await pilot.press(*"long please", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         assert len(gaps) >= 5, gaps
         assert set(gaps) == {0}, gaps
         assert "The end." in screen_text(app)
 
 
-async def test_the_room_a_stream_grows_into_is_never_scrolled_into(make_app, servers):
+async def test_the_room_a_stream_grows_into_is_never_scrolled_into(fake_app, fake):
     """A long streaming answer keeps blank room below its text (to grow without a layout
     per frame); the reader never sees it: scrolling down stops at the end of the text,
     and the scroll bar's thumb is at the bottom of its track there."""
-    app = make_app(model="long")
+    app = fake_app("long")
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.chat.log_view
         await pilot.press(*"long please", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
         await pilot.pause(0.1)
-        assert answer().room > 0  # the stream holds (the server waits), room below it
+        assert answer().room > 0  # the stream holds (the provider waits), room below it
         log.focus()
         await pilot.press("home")
         await wait_until(pilot, lambda: "Line 119" not in screen_text(app))
@@ -108,20 +108,20 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(make_app, ser
         bottom_cell = app.screen.get_style_at(bar.x, bar.bottom - 1)
         top_cell = app.screen.get_style_at(bar.x, bar.y)
         assert bottom_cell.reverse and not top_cell.reverse  # the thumb, at the bottom
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert "The end." in screen_text(app)
 
 
-async def test_a_message_views_rows_are_drawn_as_textual_draws_them(make_app, servers):
+async def test_a_message_views_rows_are_drawn_as_textual_draws_them(fake_app):
     """The view draws its own rows (border, padding, background under its children) by
     repeating the first: the same strips Textual's row-by-row rendering makes, for each
     kind of message, also when the app draws a top border on a message."""
     from textual.geometry import Region
     from textual.widget import Widget
 
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.press(*"first line\nsecond line", "enter")
         await wait_until(pilot, lambda: answered(app, 2))
@@ -147,16 +147,16 @@ async def test_a_message_views_rows_are_drawn_as_textual_draws_them(make_app, se
             assert ours[0] != ours[-1]  # the top border row differs from the others
 
 
-async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(make_app, servers):
+async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(fake_app):
     """The log's scroll bar draws its rows itself: the same strips (glyphs, colours, mouse
     actions) as Textual's scroll bar, wherever the thumb is, hovered or not."""
     from textual.geometry import Region
     from textual.scrollbar import ScrollBar
 
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=(60, 16)) as pilot:
         # Fewer messages than the log mounts at once: scrolling to the top loads nothing.
-        conversation = Conversation(provider="local", model="echo", title="tall")
+        conversation = Conversation(provider="fake", model="echo", title="tall")
         for index in range(WINDOW - 2):
             lines = "\n".join(f"line {k}" for k in range(6))
             role = "user" if index % 2 == 0 else "assistant"
@@ -188,10 +188,10 @@ async def test_the_logs_scroll_bar_is_drawn_as_textual_draws_it(make_app, server
         assert not app.screen.get_style_at(region.x, region.bottom - 1).reverse
 
 
-async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
+async def test_a_sent_question_never_leaves_the_screen(fake_app):
     """Sending empties the prompt and shows the question in the log in the same frame (one
     frame for the whole send): no frame shows the text gone from both."""
-    app = make_app()
+    app = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"fresh question")
         frames: list[str] = []
@@ -212,12 +212,12 @@ async def test_a_sent_question_never_leaves_the_screen(make_app, servers):
         assert not gone, (gone, len(frames))
 
 
-async def test_text_keeps_its_wrapping_when_the_log_first_overflows(make_app, servers):
+async def test_text_keeps_its_wrapping_when_the_log_first_overflows(fake_app, fake):
     """The log's scroll bar column is there from the start: when an answer first grows past
     the screen, the messages are not wrapped again two columns narrower (the text jumped,
     and the whole screen was laid out once more for it). Until then the column is blank,
     in the log's own colour."""
-    app = make_app(model="long")
+    app = fake_app("long")
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.chat.log_view
         widths: set[tuple[int, int]] = set()  # per frame: (question's width, answer's width)
@@ -239,7 +239,7 @@ async def test_text_keeps_its_wrapping_when_the_log_first_overflows(make_app, se
         app._display = display
         await pilot.press("enter")
         await wait_until(pilot, lambda: log.max_scroll_y > 10)
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.1)
         assert len(widths) == 1, widths

@@ -17,22 +17,22 @@ from tui_chat.ui.app import ChatScreen
 from .conftest import screen_text, wait_until
 
 
-async def test_the_chat_screen_updates_as_soon_as_due(make_app):
-    app = make_app()
+async def test_the_chat_screen_updates_as_soon_as_due(fake_app):
+    app = fake_app()
     async with app.run_test(size=(80, 24)):
         assert isinstance(app.screen, ChatScreen)
         assert app.screen._update_timer._skip is False
     assert "self._skip" in inspect.getsource(Timer._run)
 
 
-async def test_an_answer_does_not_rewrite_the_whole_terminal(make_app, servers):
+async def test_an_answer_does_not_rewrite_the_whole_terminal(fake_app, fake):
     """`streaming` changes the keys and the status line only. As a reactive that repainted
     the app, the first and the last frame of every answer redrew every widget and wrote
     every cell of the terminal again (a full update: 9 kB of output for an empty chat at
     120x40, more with text, over SSH too), not only the cells that changed."""
     from textual._compositor import LayoutUpdate
 
-    app = make_app(model="gated")
+    app = fake_app("gated")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: all(entry.state != "loading" for entry in app.catalog))
         await pilot.pause(0.2)
@@ -48,7 +48,7 @@ async def test_an_answer_does_not_rewrite_the_whole_terminal(make_app, servers):
         await pilot.press(*"hi", "enter")
         await wait_until(pilot, lambda: app.chat.streaming)
         await pilot.pause(0.1)
-        servers.gate.set()
+        fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await pilot.pause(0.2)
         assert "⏎ Send" in screen_text(app) and app.conversation.messages[-1].content
