@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from tui_chat.store import journal, merge
 from tui_chat.store.atomic import (
@@ -59,8 +59,11 @@ from tui_chat.store.index import (
 )
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
-from tui_chat.store.search import SearchHit, search_summaries
-from tui_chat.store.trash import KEEP_DAYS, Trashed, is_trash_name, list_trash, original_id, purge
+
+# search.py and trash.py are imported where they are used: start-up needs neither.
+if TYPE_CHECKING:
+    from tui_chat.store.search import SearchHit
+    from tui_chat.store.trash import Trashed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -366,6 +369,8 @@ class ConversationStore:
         accents), newest first, each with the first message that matched and the words
         around the match (search.py). `stop` is asked between files."""
         summaries, _problems = self.list()
+        from tui_chat.store.search import search_summaries
+
         return search_summaries(summaries, query, stop)
 
     def changed_on_disk(self) -> bool:
@@ -522,11 +527,15 @@ class ConversationStore:
 
     def trashed(self) -> tuple[list[Trashed], list[StoreProblem]]:
         """The deleted conversations, most recently deleted first (trash.py)."""
+        from tui_chat.store.trash import list_trash
+
         return list_trash(self.paths.trash_dir)
 
-    def purge_trash(self, keep_days: int = KEEP_DAYS) -> list[Path]:
+    def purge_trash(self, keep_days: int | None = None) -> list[Path]:
         """Remove for good what was deleted more than `keep_days` days ago."""
-        return purge(self.paths.trash_dir, keep_days)
+        from tui_chat.store.trash import KEEP_DAYS, purge
+
+        return purge(self.paths.trash_dir, KEEP_DAYS if keep_days is None else keep_days)
 
     @_serialized
     def restore(self, trashed: Path) -> Restored:
@@ -534,6 +543,8 @@ class ConversationStore:
         (saved since by another instance, or restored before) is never overwritten: it
         comes back under a new id. Raises ConversationNotFound (no longer in the trash)
         and StoreError (unreadable, or the move failed; the file stays in the trash)."""
+        from tui_chat.store.trash import is_trash_name, original_id
+
         if trashed.parent != self.paths.trash_dir or not is_trash_name(trashed.name):
             raise StoreError(f"{trashed} is not a conversation in the trash.", trashed)
         try:

@@ -32,12 +32,21 @@ class Manage:
         elif action in actions:
             await actions[action](conversation_id)
 
+    def _with_messages(
+        self: ChatScreen, conversation_id: str | None, verb: str
+    ) -> Conversation | None:
+        """The conversation to act on, when it has messages: an empty one is said."""
+        conversation = self._conversation(conversation_id)
+        if conversation is not None and not conversation.messages:
+            self.notify(f"This conversation is empty: there is nothing to {verb}.", markup=False)
+            return None
+        return conversation
+
     def _conversation(self: ChatScreen, conversation_id: str | None) -> Conversation | None:
         """The conversation to act on: the one shown, or a saved one by id."""
         if conversation_id is None or conversation_id == self.conversation.id:
             return self.conversation
-        store = self.session.store
-        assert store is not None
+        store = self.store
         try:
             return store.load(conversation_id)
         except StoreError as error:
@@ -71,15 +80,11 @@ class Manage:
     ) -> None:
         from ..dialogs import Confirm
 
-        conversation = self._conversation(conversation_id)
+        conversation = self._with_messages(conversation_id, "delete")
         if conversation is None:
             return
-        if not conversation.messages:
-            self.notify("This conversation is empty: there is nothing to delete.", markup=False)
-            return
         title = conversation.title or "Untitled"
-        store = self.session.store
-        assert store is not None
+        store = self.store
 
         async def answered(yes: bool | None) -> None:
             if not yes:
@@ -113,8 +118,7 @@ class Manage:
             if found:
                 await self.open_conversation(found.conversation_id, at=found.message_id)
 
-        store = self.session.store
-        assert store is not None
+        store = self.store
         self.app.push_screen(SearchConversations(store), chosen)
 
     def action_restore_conversation(self: ChatScreen) -> None:
@@ -125,8 +129,7 @@ class Manage:
                 self.query_one(ConversationList).place_cursor_on(conversation_id)
                 self.refresh_conversations()
 
-        store = self.session.store
-        assert store is not None
+        store = self.store
         self.app.push_screen(TrashScreen(store), restored)
 
     async def action_export_conversation(
@@ -135,11 +138,8 @@ class Manage:
         from ....export import conversation_to_markdown, export_filename
         from ..dialogs import TextPrompt
 
-        conversation = self._conversation(conversation_id)
+        conversation = self._with_messages(conversation_id, "export")
         if conversation is None:
-            return
-        if not conversation.messages:
-            self.notify("This conversation is empty: there is nothing to export.", markup=False)
             return
         suggested = Path.home() / export_filename(conversation)
 

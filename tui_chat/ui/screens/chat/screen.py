@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ....session import ChatSession
-from ....store import Conversation, Message, StoreError
+from ....store import Conversation, ConversationStore, Message, StoreError
 from ...actions import CHAT, bindings
 from ...compat import update_without_skipping
 from ...widgets.chips import ChipBar
@@ -94,6 +94,10 @@ class ChatScreen(Sending, Answers, Manage, Screen):
     @property
     def conversation(self) -> Conversation:
         return self.session.conversation
+
+    @property
+    def store(self) -> ConversationStore:
+        return self.chat_app.store
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status").data_bind(ChatScreen.streaming, ChatScreen.last_usage)
@@ -203,6 +207,9 @@ class ChatScreen(Sending, Answers, Manage, Screen):
 
     def on_key(self, event: events.Key) -> None:
         # A key whose binding is disabled comes here unhandled: say why it did nothing.
+        # (Characters are the prompt's; they never look the bindings up.)
+        if event.is_printable:
+            return
         active = self.active_bindings.get(event.key)
         if active is not None and not active.enabled:
             reason = self.why_not(active.binding.action)
@@ -320,8 +327,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         ~10 ms for 2,000); `list()`, which also checks every file against the index
         (~40 ms for 2,000), runs in a worker after that frame and brings the list up to
         date. Without a usable index, only the worker."""
-        store = self.session.store
-        assert store is not None
+        store = self.store
         recent = store.recent_from_index(ConversationList.LIMIT)
         if recent is None:
             self.refresh_conversations()
@@ -333,8 +339,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
 
     @work(thread=True, group="list", exclusive=True, exit_on_error=False)
     def refresh_conversations(self) -> None:
-        store = self.session.store
-        assert store is not None
+        store = self.store
         try:
             summaries, problems = store.list()
         except StoreError as error:
