@@ -105,7 +105,8 @@ async def test_search_by_content_and_open(make_app, servers):
 
 
 async def test_export_writes_markdown_without_keys(make_app, servers, tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
+    """F4 suggests a file in the current folder (where the user started tui-chat)."""
+    monkeypatch.chdir(tmp_path)
     app = make_app()
     (app.paths.config_dir / "secrets.toml").write_text(f'[keys]\nlocal = "{KEY}"\n')
     (app.paths.config_dir / "secrets.toml").chmod(0o600)

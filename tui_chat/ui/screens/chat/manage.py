@@ -141,7 +141,13 @@ class Manage:
         conversation = self._with_messages(conversation_id, "export")
         if conversation is None:
             return
-        suggested = Path.home() / export_filename(conversation)
+        # Where the user started tui-chat, as other tools write their output; the home
+        # folder when that folder is gone.
+        try:
+            folder = Path.cwd()
+        except OSError:
+            folder = Path.home()
+        suggested = folder / export_filename(conversation)
 
         def check(text: str) -> str:
             target = Path(os.path.expanduser(text.strip()))
