@@ -8,6 +8,7 @@ import gc
 import tomllib
 
 from tui_chat.catalog import ModelChoice
+from tui_chat.providers import ProviderError
 from tui_chat.store import ConversationStore
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.widgets.message_log import MessageLog
@@ -201,6 +202,27 @@ async def test_a_failed_answer_says_why_is_saved_and_can_be_retried(fake_app, fa
         assert app.conversation.messages[-1].status == "complete"
         assert "Better now." in screen_text(app)
         assert "The model melted" not in screen_text(app)
+
+
+async def test_a_long_failure_is_one_line_in_the_toast_and_whole_under_the_answer(
+    fake_app, fake
+):
+    reason = "No provider could answer: " + "; ".join(
+        f"provider{i}.example: DNS lookup failed" for i in range(8)
+    )
+    fake.script("echo", [ProviderError(reason)])
+    app = fake_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await send(pilot, "x")
+        await wait_until(pilot, lambda: answered(app, 2))
+        toasts = [n for n in app._notifications if n.title == "Answer failed"]
+        assert len(toasts) == 1
+        assert "\n" not in toasts[0].message and len(toasts[0].message) <= 56
+        assert toasts[0].message.startswith("No provider could answer")
+        app.clear_notifications()
+        await pilot.pause()
+        flat = " ".join(screen_text(app).split())
+        assert "provider7.example: DNS lookup failed" in flat  # the whole of it, in the log
 
 
 async def test_reasoning_shows_apart_collapsed_and_is_kept(fake_app):

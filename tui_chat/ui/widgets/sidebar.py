@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelCho
 from ...store import ConversationStore, ConversationSummary
 from ..safe import one_line, plain
 
+#: A provider's problem takes at most this many lines of the tree.
+PROBLEM_LINES = 8
 _STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑"}
 _STATE_STYLE = {READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow"}
 
@@ -52,16 +55,24 @@ class ProviderTree(Tree[NodeData]):
     class ModelChosen(Message):
         choice: ModelChoice
 
+    @dataclass
+    class CheckAgain(Message):
+        """Enter on a provider that is not ready: ask it for its models again."""
+
+        provider: str
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Providers", id=id)
         self.show_root = False
         self.guide_depth = 2
         self.current: ModelChoice | None = None
         self._providers: dict[str, TreeNode[NodeData]] = {}
+        self._states: dict[str, str] = {}
 
     def set_catalog(self, catalog: Catalog) -> None:
         self.clear()
         self._providers.clear()
+        self._states.clear()
         for entry in catalog:
             node = self.root.add(self._provider_label(entry), data=ProviderNode(entry.name))
             self._providers[entry.name] = node
@@ -79,10 +90,19 @@ class ProviderTree(Tree[NodeData]):
         if node is None:
             return
         node.set_label(self._provider_label(entry))
+        self._states[entry.name] = entry.state
         node.remove_children()
         if entry.state != READY:
-            if entry.problem:
-                node.add_leaf(Text(one_line(entry.problem, 200), style="dim italic"))
+            # The whole reason, wrapped to the tree's width: cut to one line, the part
+            # that says what to do was lost ("Could not connect to 127.0.0.").
+            width = max(16, (self.scrollable_content_region.width or 30) - 6)
+            lines = textwrap.wrap(one_line(entry.problem, 600), width)[:PROBLEM_LINES]
+            here = ProviderNode(entry.name)
+            for line in lines:
+                node.add_leaf(Text(line, style="dim italic"), data=here)
+            if entry.state != LOADING:
+                node.add_leaf(Text("Enter: check again", style="dim"), data=here)
+                node.expand()
             return
         groups: dict[str, list] = {}
         for model in entry.models:
@@ -132,9 +152,13 @@ class ProviderTree(Tree[NodeData]):
                     child.expand()
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
-        if isinstance(event.node.data, ModelNode):
+        data = event.node.data
+        if isinstance(data, ModelNode):
             event.stop()
-            self.post_message(self.ModelChosen(event.node.data.choice))
+            self.post_message(self.ModelChosen(data.choice))
+        elif isinstance(data, ProviderNode) and self._states.get(data.name, READY) != READY:
+            event.stop()
+            self.post_message(self.CheckAgain(data.name))
 
 
 def _same(a: ModelChoice, b: ModelChoice) -> bool:

@@ -15,6 +15,7 @@ from ....providers.helpers import MediaItem
 from ....session import JOURNAL_EVERY, Answer
 from ....store import Message, StoreError
 from ...pacing import FramePacer
+from ...safe import one_line
 from ...widgets.message_view import MessageView, usage_summary
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Screen updates while streaming: at most this many per second.
 FRAME_RATE = 30
+#: Characters of a reason in a toast: one line of Textual's toast.
+TOAST_LINE = 56
 
 
 class Answers:
@@ -94,8 +97,10 @@ class Answers:
             raise
         except Exception as error:
             recorder.fail(error)
+            # One line of a toast: a long reason (a backend's DNS errors for each provider
+            # it tried) covered the log and the prompt. The whole of it is under the answer.
             self.notify(
-                answer.message.error,
+                one_line(answer.message.error or "", TOAST_LINE),
                 title="Answer failed",
                 severity="error",
                 markup=False,

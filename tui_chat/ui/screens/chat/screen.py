@@ -1,7 +1,8 @@
 """The chat screen: status line, sidebar, message log, prompt and footer.
 
 It shows the app's `ChatSession` (session.py) and turns keys into its steps. Its parts
-live in sibling modules, each a mixin of this class: `sending` (the prompt, attachments),
+live in sibling modules, each a mixin of this class: `models` (model lists, the welcome
+panel, the picker), `sending` (the prompt, attachments),
 `answers` (the streaming engine, retry, edit, continue, copy) and `manage` (rename,
 delete, search, export, parameters). Widgets post messages up to it; it calls their
 methods down. The look is in chat.tcss, beside this.
@@ -9,8 +10,6 @@ methods down. The look is in chat.tcss, beside this.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
@@ -21,7 +20,7 @@ from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
+from ....catalog import READY, Catalog, ModelChoice
 from ....session import ChatSession
 from ....store import Conversation, ConversationStore, Message, StoreError
 from ...actions import CHAT, bindings
@@ -34,19 +33,20 @@ from ...widgets.message_view import Reasoning
 from ...widgets.prompt import PromptArea
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
+from ...widgets.welcome import Welcome
 from .answers import Answers
 from .manage import Manage
+from .models import RECHECK_EVERY, Models
 from .sending import Sending
 
 if TYPE_CHECKING:
     from ...app import ChatApp
-    from ..pickers import ModelCandidate
 
 #: Below this width the sidebar hides itself.
 NARROW = 90
 
 
-class ChatScreen(Sending, Answers, Manage, Screen):
+class ChatScreen(Models, Sending, Answers, Manage, Screen):
     """The screen the app starts with, and the only one that is not a dialog."""
 
     # Keys typed while the app starts belong in the prompt, not the first focusable widget.
@@ -104,6 +104,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
+                yield Welcome(id="welcome")
                 yield MessageLog(id="log")
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
@@ -149,6 +150,8 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         self._list_conversations_on_start()
         self.query_one(ConversationList).watch_store(app.store)
         self._apply_width(app.size.width)
+        self._recheck = self.set_interval(RECHECK_EVERY, self._check_failed_again, pause=True)
+        self.show_welcome()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler. The first time, its restyling of every widget
@@ -236,84 +239,6 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         )  # fmt: skip
         self.post_message(self.FirstListShown())
 
-    def load_all_models(self) -> None:
-        """Ask every provider for its models again (after the settings changed)."""
-        self.tree.set_catalog(self.catalog)
-        for entry in self.catalog:
-            self.load_models(entry)
-
-    @work(group="models", exit_on_error=False)
-    async def load_models(self, entry: ProviderEntry) -> None:
-        """Ask a provider for its models in the background; start-up does not wait."""
-        entry.state = LOADING
-        self.tree.update_entry(entry)
-        # aiohttp takes ~0.15 s to import: in a thread, keys and frames go on meanwhile
-        # (`http.session` imports it on the event loop, where it would block them).
-        await asyncio.to_thread(importlib.import_module, "aiohttp")
-        request = self.chat_app.settings.request
-        await entry.refresh(request.proxy or None, listing_timeouts(request))
-        self.tree.update_entry(entry)
-        if entry.name == self.choice.provider:
-            self._show_model()
-
-    def model_candidates(self) -> list[ModelCandidate]:
-        from ..pickers import model_candidates
-
-        return model_candidates(self.catalog, self.chat_app.state.recent_models)
-
-    def action_pick_model(self) -> None:
-        from ..pickers import ModelPicker
-
-        def chosen(choice: ModelChoice | None) -> None:
-            if choice is not None:
-                self.set_choice(choice)
-                self.prompt.focus()  # "pick a model, type the question"
-
-        def unlisted(words: list[str]) -> list[ModelChoice]:
-            return self.catalog.unlisted_choices(words, self.choice.provider)
-
-        loading = [entry.name for entry in self.catalog if entry.state == LOADING]
-        note = f"Still loading: {', '.join(loading)}" if loading else ""
-        self.app.push_screen(ModelPicker(self.model_candidates(), note, unlisted), chosen)
-
-    def action_next_model(self) -> None:
-        recent = self.catalog.recent(self.chat_app.state.recent_models)
-        if len(recent) < 2:
-            self.notify("No other recently used model yet: pick one with ctrl+o.", markup=False)
-            return
-        keys = [choice.key() for choice in recent]
-        index = keys.index(self.choice.key()) if self.choice.key() in keys else -1
-        # Cycle without reordering the list while cycling.
-        self.set_choice(recent[(index + 1) % len(recent)], reorder=False)
-
-    @on(ProviderTree.ModelChosen)
-    def _tree_choice(self, event: ProviderTree.ModelChosen) -> None:
-        self.set_choice(event.choice)
-        self.prompt.focus()
-
-    def set_choice(self, choice: ModelChoice, *, reorder: bool = True) -> None:
-        """Use this model from now on, for this conversation and at the next start
-        (remembered in state.toml; settings.toml is not touched)."""
-        self.session.remember(choice, self.chat_app.configured(), to_front=reorder)
-        self.choice = choice
-        self.chat_app.save_state()
-        self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
-
-    def use_catalog(self, catalog: Catalog, renames: dict[str, str]) -> None:
-        """New providers (the settings changed): list their models and keep the model in
-        use, following a rename, or fall back to the default."""
-        self.session.catalog = catalog
-        self.load_all_models()
-        app = self.chat_app
-        if self.choice.provider in renames:
-            choice = self.choice
-            self.choice = ModelChoice(renames[choice.provider], choice.model, choice.via)
-            self.choice.apply_to(self.conversation)
-        elif self.choice.provider not in catalog.entries:
-            self.choice = catalog.default_choice(app.settings, app.state)
-        else:
-            self.choice = self.choice  # re-mark it in the new tree
-
     # --- conversations ---------------------------------------------------------------------
 
     async def _start_new_conversation(self) -> None:
@@ -321,6 +246,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         self._cancel_edit()
         self.last_usage = ""
         await self.log_view.show(self.conversation.messages)
+        self.show_welcome()
 
     def _list_conversations_on_start(self) -> None:
         """The first frame lists the newest conversations as the index says (one file,
@@ -386,6 +312,7 @@ class ChatScreen(Sending, Answers, Manage, Screen):
             return
         self._cancel_edit()
         await self.log_view.show(conversation.messages, at=at)
+        self.show_welcome()
         self.choice = self.session.choice
         self.last_usage = ""
         self.prompt.focus()
@@ -428,6 +355,19 @@ class ChatScreen(Sending, Answers, Manage, Screen):
         return True
 
     # --- what the widgets say ----------------------------------------------------------------
+
+    @on(ProviderTree.CheckAgain)
+    def _check_again(self, event: ProviderTree.CheckAgain) -> None:
+        entry = self.catalog.get(event.provider)
+        if entry is not None:
+            self.notify(f"Asking {entry.name} for its models again…", markup=False, timeout=2)
+            self.load_models(entry)
+
+    @on(ProviderTree.ModelChosen)
+    def _tree_choice(self, event: ProviderTree.ModelChosen) -> None:
+        self.set_choice(event.choice)
+        self.prompt.focus()
+
 
     @on(PromptArea.Submitted)
     async def _submitted(self, event: PromptArea.Submitted) -> None:

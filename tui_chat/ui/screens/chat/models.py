@@ -1,0 +1,132 @@
+"""Models: the providers' model lists, the welcome panel while none is ready, the picker."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
+from ...widgets.welcome import Welcome
+
+if TYPE_CHECKING:
+    from ..pickers import ModelCandidate
+    from .screen import ChatScreen
+
+#: Seconds between checks of the providers that failed, while none is ready (a server
+#: started meanwhile appears by itself).
+RECHECK_EVERY = 5.0
+
+
+class Models:
+    """The part of ChatScreen that knows the providers' models and the model in use."""
+
+    def load_all_models(self: ChatScreen) -> None:
+        """Ask every provider for its models again (after the settings changed)."""
+        self.tree.set_catalog(self.catalog)
+        for entry in self.catalog:
+            self.load_models(entry)
+
+    @work(group="models", exit_on_error=False)
+    async def load_models(self: ChatScreen, entry: ProviderEntry, *, quietly: bool = False) -> None:
+        """Ask a provider for its models in the background; start-up does not wait.
+        `quietly`: a check again that shows nothing until the answer differs."""
+        before = (entry.state, entry.problem)
+        if not quietly:
+            entry.state = LOADING
+            self.tree.update_entry(entry)
+        # aiohttp takes ~0.15 s to import: in a thread, keys and frames go on meanwhile
+        # (`http.session` imports it on the event loop, where it would block them).
+        await asyncio.to_thread(importlib.import_module, "aiohttp")
+        request = self.chat_app.settings.request
+        await entry.refresh(request.proxy or None, listing_timeouts(request))
+        if quietly and (entry.state, entry.problem) == before:
+            return
+        self.tree.update_entry(entry)
+        if entry.name == self.choice.provider:
+            self._show_model()
+        self.show_welcome()
+
+    def _check_failed_again(self: ChatScreen) -> None:
+        for entry in self.catalog:
+            if entry.state not in (READY, LOADING):
+                self.load_models(entry, quietly=True)
+
+    def show_welcome(self: ChatScreen) -> None:
+        """The welcome panel, in place of an empty conversation while no provider is ready
+        (once every provider has answered or one has failed, so that a working setup never
+        flashes it); the providers that failed are checked again meanwhile."""
+        entries = list(self.catalog)
+        states = {entry.state for entry in entries}
+        shown = (
+            not self.conversation.messages
+            and READY not in states
+            and (not entries or bool(states - {LOADING}))
+        )
+        welcome = self.query_one(Welcome)
+        welcome.set_class(shown, "-shown")
+        if shown:
+            keys = {
+                action: self.chat_app.keys_for(action)
+                for action in ("app.settings", "app.help", "model.picker")
+            }
+            welcome.show_providers(entries, keys)
+            self._recheck.resume()
+        else:
+            self._recheck.pause()
+
+    def model_candidates(self: ChatScreen) -> list[ModelCandidate]:
+        from ..pickers import model_candidates
+
+        return model_candidates(self.catalog, self.chat_app.state.recent_models)
+
+    def action_pick_model(self: ChatScreen) -> None:
+        from ..pickers import ModelPicker
+
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is not None:
+                self.set_choice(choice)
+                self.prompt.focus()  # "pick a model, type the question"
+
+        def unlisted(words: list[str]) -> list[ModelChoice]:
+            return self.catalog.unlisted_choices(words, self.choice.provider)
+
+        loading = [entry.name for entry in self.catalog if entry.state == LOADING]
+        note = f"Still loading: {', '.join(loading)}" if loading else ""
+        self.app.push_screen(ModelPicker(self.model_candidates(), note, unlisted), chosen)
+
+    def action_next_model(self: ChatScreen) -> None:
+        recent = self.catalog.recent(self.chat_app.state.recent_models)
+        if len(recent) < 2:
+            self.notify("No other recently used model yet: pick one with ctrl+o.", markup=False)
+            return
+        keys = [choice.key() for choice in recent]
+        index = keys.index(self.choice.key()) if self.choice.key() in keys else -1
+        # Cycle without reordering the list while cycling.
+        self.set_choice(recent[(index + 1) % len(recent)], reorder=False)
+
+    def set_choice(self: ChatScreen, choice: ModelChoice, *, reorder: bool = True) -> None:
+        """Use this model from now on, for this conversation and at the next start
+        (remembered in state.toml; settings.toml is not touched)."""
+        self.session.remember(choice, self.chat_app.configured(), to_front=reorder)
+        self.choice = choice
+        self.chat_app.save_state()
+        self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)
+
+    def use_catalog(self: ChatScreen, catalog: Catalog, renames: dict[str, str]) -> None:
+        """New providers (the settings changed): list their models and keep the model in
+        use, following a rename, or fall back to the default."""
+        self.session.catalog = catalog
+        self.load_all_models()
+        self.show_welcome()
+        app = self.chat_app
+        if self.choice.provider in renames:
+            choice = self.choice
+            self.choice = ModelChoice(renames[choice.provider], choice.model, choice.via)
+            self.choice.apply_to(self.conversation)
+        elif self.choice.provider not in catalog.entries:
+            self.choice = catalog.default_choice(app.settings, app.state)
+        else:
+            self.choice = self.choice  # re-mark it in the new tree
