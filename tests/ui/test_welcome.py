@@ -58,8 +58,9 @@ async def test_nothing_reachable_says_what_was_tried_and_what_to_do(tmp_path):
         rows = [line for line in text.splitlines() if "✗" in line]
         assert any("g4f" in row and "Could not connect" in row for row in rows), rows
         assert any("ollama" in row and "Could not connect" in row for row in rows), rows
-        assert "g4f gui --host 127.0.0.1" in text and "ollama serve" in text
-        assert "f9 (settings)" in text and "f1 lists every key" in text
+        assert f"g4f gui --host 127.0.0.1 --port {backend}" in text and "ollama serve" in text
+        assert "key: f9." in text and "f1 lists every key" in text
+        assert "Type a message" in text  # the prompt is still there at 80x24
         # A message sent: the conversation takes the room (the answer fails, and says so).
         await pilot.press(*"hello", "enter")
         await wait_until(pilot, lambda: not welcome_shown(app))

@@ -84,6 +84,8 @@ class Settings:
     theme: str = "tui-chat-dark"
     default_provider: str = "g4f"
     default_model: str = ""
+    #: Open the conversation shown last at start (state.toml remembers which).
+    reopen_last: bool = True
     # Read from files of older versions, which kept it here, as a starting point for
     # state.toml's list; never written back to settings.toml.
     recent_models: list[str] = field(default_factory=list)
@@ -109,7 +111,7 @@ _KNOWN: dict[str, set[str]] = {
         "keymap",
         "recent_models",
     },
-    "defaults": {"provider", "model"},
+    "defaults": {"provider", "model", "reopen_last"},
     "backends": {"name", "url", "headers", "provider"},
     "dynaspark": {"endpoint", "enabled"},
     "openai": {"name", "base_url", "api_key_env", "headers"},
@@ -238,6 +240,9 @@ def _build(data: dict[str, Any]) -> _Built:
         s.default_provider, v.string, defaults, "provider", ("defaults",), s.default_provider
     )
     s.default_model = r.get(s.default_model, v.string, defaults, "model", ("defaults",))
+    s.reopen_last = r.get(
+        True, v.boolean, defaults, "reopen_last", ("defaults",), s.reopen_last
+    )
     s.recent_models = (r.get(None, v.string_list, data, "recent_models", ()) or [])[
         :MAX_RECENT_MODELS
     ]

@@ -56,6 +56,9 @@ class State:
     model_instead_of: tuple[str, str] | None = None
     #: settings.toml's `theme` when `theme` was picked.
     theme_instead_of: str | None = None
+    #: The id of the conversation shown last ("" for a new, empty one): the next start
+    #: opens it, unless settings.toml says `[defaults] reopen_last = false`.
+    conversation: str = ""
 
     def remember(self, choice: Keyed | str, configured: Settings, *, to_front: bool = True) -> None:
         """Use this model from now on. It heads the recent models (unless `to_front` is
@@ -120,6 +123,8 @@ def state_to_toml(state: State) -> str:
     out.append(f"recent_models = {toml_value(state.recent_models[:MAX_RECENT_MODELS])}")
     if state.theme:
         out.append(f"theme = {toml_string(state.theme)}")
+    if state.conversation:
+        out.append(f"conversation = {toml_string(state.conversation)}")
     instead: list[str] = []
     if state.model and state.model_instead_of is not None:
         provider, model = state.model_instead_of
@@ -144,6 +149,7 @@ def state_from_dict(data: dict[str, Any]) -> State:
         model=v.string(data, "model", ()),
         recent_models=(v.string_list(data, "recent_models", ()) or [])[:MAX_RECENT_MODELS],
         theme=v.string(data, "theme", ()),
+        conversation=v.string(data, "conversation", ()),
     )
     instead = v.table(data, "instead_of", ())
     if "defaults" in instead:

@@ -10,7 +10,7 @@ open tail, at most once per frame.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -52,13 +52,15 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     following: var[bool] = var(True)
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, messages: Sequence[Message] = (), *, id: str | None = None) -> None:
+        """`messages`: a conversation to show from the first frame on (as `show` would,
+        a frame later)."""
         super().__init__(id=id)
         # The messages shown, the log's own list: `show` sets it, `add` appends to it and
         # `drop` takes from it, so nobody else must keep it in step.
-        self.messages: list[Message] = []
-        self.start = 0  # window: messages[start:end] are mounted
-        self.end = 0
+        self.messages: list[Message] = list(messages)
+        self.end = len(self.messages)  # window: messages[start:end] are mounted
+        self.start = max(0, self.end - WINDOW)
         self.views: dict[str, MessageView] = {}
         self.dark = True
         self._loading = False
@@ -68,7 +70,16 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield self._older
+        views = [self._view(message) for message in self.messages[self.start : self.end]]
+        if views:
+            views[-1].render_bottom_first()
+        yield from views
         yield self._newer
+
+    def on_mount(self) -> None:
+        if self.messages:
+            self._update_markers()
+            self.follow()
 
     # --- showing a conversation ----------------------------------------------------------
 

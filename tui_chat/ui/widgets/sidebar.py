@@ -102,7 +102,6 @@ class ProviderTree(Tree[NodeData]):
                 node.add_leaf(Text(line, style="dim italic"), data=here)
             if entry.state != LOADING:
                 node.add_leaf(Text("Enter: check again", style="dim"), data=here)
-                node.expand()
             return
         groups: dict[str, list] = {}
         for model in entry.models:

@@ -67,6 +67,7 @@ class Models:
         )
         welcome = self.query_one(Welcome)
         welcome.set_class(shown, "-shown")
+        self.log_view.display = not shown  # empty then: the welcome takes its room
         if shown:
             keys = {
                 action: self.chat_app.keys_for(action)

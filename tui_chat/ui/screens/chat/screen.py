@@ -22,7 +22,13 @@ from textual.widgets import Static
 
 from ....catalog import READY, Catalog, ModelChoice
 from ....session import ChatSession
-from ....store import Conversation, ConversationStore, Message, StoreError
+from ....store import (
+    Conversation,
+    ConversationNotFound,
+    ConversationStore,
+    Message,
+    StoreError,
+)
 from ...actions import CHAT, bindings
 from ...compat import update_without_skipping
 from ...widgets.chips import ChipBar
@@ -105,7 +111,7 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
                 yield Welcome(id="welcome")
-                yield MessageLog(id="log")
+                yield MessageLog(self._reopen(), id="log")
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
@@ -140,8 +146,11 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
         Reasoning.key_hint = app.keys_for("chat.reasoning")
         self.log_view.dark = app.current_theme.dark
         self.tree.set_catalog(self.catalog)
-        self.choice = self.catalog.default_choice(app.settings, app.state)
-        self.choice.apply_to(self.conversation)
+        if self.conversation.messages and self.session.choice.provider:
+            self.choice = self.session.choice  # the reopened conversation's model
+        else:
+            self.choice = self.catalog.default_choice(app.settings, app.state)
+            self.choice.apply_to(self.conversation)
         if not app.fetch_models_on_start:
             for entry in self.catalog:
                 entry.state = READY
@@ -247,6 +256,31 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
         self.last_usage = ""
         await self.log_view.show(self.conversation.messages)
         self.show_welcome()
+        self.remember_shown()
+
+    def _reopen(self) -> list[Message]:
+        """At start, the conversation shown last (unless settings say not), composed into
+        the first frame rather than shown a frame after a blank one. One deleted since is
+        forgotten quietly; one that cannot be read is said."""
+        app = self.chat_app
+        if not (app.settings.reopen_last and app.state.conversation):
+            return []
+        try:
+            return self.session.open(app.state.conversation).messages
+        except ConversationNotFound:
+            app.state.conversation = ""
+            app.save_state()
+        except StoreError as error:
+            self.notify(str(error), title="Could not reopen", severity="error", markup=False)
+        return []
+
+    def remember_shown(self) -> None:
+        """Remember the conversation shown (state.toml), for the next start to reopen."""
+        app = self.chat_app
+        shown = self.conversation.id if self.conversation.messages else ""
+        if app.state.conversation != shown:
+            app.state.conversation = shown
+            app.save_state()
 
     def _list_conversations_on_start(self) -> None:
         """The first frame lists the newest conversations as the index says (one file,
@@ -313,6 +347,7 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
         self._cancel_edit()
         await self.log_view.show(conversation.messages, at=at)
         self.show_welcome()
+        self.remember_shown()
         self.choice = self.session.choice
         self.last_usage = ""
         self.prompt.focus()

@@ -60,6 +60,7 @@ class Sending:
             compose_prompt(text, prepared), prepared, title_text=text
         )
         self.show_welcome()  # a message sent: the conversation takes the room
+        self.remember_shown()
         # One frame shows it all (the prompt emptied, the question and the answer's view,
         # the list, the status and the footer's keys), not one frame for each.
         with self.app.batch_update():
