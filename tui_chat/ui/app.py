@@ -46,6 +46,7 @@ from ..store import (
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .actions import APP, bindings, help_rows
 from .actions import keys_for as action_keys
+from .compat import character_to_key as _character_to_key
 from .compat import forward_event, refresh_truecolor_filter
 from .inputs import KeyGate
 from .palette import ChatCommands
@@ -301,12 +302,33 @@ class ChatApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.keys_since_paint = True  # the next paint of a stream waits for its frame
+            if not event.is_forwarded and (keys := self._escape_then_key(event)):
+                for key in keys:
+                    await self.on_event(key)
+                return
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             # Typed keys are acted on in typing order (see inputs.py).
             if self.key_gate.hold(event) or self._route_to_prompt(event):
                 return
             self.key_gate.watch(event)
         await super().on_event(event)
+
+    def _escape_then_key(self, event: events.Key) -> list[events.Key] | None:
+        """Esc and the key typed right after it, when they arrived together (a burst over
+        SSH) and the terminal's parser read them as one key: ESC b and ESC f as
+        ctrl+left and ctrl+right (as macOS terminals send them for option+arrow), ESC and
+        any other character as alt+<character>. tui-chat binds no alt key, so those are
+        always split; the arrows only outside a text field, where they mean nothing."""
+        key = event.key
+        if key in self.screen.active_bindings:
+            return None
+        if key.startswith("alt+") and event.character and event.character.isprintable():
+            character = event.character[-1]
+        elif key in _ARROW_WORDS and not _takes_text(self.screen.focused):
+            character = _ARROW_WORDS[key]
+        else:
+            return None
+        return [events.Key("escape", "\x1b"), events.Key(_key_name(character), character)]
 
     def _route_to_prompt(self, event: events.Key | events.Paste) -> bool:
         """Text typed where it means nothing (the log, the sidebar, or before anything has
@@ -416,9 +438,18 @@ class ChatApp(App[int]):
         self.exit(return_code=128 + signum)
 
 
-def _takes_text(widget: Widget) -> bool:
+def _takes_text(widget: Widget | None) -> bool:
     """Whether the widget has a use for typed characters of its own."""
     return isinstance(widget, (Input, TextArea))
+
+
+#: What Textual's parser reads ESC b / ESC f as.
+_ARROW_WORDS = {"ctrl+left": "b", "ctrl+right": "f"}
+
+
+def _key_name(character: str) -> str:
+    """Textual's name for the key of a typed character ("b", "B", "question_mark")."""
+    return character if character.isalnum() else _character_to_key(character)
 
 
 def _to_theme(spec: ThemeSpec) -> Theme:

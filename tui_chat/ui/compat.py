@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import keys as _keys
 from textual.app import App
 from textual.screen import Screen
 from textual.timer import Timer
@@ -27,6 +28,7 @@ __all__ = [
     "USED",
     "DirEntry",
     "DockArrangeResult",
+    "character_to_key",
     "forward_event",
     "refresh_truecolor_filter",
     "set_vertical_scrollbar",
@@ -49,6 +51,7 @@ USED: list[tuple[type, str, tuple[str, ...] | None]] = [
     (Widget, "_vertical_scrollbar", None),  # an attribute set in __init__
     (Screen, "_update_timer", None),  # a property
     (Timer, "_skip", None),  # an attribute set in __init__
+    (_keys, "_character_to_key", ()),  # a function of the module (params not compared)
 ]
 
 
@@ -81,3 +84,8 @@ def update_without_skipping(screen: Screen[Any]) -> None:
     """Make the screen's update timer run a late update at once instead of skipping to
     the next slot (why: ChatScreen.on_mount)."""
     screen._update_timer._skip = False
+
+
+def character_to_key(character: str) -> str:
+    """Textual's key name for a typed character ("?" -> "question_mark")."""
+    return _keys._character_to_key(character)
