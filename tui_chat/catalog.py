@@ -126,7 +126,8 @@ class ProviderEntry:
 
     @property
     def kind(self) -> str:
-        return self.provider.kind()
+        """"BackendApi", "Dynaspark", "OpenAICompatible", or "plugin"."""
+        return "plugin" if self.plugin else self.provider.kind()
 
     @property
     def url(self) -> str:

@@ -60,9 +60,10 @@ class Context:
 
 
 def load_context(paths: Any, *, warn: bool = True) -> Context:
-    """Settings, keys, what the app remembers and the configured providers; problems become
-    warnings on stderr."""
+    """Settings, keys, what the app remembers and the configured providers (plugins'
+    included); problems become warnings on stderr."""
     from tui_chat.catalog import Catalog
+    from tui_chat.plugins import load_plugins
     from tui_chat.store import load_secrets, load_settings, load_state
 
     settings, problems = load_settings(paths)
@@ -72,7 +73,12 @@ def load_context(paths: Any, *, warn: bool = True) -> Context:
     if warn:
         for problem in [*problems, *key_problems, *state_problems]:
             say(f"warning: {problem}")
-    catalog = Catalog.from_settings(settings, secrets, os.environ)
+    plugins = load_plugins(paths.config_dir)
+    catalog = Catalog.from_settings(settings, secrets, os.environ, plugins=plugins)
+    # A plugin that could not be loaded (or whose name is taken) is said once, here.
+    for problem in catalog.reports.take():
+        if warn:
+            say(f"warning: {problem}")
     return Context(settings, secrets, catalog, state)
 
 

@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from ..catalog import Catalog
+from ..plugins import load_plugins
 from ..session import ChatSession
 from ..store import (
     Conversation,
@@ -103,7 +104,9 @@ class ChatApp(App[int]):
             state.adopt_legacy(settings)
             session = ChatSession(
                 settings,
-                Catalog.from_settings(settings, self.secrets, self.environ),
+                Catalog.from_settings(
+                    settings, self.secrets, self.environ, plugins=load_plugins(paths.config_dir)
+                ),
                 ConversationStore(paths),
                 state=state,
                 conversation=Conversation(system_prompt=settings.request.system_prompt),
@@ -392,7 +395,9 @@ class ChatApp(App[int]):
         renames = result.renames
         if self.state.rename_providers(renames):
             self.save_state()
-        catalog = Catalog.from_settings(self.settings, self.secrets, self.environ)
+        catalog = Catalog.from_settings(
+            self.settings, self.secrets, self.environ, plugins=self.catalog.plugins
+        )
         self.chat.use_catalog(catalog, renames)
         self.notify("Settings saved.", markup=False)
         return None
