@@ -35,7 +35,7 @@ from .providers import (
 from .providers.events import Event
 from .providers.helpers import MediaItem
 from .store import Conversation, RequestDefaults, Settings, State, api_key_for, env_var_for
-from .store.settings import ProviderRequest
+from .store.settings import ProviderRequest, default_provider_problem
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
 #: A plugin provider that broke while listing its models (a fault of the plugin's).
@@ -319,6 +319,17 @@ class ProviderEntry:
         if self.plugin:
             return guarded_stream(self.name, self.plugin, self.reports, start)
         return start()
+
+
+def settled_problems(problems: Iterable[object], settings: Settings, catalog: Catalog) -> list[str]:
+    """The settings' problems as sentences, without the one saying that [defaults]
+    provider is not configured when a plugin provides it (settings.toml's loader does not
+    know plugins)."""
+    sentences = [str(problem) for problem in problems]
+    unknown = default_provider_problem(settings)
+    if unknown is None or settings.default_provider not in catalog.entries:
+        return sentences
+    return [sentence for sentence in sentences if not sentence.endswith(f"{unknown}.")]
 
 
 def _own_timeouts(timeouts: Timeouts, own: ProviderRequest) -> Timeouts:

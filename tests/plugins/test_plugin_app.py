@@ -106,6 +106,7 @@ async def test_an_installed_plugin_is_in_the_sidebar_and_the_picker_and_answers(
             "echo-plugin",
         ]
         assert not notices(app, "Provider plugin")
+        assert not notices(app, "default provider")  # a plugin's name is a provider's
 
 
 BAD_ANSWER = """

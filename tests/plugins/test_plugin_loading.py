@@ -12,12 +12,20 @@ from typing import Any
 
 import pytest
 
-from tui_chat.catalog import FAILED, NEEDS_KEY, READY, Catalog, ModelChoice, ProviderEntry
+from tui_chat.catalog import (
+    FAILED,
+    NEEDS_KEY,
+    READY,
+    Catalog,
+    ModelChoice,
+    ProviderEntry,
+    settled_problems,
+)
 from tui_chat.chat import AnswerRecorder
 from tui_chat.plugins import load_plugins
 from tui_chat.providers import ProviderError, Timeouts
 from tui_chat.providers.events import FinishReason
-from tui_chat.store import Message
+from tui_chat.store import Message, Paths, load_settings
 from tui_chat.store.settings import Settings
 
 from .conftest import REPO, copy_example, install_example, write_plugin
@@ -116,6 +124,20 @@ class Impostor(AsyncGeneratorProvider):
     assert taken.startswith("Provider plugin 'ollama' (the file ")
     assert "a configured provider has this name, so the plugin is left out" in taken
     assert "twin.py" in twin and "another plugin already has this name" in twin
+
+
+def test_a_plugin_may_be_the_default_provider_without_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    copy_example(config)
+    paths = Paths.resolve(config)
+    for name, said in (("echo-plugin", False), ("nowhere", True)):
+        paths.settings_file.write_text(f'[defaults]\nprovider = "{name}"\n', encoding="utf-8")
+        settings, problems = load_settings(paths)
+        assert [p.line for p in problems] == [2]  # settings.toml alone cannot know plugins
+        catalog = catalog_of(config, settings)
+        kept = settled_problems(problems, settings, catalog)
+        assert bool(kept) is said
+        assert catalog.default_choice(settings).provider == ("echo-plugin" if not said else "g4f")
 
 
 # --- plugins that break -----------------------------------------------------------------------

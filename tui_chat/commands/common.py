@@ -62,7 +62,7 @@ class Context:
 def load_context(paths: Any, *, warn: bool = True) -> Context:
     """Settings, keys, what the app remembers and the configured providers (plugins'
     included); problems become warnings on stderr."""
-    from tui_chat.catalog import Catalog
+    from tui_chat.catalog import Catalog, settled_problems
     from tui_chat.plugins import load_plugins
     from tui_chat.store import load_secrets, load_settings, load_state
 
@@ -70,11 +70,12 @@ def load_context(paths: Any, *, warn: bool = True) -> Context:
     secrets, key_problems = load_secrets(paths)
     state, state_problems = load_state(paths)
     state.adopt_legacy(settings)
-    if warn:
-        for problem in [*problems, *key_problems, *state_problems]:
-            say(f"warning: {problem}")
     plugins = load_plugins(paths.config_dir)
     catalog = Catalog.from_settings(settings, secrets, os.environ, plugins=plugins)
+    if warn:
+        for problem in [*settled_problems(problems, settings, catalog), *key_problems,
+                        *state_problems]:  # fmt: skip
+            say(f"warning: {problem}")
     # A plugin that could not be loaded (or whose name is taken) is said once, here.
     for problem in catalog.reports.take():
         if warn:

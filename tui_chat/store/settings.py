@@ -450,6 +450,13 @@ def _default_provider_problem(settings: Settings) -> str | None:
     return f"the default provider {name!r} is not configured; {instead}"
 
 
+def default_provider_problem(settings: Settings) -> str | None:
+    """The sentence the loader reports when [defaults] provider names no provider of
+    settings.toml's, or None. A provider from a plugin is not known here (the store
+    loads no code): the catalog takes that report back (catalog.settled_problems)."""
+    return _default_provider_problem(settings)
+
+
 def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[Issue]]:
     """Settings from parsed TOML, and a problem per bad or unknown key; never raises.
 

@@ -26,7 +26,7 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from ..catalog import Catalog
+from ..catalog import Catalog, settled_problems
 from ..plugins import load_plugins
 from ..session import ChatSession
 from ..store import (
@@ -113,7 +113,7 @@ class ChatApp(App[int]):
             )
         #: The chat without the screen: settings, state, store, catalog, the conversation.
         self.session = session
-        self.startup_problems = list(problems or [])
+        self.startup_problems = settled_problems(problems or [], session.settings, session.catalog)
         self._problems_shown: set[str] = set()
         self.fetch_models_on_start = fetch_models
         #: A key was handled since a stream's last paint (the next paint waits its frame).
@@ -391,7 +391,7 @@ class ChatApp(App[int]):
                 self.secrets[name] = key
         # The file as saved: with what the form changed, and what was edited by hand.
         self.settings = saved.settings
-        self.show_problems([str(problem) for problem in saved.problems])
+        self.show_problems(settled_problems(saved.problems, self.settings, self.catalog))
         renames = result.renames
         if self.state.rename_providers(renames):
             self.save_state()
