@@ -161,3 +161,25 @@ async def test_broken_plugins_are_said_once_and_the_app_goes_on(tmp_path: Path) 
         app.clear_notifications()  # as clicking them away: the answers' notes are under them
         note = "Skipped a dict from sloppy: it is neither text nor an event."
         await wait_until(pilot, lambda: screen_text(app).count(note) == 2)
+
+
+async def test_a_plugin_can_stay_the_default_provider_through_the_settings_screen(
+    tmp_path: Path,
+) -> None:
+    from tui_chat.ui.screens.settings.screen import SettingsScreen
+
+    config = tmp_path / "config"
+    settings(config, "echo-plugin", "echo")
+    copy_example(config)
+    app = ChatApp.from_paths(Paths.resolve(config), environ={})
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        assert notices(app, "Settings saved.")
+        assert 'provider = "echo-plugin"' in (config / "settings.toml").read_text()
+        assert app.catalog.get("echo-plugin") is not None  # the new catalog kept it
+        await send(pilot, "after")
+        await wait_until(pilot, lambda: answered(app, 2))
+        await wait_until(pilot, lambda: "(1) after" in screen_text(app))

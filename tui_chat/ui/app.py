@@ -365,7 +365,13 @@ class ChatApp(App[int]):
 
         sources = env_key_sources(self.settings, self.environ)
         self.push_screen(
-            SettingsScreen(self.settings, self.secrets, sources, save=self.apply_settings)
+            SettingsScreen(
+                self.settings,
+                self.secrets,
+                sources,
+                save=self.apply_settings,
+                plugins=[entry.name for entry in self.catalog if entry.plugin],
+            )
         )
 
     def apply_settings(self, result: SettingsResult) -> str | None:
