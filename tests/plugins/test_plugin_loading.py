@@ -438,3 +438,46 @@ def test_without_plugins_start_up_does_not_import_importlib_metadata(tmp_path: P
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert installed.stdout.split() == ["['echo-plugin']", "True"]
+
+
+SLOW = """
+import asyncio
+from tui_chat.providers.base import AsyncGeneratorProvider
+
+CLOSED = []
+
+
+class Endless(AsyncGeneratorProvider):
+    label = "endless"
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, media=None, **kwargs):
+        try:
+            while True:
+                yield "more "
+                await asyncio.sleep(0.01)
+        finally:
+            CLOSED.append(model)
+"""
+
+
+async def test_a_stopped_plugin_answer_closes_the_plugins_generator(tmp_path: Path) -> None:
+    """Esc closes the stream it reads (aclosing): the plugin's own generator is closed
+    with it at once, its connection with it, not later by the garbage collector."""
+    config = tmp_path / "config"
+    write_plugin(config, "endless.py", SLOW)
+    catalog = catalog_of(config)
+    entry = catalog.get("endless")
+    assert entry is not None
+    stream = entry.stream(
+        ModelChoice("endless", "m"),
+        [{"role": "user", "content": "go"}],
+        None,
+        proxy=None,
+        timeouts=Timeouts(),
+        params={},
+    )
+    assert [await anext(stream), await anext(stream)] == ["more ", "more "]
+    await stream.aclose()  # type: ignore[attr-defined]
+    module = sys.modules[entry.provider.__module__]
+    assert module.CLOSED == ["m"]
