@@ -34,6 +34,7 @@ from .providers import (
 )
 from .providers.events import Event
 from .providers.helpers import MediaItem
+from .providers.masking import mask
 from .store import Conversation, RequestDefaults, Settings, State, api_key_for, env_var_for
 from .store.settings import ProviderRequest, default_provider_problem
 
@@ -161,17 +162,19 @@ class ProviderEntry:
         try:
             models = await self.fetch_models(proxy, timeouts)
         except AuthenticationRequiredError as error:
-            self.state, self.problem, self.models = NEEDS_KEY, describe_error(error), []
-        except (ProviderError, PluginRefused) as error:
-            self.state, self.problem, self.models = self._listing_failed(error)
+            secrets = self.provider.request_secrets(self.api_key)
+            self.state, self.problem = NEEDS_KEY, mask(describe_error(error), secrets)
+            self.models = []
         except Exception as error:  # a model list is never worth a crash
             self.state, self.problem, self.models = self._listing_failed(error)
         else:
             self.state, self.problem, self.models = READY, "", models
 
     def _listing_failed(self, error: Exception) -> tuple[str, str, list[ModelInfo]]:
+        secrets = self.provider.request_secrets(self.api_key)
         if not self.plugin or isinstance(error, ProviderError):
-            return UNREACHABLE, describe_error(error), []
+            # (Built-in providers mask their errors themselves; a plugin may not have.)
+            return UNREACHABLE, mask(describe_error(error), secrets), []
         # A plugin's own fault, not its server's: said once, and the provider shows it.
         if isinstance(error, PluginRefused):
             reason = str(error)
@@ -179,6 +182,7 @@ class ProviderEntry:
             text = str(error).strip()
             reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
             reason = f"listing its models failed: {reason}"
+        reason = mask(reason, secrets)
         self.reports.add(plugin_message(self.name, self.plugin, reason))
         return FAILED, f"The plugin broke: {reason}.", []
 
@@ -317,7 +321,8 @@ class ProviderEntry:
             )
 
         if self.plugin:
-            return guarded_stream(self.name, self.plugin, self.reports, start)
+            secrets = provider.request_secrets(self.api_key)
+            return guarded_stream(self.name, self.plugin, self.reports, start, secrets)
         return start()
 
 

@@ -35,6 +35,7 @@ from typing import Any, get_args
 from .providers.base import AsyncGeneratorProvider, ModelInfo, ProviderModelMixin
 from .providers.errors import ProviderError
 from .providers.events import Event, Notice
+from .providers.masking import Secrets, mask, mask_error, mask_event
 
 #: The entry-point group a package declares its providers in.
 ENTRY_POINT_GROUP = "tui_chat.providers"
@@ -281,7 +282,7 @@ def _add(found: Plugins, plugin: str, source: str, loaded: object) -> None:
         try:
             provider = checked_provider(klass)
         except PluginRefused as refused:
-            found.problems.append(PluginProblem(f"{plugin}: {label}", source, str(refused)))
+            found.problems.append(PluginProblem(f"{plugin}:{label}", source, str(refused)))
             continue
         if provider.name() in taken:
             found.problems.append(
@@ -418,17 +419,19 @@ async def guarded_stream(
     source: str,
     reports: PluginReports,
     start: Callable[[], Any],
+    secrets: Secrets = (),
 ) -> AsyncIterator[str | Event]:
     """A plugin's answer, kept to the contract: text and known events pass; anything
     else is skipped, with a note under the answer and a report (once per kind); what is
     not an async generator at all, or an error that is not a `ProviderError`, fails the
-    answer with a message naming the plugin."""
+    answer with a message naming the plugin. `secrets` (its key, its headers' values)
+    are masked out of its events and errors, as the built-in providers' are."""
     try:
         stream = start()
-    except ProviderError:
-        raise
+    except ProviderError as error:
+        raise mask_error(error, secrets) from None
     except Exception as error:
-        raise _failed(plugin, error) from error
+        raise _failed(plugin, error, secrets) from error
     if not hasattr(stream, "__aiter__"):
         if inspect.iscoroutine(stream):
             stream.close()  # never awaited: closed, so Python does not warn about it
@@ -445,12 +448,12 @@ async def guarded_stream(
                 item = await iterator.__anext__()
             except StopAsyncIteration:
                 return
-            except ProviderError:
-                raise
+            except ProviderError as error:
+                raise mask_error(error, secrets) from None
             except Exception as error:
-                raise _failed(plugin, error) from error
+                raise _failed(plugin, error, secrets) from error
             if isinstance(item, (str, *KNOWN_EVENTS)):
-                yield item
+                yield mask_event(item, secrets)
                 continue
             kind = _kind(item)
             if kind in skipped:
@@ -470,9 +473,9 @@ async def guarded_stream(
             await close()
 
 
-def _failed(plugin: str, error: Exception) -> ProviderError:
+def _failed(plugin: str, error: Exception, secrets: Secrets = ()) -> ProviderError:
     return ProviderError(
-        f"The provider plugin {plugin!r} failed: {_said(error)}",
+        f"The provider plugin {plugin!r} failed: {mask(_said(error), secrets)}",
         hint="This is a fault in the plugin; other providers work as usual.",
     )
 

@@ -481,3 +481,50 @@ async def test_a_stopped_plugin_answer_closes_the_plugins_generator(tmp_path: Pa
     await stream.aclose()  # type: ignore[attr-defined]
     module = sys.modules[entry.provider.__module__]
     assert module.CLOSED == ["m"]
+
+
+LEAKY = """
+from tui_chat.providers.base import AsyncGeneratorProvider
+from tui_chat.providers.errors import ProviderError
+from tui_chat.providers.events import Notice
+
+class Leaky(AsyncGeneratorProvider):
+    label = "leaky"
+    needs_auth = True
+
+    @classmethod
+    async def list_models(cls, *, api_key=None, **kwargs):
+        raise ValueError(f"cannot list with {api_key}")
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, media=None, api_key=None, **kwargs):
+        yield f"text is the model's own: {api_key}. "
+        yield Notice(f"a note with {api_key}")
+        if model == "said":
+            raise ProviderError(f"refused {api_key}")
+        raise KeyError(api_key)
+"""
+
+
+async def test_a_plugins_key_is_masked_out_of_its_notes_and_errors(tmp_path: Path) -> None:
+    """As for the built-in providers (README, API keys): everything but the answer's own
+    words has the key replaced with ***."""
+    config = tmp_path / "config"
+    write_plugin(config, "leaky.py", LEAKY)
+    key = "sk-leaky-123456"
+    entry = catalog_of(config, LEAKY_API_KEY=key).get("leaky")
+    assert entry is not None
+    await entry.refresh(None, LISTING)
+    assert entry.state == FAILED and entry.problem.endswith("ValueError: cannot list with ***.")
+    assert key not in "".join(entry.reports)
+    recorder = AnswerRecorder(Message("assistant", ""))
+    with pytest.raises(ProviderError) as failed:
+        async for item in entry.stream(
+            ModelChoice("leaky", "m"), [], None, proxy=None, timeouts=Timeouts(), params={}
+        ):
+            recorder.feed(item)
+    assert str(failed.value) == "The provider plugin 'leaky' failed: KeyError: '***'"
+    assert recorder.text == f"text is the model's own: {key}. "
+    assert recorder.notices == ["a note with ***"]
+    with pytest.raises(ProviderError, match=r"^refused \*\*\*$"):
+        await ask(entry, "said", "hi")
