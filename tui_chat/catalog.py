@@ -1,8 +1,9 @@
 """The providers a user has configured, built from settings and API keys.
 
 Each entry is a configured provider class (a backend at its URL, an endpoint named
-"ollama"), its API key if any, and how to list its models. The UI and the command line
-both start here; nothing in this module knows about Textual.
+"ollama", a plugin's provider), its API key if any, its own timeouts and proxy, and its
+models (asked of the class: `list_models`, providers/base.py). The UI and the command
+line both start here; nothing in this module knows about Textual.
 """
 
 from __future__ import annotations
@@ -13,27 +14,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chat import describe_error
+from .plugins import (
+    PluginRefused,
+    PluginReports,
+    Plugins,
+    checked_models,
+    guarded_stream,
+    plugin_message,
+)
 from .providers import (
     AsyncGeneratorProvider,
     AuthenticationRequiredError,
     BackendApi,
     Dynaspark,
-    HTTPStatusError,
     ModelInfo,
     OpenAICompatible,
-    RateLimitedError,
+    ProviderError,
     Timeouts,
 )
 from .providers.events import Event
 from .providers.helpers import MediaItem
-from .store import Conversation, RequestDefaults, Settings, State, api_key_for
+from .providers.masking import mask
+from .store import Conversation, RequestDefaults, Settings, State, api_key_for, env_var_for
+from .store.settings import ProviderRequest, default_provider_problem
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
+#: A plugin provider that broke while listing its models (a fault of the plugin's).
+FAILED = "failed"
+
+#: The longest waits for a model list: listing never keeps a person or a script waiting.
+LISTING_CONNECT, LISTING_READ = 5.0, 15.0
 
 
 def listing_timeouts(request: RequestDefaults) -> Timeouts:
     """Short timeouts for model lists: listing never keeps a person or a script waiting."""
-    return Timeouts(connect=min(request.connect_timeout, 5.0), read=min(request.read_timeout, 15.0))
+    return Timeouts(
+        connect=min(request.connect_timeout, LISTING_CONNECT),
+        read=min(request.read_timeout, LISTING_READ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,64 +118,107 @@ class ProviderEntry:
     state: str = LOADING
     problem: str = ""
     models: list[ModelInfo] = field(default_factory=list)
+    #: This provider's own timeouts and proxy, over [request]'s (settings.ProviderRequest).
+    request: ProviderRequest = field(default_factory=ProviderRequest)
+    #: Where a plugin's provider came from ("the file …/echo.py"); "" for the built-in ones.
+    plugin: str = ""
+    #: Problems of plugins found while running, said once (shared with the catalog).
+    reports: PluginReports = field(default_factory=PluginReports)
 
     @property
     def kind(self) -> str:
-        return self.provider.kind()
+        """"BackendApi", "Dynaspark", "OpenAICompatible", or "plugin"."""
+        return "plugin" if self.plugin else self.provider.kind()
 
     @property
     def url(self) -> str:
         return getattr(self.provider, "api_endpoint", "") or self.provider.url
 
     def static_models(self) -> list[ModelInfo]:
-        """Models known without asking the server (Dynaspark's fixed list)."""
-        if self.provider is Dynaspark or issubclass(self.provider, Dynaspark):
-            vision = set(Dynaspark.vision_models)
-            return [
-                ModelInfo(
-                    model, model, vision=model in vision, default=model == Dynaspark.default_model
-                )
-                for model in Dynaspark.models
-            ]
-        return []
+        """Models known without asking anyone (Dynaspark's fixed list, a plugin's
+        `models`); [] for a provider whose list is live only."""
+        try:
+            return self.provider.known_models()
+        except Exception:  # a plugin's broken attributes: its listing says what is wrong
+            return []
 
     async def fetch_models(self, proxy: str | None, timeouts: Timeouts) -> list[ModelInfo]:
-        """The live model list; raises `ProviderError` when the server cannot be asked.
-
-        A provider with a fixed list (Dynaspark) is only asked whether its host answers.
-        """
-        provider: Any = self.provider
-        if issubclass(self.provider, BackendApi):
-            return await provider.fetch_models(proxy=proxy, timeouts=timeouts)
-        if issubclass(self.provider, OpenAICompatible):
-            return await provider.fetch_models(api_key=self.api_key, proxy=proxy, timeouts=timeouts)
-        await self._probe(proxy, timeouts)
-        return self.static_models()
-
-    async def _probe(self, proxy: str | None, timeouts: Timeouts) -> None:
-        """Is the host there at all? Any HTTP answer says it is, even an error status for a
-        GET on a POST-only endpoint; only failing to connect or to get an answer raises."""
-        from .providers import http
-
-        try:
-            async with (
-                http.session({}, timeouts) as client,
-                http.request(client, "GET", self.url, proxy=proxy, timeouts=timeouts),
-            ):
-                pass
-        except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
-            pass
+        """The model list, asked of the provider (its `list_models`); raises
+        `ProviderError` when it cannot be had (and, from a plugin, whatever it raises)."""
+        listed = await self.provider.list_models(
+            api_key=self.api_key, proxy=proxy, timeouts=timeouts
+        )
+        return checked_models(self.name, listed) if self.plugin else listed
 
     async def refresh(self, proxy: str | None, timeouts: Timeouts) -> None:
-        """Ask for the models and record what a user sees: the state, the problem, the list."""
+        """Ask for the models and record what a user sees: the state, the problem, the
+        list. `proxy` and `timeouts` are [request]'s for listing; the provider's own
+        settings win over them."""
+        proxy, timeouts = self.listing_options(proxy, timeouts)
+        if self.provider.needs_auth and not self.api_key:
+            self.state, self.models = NEEDS_KEY, []
+            self.problem = self.missing_key()
+            return
         try:
             models = await self.fetch_models(proxy, timeouts)
         except AuthenticationRequiredError as error:
-            self.state, self.problem, self.models = NEEDS_KEY, describe_error(error), []
+            secrets = self.provider.request_secrets(self.api_key)
+            self.state, self.problem = NEEDS_KEY, mask(describe_error(error), secrets)
+            self.models = []
         except Exception as error:  # a model list is never worth a crash
-            self.state, self.problem, self.models = UNREACHABLE, describe_error(error), []
+            self.state, self.problem, self.models = self._listing_failed(error)
         else:
             self.state, self.problem, self.models = READY, "", models
+
+    def _listing_failed(self, error: Exception) -> tuple[str, str, list[ModelInfo]]:
+        secrets = self.provider.request_secrets(self.api_key)
+        if not self.plugin or isinstance(error, ProviderError):
+            # (Built-in providers mask their errors themselves; a plugin may not have.)
+            return UNREACHABLE, mask(describe_error(error), secrets), []
+        # A plugin's own fault, not its server's: said once, and the provider shows it.
+        if isinstance(error, PluginRefused):
+            reason = str(error)
+        else:
+            text = str(error).strip()
+            reason = f"{type(error).__name__}: {text}" if text else type(error).__name__
+            reason = f"listing its models failed: {reason}"
+        reason = mask(reason, secrets)
+        self.reports.add(plugin_message(self.name, self.plugin, reason))
+        return FAILED, f"The plugin broke: {reason}.", []
+
+    def missing_key(self) -> str:
+        """What to do about a key a provider needs and has not got."""
+        env = self.key_env or self.provider.api_key_env or env_var_for(self.name)
+        return (
+            f"{self.name} needs an API key: set {env}, or add it in the settings (F9) "
+            f"or to secrets.toml under [keys] as {self.name} = \"…\"."
+        )
+
+    # --- this provider's own request settings -------------------------------------------
+
+    def listing_options(self, proxy: str | None, timeouts: Timeouts) -> tuple[str | None, Timeouts]:
+        """The proxy and timeouts to list models with: the provider's own, where it has
+        them (still no longer than listing ever waits), else the ones given."""
+        own = self.request
+        return self.proxy_for(proxy), Timeouts(
+            connect=min(own.connect_timeout, LISTING_CONNECT)
+            if own.connect_timeout
+            else timeouts.connect,
+            read=min(own.read_timeout, LISTING_READ) if own.read_timeout else timeouts.read,
+        )
+
+    def proxy_for(self, proxy: str | None) -> str | None:
+        """The provider's own proxy ("" for none), else the one given."""
+        own = self.request.proxy
+        return (own or None) if own is not None else (proxy or None)
+
+    def timeouts_for(self, timeouts: Timeouts) -> Timeouts:
+        """The provider's own timeouts for an answer, else the ones given."""
+        own = self.request
+        return Timeouts(
+            connect=own.connect_timeout or timeouts.connect,
+            read=own.read_timeout or timeouts.read,
+        )
 
     # --- what the provider can do (its class says; see providers/base.py) ---------------
 
@@ -176,8 +237,8 @@ class ProviderEntry:
         """A model name the provider's list lacks may still be asked for: an
         OpenAI-compatible server or a g4f backend judges the name itself (Ollama takes
         "llama3.2" for "llama3.2:latest"; a backend's providers know more than they list).
-        Dynaspark's list is all it takes."""
-        return issubclass(self.provider, (BackendApi, OpenAICompatible))
+        Dynaspark's list is all it takes. The class says (providers/base.py)."""
+        return self.provider.accepts_unlisted_models
 
     def via_for(self, choice: ModelChoice) -> str:
         """Who answers behind a g4f backend: the choice's own provider, else the one the
@@ -230,14 +291,17 @@ class ProviderEntry:
         timeouts: Timeouts,
         params: Mapping[str, Any],
     ) -> AsyncIterator[str | Event]:
-        """Start the provider's generator for one answer."""
+        """Start the provider's generator for one answer. `proxy` and `timeouts` are
+        [request]'s; the provider's own settings win over them. A plugin's stream is
+        kept to the contract (plugins.guarded_stream)."""
         kwargs: dict[str, Any] = {
             key: value for key, value in params.items() if value not in (None, "")
         }
+        timeouts = self.timeouts_for(timeouts)
         kwargs["connect_timeout"] = timeouts.connect
         kwargs["read_timeout"] = timeouts.read
         provider: type[AsyncGeneratorProvider] = self.provider
-        if issubclass(provider, BackendApi):
+        if provider.upstream_providers:
             via = self.via_for(choice)
             if via:
                 kwargs["provider"] = via
@@ -245,21 +309,94 @@ class ProviderEntry:
             # A name the user typed that the fetched list lacks: the server is the judge,
             # not the list the provider class checks names against before asking.
             provider = provider.configured(self.name, models=[choice.model])
-        return provider.create_async_generator(
-            choice.model,
-            list(messages),
-            media=list(media) if media else None,
-            api_key=self.api_key,
-            proxy=proxy or None,
-            **kwargs,
+
+        def start() -> AsyncIterator[str | Event]:
+            return provider.create_async_generator(
+                choice.model,
+                list(messages),
+                media=list(media) if media else None,
+                api_key=self.api_key,
+                proxy=self.proxy_for(proxy),
+                **kwargs,
+            )
+
+        if self.plugin:
+            secrets = provider.request_secrets(self.api_key)
+            return guarded_stream(self.name, self.plugin, self.reports, start, secrets)
+        return start()
+
+
+def settled_problems(problems: Iterable[object], settings: Settings, catalog: Catalog) -> list[str]:
+    """The settings' problems as sentences, without the one saying that [defaults]
+    provider is not configured when a plugin provides it (settings.toml's loader does not
+    know plugins)."""
+    sentences = [str(problem) for problem in problems]
+    unknown = default_provider_problem(settings)
+    if unknown is None or settings.default_provider not in catalog.entries:
+        return sentences
+    return [sentence for sentence in sentences if not sentence.endswith(f"{unknown}.")]
+
+
+def _own_timeouts(timeouts: Timeouts, own: ProviderRequest) -> Timeouts:
+    return Timeouts(own.connect_timeout or timeouts.connect, own.read_timeout or timeouts.read)
+
+
+def plugin_entries(
+    plugins: Plugins,
+    configured: Sequence[ProviderEntry],
+    secrets: Mapping[str, str],
+    environ: Mapping[str, str],
+    reports: PluginReports,
+) -> list[ProviderEntry]:
+    """An entry for each plugin's provider whose name no configured provider has; the
+    problems of loading them, and of names taken, go to `reports`."""
+    for problem in plugins.problems:
+        reports.add(str(problem))
+    taken = {entry.name for entry in configured}
+    entries: list[ProviderEntry] = []
+    for plugin in plugins.providers:
+        provider = plugin.provider
+        if plugin.name in taken:
+            reports.add(
+                plugin_message(
+                    plugin.name,
+                    plugin.source,
+                    "a configured provider has this name, so the plugin is left out "
+                    "(rename one of them)",
+                )
+            )
+            continue
+        entries.append(
+            ProviderEntry(
+                plugin.name,
+                provider,
+                api_key=api_key_for(
+                    plugin.name, dict(secrets), provider.api_key_env, environ=environ
+                ),
+                key_env=provider.api_key_env,
+                plugin=plugin.source,
+            )
         )
+    return entries
 
 
 class Catalog:
     """The configured providers, by the names the sidebar shows, in settings order."""
 
-    def __init__(self, entries: list[ProviderEntry]) -> None:
+    def __init__(
+        self,
+        entries: list[ProviderEntry],
+        *,
+        plugins: Plugins | None = None,
+        reports: PluginReports | None = None,
+    ) -> None:
         self.entries: dict[str, ProviderEntry] = {entry.name: entry for entry in entries}
+        #: The plugins these entries were made with (a catalog made again keeps them).
+        self.plugins = plugins
+        #: Plugins' problems, each said once: those found loading them, and at run time.
+        self.reports = reports if reports is not None else PluginReports()
+        for entry in self.entries.values():
+            entry.reports = self.reports
 
     @classmethod
     def from_settings(
@@ -267,12 +404,20 @@ class Catalog:
         settings: Settings,
         secrets: Mapping[str, str],
         environ: Mapping[str, str] = os.environ,
+        *,
+        plugins: Plugins | None = None,
     ) -> Catalog:
+        """The providers settings.toml configures, in its order, then the plugins'
+        (plugins.load_plugins; a plugin whose name a configured provider has is left out
+        and reported)."""
         timeouts = Timeouts(settings.request.connect_timeout, settings.request.read_timeout)
         entries: list[ProviderEntry] = []
         for backend in settings.backends:
             provider = BackendApi.configured(
-                backend.name, url=backend.url, headers=dict(backend.headers), timeouts=timeouts
+                backend.name,
+                url=backend.url,
+                headers=dict(backend.headers),
+                timeouts=_own_timeouts(timeouts, backend.request),
             )
             entries.append(
                 ProviderEntry(
@@ -280,6 +425,7 @@ class Catalog:
                     provider,
                     api_key=api_key_for(backend.name, dict(secrets), environ=environ),
                     default_via=backend.provider,
+                    request=backend.request,
                 )
             )
         if settings.dynaspark.enabled:
@@ -292,7 +438,7 @@ class Catalog:
                 endpoint.name,
                 url=endpoint.base_url,
                 headers=dict(endpoint.headers),
-                timeouts=timeouts,
+                timeouts=_own_timeouts(timeouts, endpoint.request),
                 api_key_env=endpoint.api_key_env,
             )
             entries.append(
@@ -303,9 +449,13 @@ class Catalog:
                         endpoint.name, dict(secrets), endpoint.api_key_env, environ=environ
                     ),
                     key_env=endpoint.api_key_env,
+                    request=endpoint.request,
                 )
             )
-        return cls(entries)
+        reports = PluginReports()
+        if plugins is not None:
+            entries += plugin_entries(plugins, entries, secrets, environ, reports)
+        return cls(entries, plugins=plugins, reports=reports)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.entries.values())

@@ -27,6 +27,7 @@ from .providers.events import (
 )
 from .providers.helpers import MediaItem, to_data_uri
 from .store import Attachment, AttachmentLimits, Conversation, Message
+from .store.conversations import provider_state_key
 
 TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
 
@@ -138,6 +139,9 @@ class AnswerRecorder:
     answered_by: str = ""
     preview: str = ""
     title: str = ""
+    #: Whose conversation state a `ConversationState` event is (`provider_state_key`);
+    #: "" means the conversation's own provider.
+    state_key: str = ""
 
     def __post_init__(self) -> None:
         if self.message.content:
@@ -182,7 +186,8 @@ class AnswerRecorder:
                     self.conversation.title = title.strip()
             case ConversationState(data=data):
                 if self.conversation is not None:
-                    self.conversation.backend_state = _without_none(data)
+                    key = self.state_key or conversation_state_key(self.conversation)
+                    self.conversation.provider_state[key] = _without_none(data)
             case Notice(message=text):
                 self.notices.append(text)
             case Preview(preview=text):
@@ -229,6 +234,12 @@ class AnswerRecorder:
         self.message.status = "failed"
         self.message.error = describe_error(error)
         return self.message
+
+
+def conversation_state_key(conversation: Conversation) -> str:
+    """The state key of the provider a conversation was last talking to."""
+    via = conversation.parameters.get("via", "")
+    return provider_state_key(conversation.provider, via if isinstance(via, str) else "")
 
 
 def describe_error(error: BaseException) -> str:

@@ -11,6 +11,7 @@ itself (no Textual here: the import-guard test checks).
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from .providers.base import Timeouts
 from .providers.events import Event
 from .providers.helpers import MediaItem
 from .store import Conversation, ConversationStore, Message
+from .store.conversations import provider_state_key
 from .store.journal import AnswerJournal
 from .store.settings import Settings
 from .store.state import State
@@ -170,7 +172,7 @@ class ChatSession:
             conversation.messages.append(message)
             upto = len(conversation.messages) - 1
         message.status = "streaming"
-        recorder = AnswerRecorder(message, conversation)
+        recorder = AnswerRecorder(message, conversation, state_key=self.state_key(choice))
         journal = self.store.start_journal(conversation.id, message) if self.store else None
         return Answer(
             conversation,
@@ -205,6 +207,11 @@ class ChatSession:
             answer.recorder.notices.extend(notes)
         messages = request_messages(conversation, answer.upto, images)
         params = request_params(conversation, self.settings.request)
+        state = conversation.provider_state.get(answer.recorder.state_key)
+        if state:
+            # This provider's own context, as it last left it: another provider's state
+            # in between (a switch and back) is kept apart under its own key.
+            params["conversation"] = copy.deepcopy(state)
         if answer.continuing:
             if entry.continues_answers:
                 params["action"] = "continue"
@@ -243,6 +250,14 @@ class ChatSession:
             answer.journal.close()
 
     # --- models ------------------------------------------------------------------------------
+
+    def state_key(self, choice: ModelChoice) -> str:
+        """Whose conversation state an answer from this model reads and records: the
+        provider, and behind a g4f backend the provider asked through it (the choice's,
+        else the one its settings name)."""
+        entry = self.catalog.get(choice.provider)
+        via = entry.via_for(choice) if entry is not None else choice.via
+        return provider_state_key(choice.provider, via)
 
     def entry(self, provider: str) -> ProviderEntry:
         entry = self.catalog.get(provider)

@@ -16,7 +16,7 @@ from tui_chat.store import (
     read_settings,
     save_settings,
 )
-from tui_chat.store.settings import provider_name_problem
+from tui_chat.store.settings import ProviderRequest, provider_name_problem
 
 DOCUMENTED = '''\
 theme = "tui-chat-dark"
@@ -493,3 +493,106 @@ def test_a_default_provider_turned_off_or_not_given_is_handled(paths: Paths) -> 
     ):
         write(paths, text)
         assert load_settings(paths)[1] == [], text
+
+
+# --- a provider's own request settings ----------------------------------------------------
+
+
+def test_each_provider_entry_may_have_its_own_timeouts_proxy_and_headers(paths: Paths) -> None:
+    write(
+        paths,
+        "[request]\n"
+        "read_timeout = 30.0\n"
+        'proxy = "http://127.0.0.1:3128"\n'
+        "\n"
+        "[[openai]]\n"
+        'name = "slow-local"\n'
+        'base_url = "http://127.0.0.1:11434/v1"\n'
+        "read_timeout = 600\n"
+        "connect_timeout = 2.5\n"
+        'proxy = ""\n'
+        "\n"
+        "[[openai]]\n"
+        'name = "remote"\n'
+        'base_url = "https://api.example.com/v1"\n'
+        'headers = { "X-Team" = "blue" }\n'
+        "\n"
+        "[[backends]]\n"
+        'name = "g4f"\n'
+        'url = "http://127.0.0.1:8080"\n'
+        'proxy = "socks5://127.0.0.1:1080"\n',
+    )
+    settings, problems = load_settings(paths)
+    assert problems == []
+    slow, remote = settings.openai
+    assert slow.request == ProviderRequest(connect_timeout=2.5, read_timeout=600.0, proxy="")
+    assert remote.request == ProviderRequest() and remote.headers == {"X-Team": "blue"}
+    assert settings.backends[0].request == ProviderRequest(proxy="socks5://127.0.0.1:1080")
+    assert settings.request.read_timeout == 30.0  # [request]'s stays for the others
+
+
+def test_a_bad_provider_setting_costs_only_itself_and_names_its_line(paths: Paths) -> None:
+    text = (
+        "[[openai]]\n"
+        'name = "one"\n'
+        'base_url = "http://one/v1"\n'
+        'read_timeout = "slow"\n'
+        "connect_timeout = 0\n"
+        "proxy = 'ftp://nope'\n"
+        'headers = { "X-Ok" = "yes" }\n'
+        "\n"
+        "[[backends]]\n"
+        'name = "two"\n'
+        'url = "http://two"\n'
+        "read_timeout = -1\n"
+        "connect_timeout = 4\n"
+    )
+    write(paths, text)
+    settings, problems = load_settings(paths)
+    [one] = settings.openai
+    assert (one.name, one.base_url, one.headers) == ("one", "http://one/v1", {"X-Ok": "yes"})
+    assert one.request == ProviderRequest()
+    [two] = settings.backends
+    assert two.request == ProviderRequest(connect_timeout=4.0)
+    assert [(p.line, p.message) for p in problems] == [
+        (
+            4,
+            "settings.toml line 4: expected a number for openai[0].read_timeout, got 'slow'; "
+            "it is ignored and [request]'s read_timeout is used.",
+        ),
+        (
+            5,
+            "settings.toml line 5: expected a positive number for openai[0].connect_timeout, "
+            "got 0; it is ignored and [request]'s connect_timeout is used.",
+        ),
+        (
+            6,
+            "settings.toml line 6: expected a URL starting with http:// or https:// or "
+            "socks4:// or socks5:// or socks5h:// for openai[0].proxy, got 'ftp://nope'; it is "
+            "ignored and [request]'s proxy is used.",
+        ),
+        (
+            12,
+            "settings.toml line 12: expected a positive number for backends[0].read_timeout, "
+            "got -1; it is ignored and [request]'s read_timeout is used.",
+        ),
+    ]
+    assert paths.settings_file.read_text() == text
+
+
+def test_a_providers_own_settings_survive_the_settings_screens_save(paths: Paths) -> None:
+    text = (
+        "[[openai]]\n"
+        'name = "slow"\n'
+        'base_url = "http://slow/v1"\n'
+        "read_timeout = 600  # a big local model\n"
+    )
+    write(paths, text)
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.openai[0].base_url = "http://slower/v1"
+    save_settings(paths, after, before=before)
+    saved = paths.settings_file.read_text()
+    assert "read_timeout = 600  # a big local model" in saved
+    assert 'base_url = "http://slower/v1"' in saved
+    assert load_settings(paths)[0].openai[0].request.read_timeout == 600.0

@@ -375,6 +375,8 @@ class Turn:
         if self.args.verbose:
             for notice in recorder.notices:
                 say(f"note: {notice}")
+        for report in self.catalog.reports.take():  # a plugin's stream broke the contract
+            say(f"warning: {report}")
         if outcome == "pipe":
             return BROKEN_PIPE
         if outcome == "stopped":

@@ -60,19 +60,26 @@ class Context:
 
 
 def load_context(paths: Any, *, warn: bool = True) -> Context:
-    """Settings, keys, what the app remembers and the configured providers; problems become
-    warnings on stderr."""
-    from tui_chat.catalog import Catalog
+    """Settings, keys, what the app remembers and the configured providers (plugins'
+    included); problems become warnings on stderr."""
+    from tui_chat.catalog import Catalog, settled_problems
+    from tui_chat.plugins import load_plugins
     from tui_chat.store import load_secrets, load_settings, load_state
 
     settings, problems = load_settings(paths)
     secrets, key_problems = load_secrets(paths)
     state, state_problems = load_state(paths)
     state.adopt_legacy(settings)
+    plugins = load_plugins(paths.config_dir)
+    catalog = Catalog.from_settings(settings, secrets, os.environ, plugins=plugins)
     if warn:
-        for problem in [*problems, *key_problems, *state_problems]:
+        for problem in [*settled_problems(problems, settings, catalog), *key_problems,
+                        *state_problems]:  # fmt: skip
             say(f"warning: {problem}")
-    catalog = Catalog.from_settings(settings, secrets, os.environ)
+    # A plugin that could not be loaded (or whose name is taken) is said once, here.
+    for problem in catalog.reports.take():
+        if warn:
+            say(f"warning: {problem}")
     return Context(settings, secrets, catalog, state)
 
 

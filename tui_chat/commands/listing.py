@@ -42,9 +42,14 @@ def run_models(args: Any, paths: Any) -> int:
     return OK if reachable else FAILED
 
 
+#: The state `tui-chat providers` gives a plugin that could not be loaded.
+BROKEN = "broken"
+
+
 @command
 def run_providers(args: Any, paths: Any) -> int:
     listed = _survey(paths, args)
+    broken = _broken_plugins(paths, args)
     if args.json:
         _print_json(
             [
@@ -58,20 +63,32 @@ def run_providers(args: Any, paths: Any) -> int:
                 }
                 for item in listed
             ]
+            + [
+                {
+                    "name": problem.plugin,
+                    "kind": "plugin",
+                    "url": "",
+                    "source": problem.source,
+                    "state": BROKEN,
+                    "models": None,
+                    "problem": problem.reason,
+                }
+                for problem in broken
+            ]
         )
     else:
         rows = [
             (
                 item.name,
                 item.kind,
-                item.url,
+                item.url or "-",
                 item.state,
                 f"{len(item.models)} model" + ("" if len(item.models) == 1 else "s")
                 if item.state == READY
                 else "-",
             )
             for item in listed
-        ]
+        ] + [(problem.plugin, "plugin", "-", BROKEN, "-") for problem in broken]
         widths = [max(len(row[column]) for row in rows) for column in range(4)]
         _print_lines(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
@@ -81,6 +98,15 @@ def run_providers(args: Any, paths: Any) -> int:
         )
     _report_problems(listed)
     return OK
+
+
+def _broken_plugins(paths: Any, args: Any) -> list[Any]:
+    """The plugins that could not be loaded (each already said on stderr), as rows."""
+    from tui_chat.plugins import load_plugins
+
+    if args.provider:
+        return []
+    return list(load_plugins(paths.config_dir).problems)
 
 
 # --- asking every provider at once ---------------------------------------------------------

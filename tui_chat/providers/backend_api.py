@@ -46,6 +46,8 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
     backend_provider: ClassVar[str] = ""
     continues_answers = True  # action "continue" on the same conversation
     picks_default_model = True
+    accepts_unlisted_models = True  # the backend's providers know more than they list
+    upstream_providers = True
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]
@@ -133,6 +135,20 @@ class BackendApi(AsyncGeneratorProvider, ProviderModelMixin):
         if handler is None:
             return [RawEvent(kind, obj)]
         return handler(obj)
+
+    @classmethod
+    def known_models(cls) -> list[ModelInfo]:
+        return []  # only the server knows its models
+
+    @classmethod
+    async def list_models(
+        cls,
+        *,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        timeouts: http.Timeouts | None = None,
+    ) -> list[ModelInfo]:
+        return await cls.fetch_models(proxy=proxy, timeouts=timeouts)
 
     @classmethod
     async def fetch_models(

@@ -1,4 +1,30 @@
-"""The provider contract: class attributes that describe a provider, and its generator."""
+"""The provider contract: class attributes that describe a provider, its generator, and
+its model listing.
+
+Every provider follows it: the built-in ones (BackendApi, Dynaspark, OpenAICompatible)
+and plugins (docs/providers.md; tui_chat/plugins.py loads them). A provider is a class,
+never an instance; everything is a class attribute or a classmethod.
+
+What a provider must have:
+
+- `create_async_generator(model, messages, media=None, **kwargs)`: a classmethod async
+  generator yielding answer text (`str`) and events (`providers/events.py`). Keyword
+  arguments it may get: `api_key`, `proxy`, `connect_timeout`, `read_timeout`,
+  `temperature`, `max_tokens`, `action="continue"` (when `continues_answers`),
+  `conversation` (the state it last yielded as `ConversationState`, for this provider in
+  this conversation), `provider` (when `upstream_providers`). It should accept and ignore
+  any other keyword. It raises `ProviderError` (errors.py) for a failure to show as is.
+
+What it may have (each has a default here):
+
+- `label`: its name in the sidebar and in `provider/model` (else the class name);
+- `models`, `default_model`, `vision_models`, `model_aliases` (ProviderModelMixin), or
+  `list_models()` for a live list;
+- `needs_auth` and `api_key_env`: it needs a key, read from that environment variable
+  (else `<NAME>_API_KEY`) or secrets.toml;
+- the capabilities below: `continues_answers`, `picks_default_model`, `max_images`,
+  `lists_vision`, `accepts_unlisted_models`, `upstream_providers`.
+"""
 
 from __future__ import annotations
 
@@ -58,6 +84,11 @@ class AsyncGeneratorProvider:
     max_images: ClassVar[int | None] = None
     #: whether its model list says which models see images (else that is unknown).
     lists_vision: ClassVar[bool] = True
+    #: a model name its list lacks may still be asked for (the server judges the name).
+    accepts_unlisted_models: ClassVar[bool] = False
+    #: its models are served by upstream providers it names (`ModelInfo.provider`), and
+    #: `provider=` picks one (a g4f backend).
+    upstream_providers: ClassVar[bool] = False
 
     @classmethod
     def create_async_generator(
@@ -70,6 +101,39 @@ class AsyncGeneratorProvider:
         **kwargs: Any,
     ) -> AsyncResult:
         raise NotImplementedError
+
+    @classmethod
+    def known_models(cls) -> list[ModelInfo]:
+        """The models known without asking anyone: `models` (else `default_model`), with
+        `vision_models` and `default_model` marked. Providers whose list is live only
+        return []."""
+        models = [str(model) for model in getattr(cls, "models", None) or []]
+        default = str(getattr(cls, "default_model", "") or "")
+        if not models and default:
+            models = [default]
+        vision = {str(model) for model in getattr(cls, "vision_models", None) or []}
+        vision.add(str(getattr(cls, "default_vision_model", "") or ""))
+        return [
+            ModelInfo(model, model, vision=model in vision, default=model == default)
+            for model in dict.fromkeys(models)
+            if model
+        ]
+
+    @classmethod
+    async def list_models(
+        cls,
+        *,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> list[ModelInfo]:
+        """The models to offer now, asked where they live (a server's list).
+
+        The default is `known_models()`. A provider with a live list overrides it; it
+        raises `ProviderError` when the list cannot be had (the provider then shows as
+        unreachable, or as needing a key for `AuthenticationRequiredError`).
+        """
+        return cls.known_models()
 
     @classmethod
     def kind(cls) -> str:

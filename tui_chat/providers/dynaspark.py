@@ -10,8 +10,15 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
 from . import http
-from .base import AsyncGeneratorProvider, Messages, ProviderModelMixin
-from .errors import BadResponseError, ConnectionFailedError, ProviderError
+from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
+from .errors import (
+    AuthenticationRequiredError,
+    BadResponseError,
+    ConnectionFailedError,
+    HTTPStatusError,
+    ProviderError,
+    RateLimitedError,
+)
 from .events import Event
 from .helpers import MediaItem, format_prompt, image_type, to_bytes
 
@@ -38,6 +45,30 @@ class Dynaspark(AsyncGeneratorProvider, ProviderModelMixin):
         "gemini-1.5-flash": "gemini-1.5-flash-8b",
         "gemini-2.0-flash": "gemini-2.0-flash-lite",
     }
+
+    @classmethod
+    async def list_models(
+        cls,
+        *,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        timeouts: http.Timeouts | None = None,
+    ) -> list[ModelInfo]:
+        """The fixed list, once the host has answered at all: any HTTP answer says it is
+        there, even an error status for a GET on a POST-only endpoint; only failing to
+        connect or to get an answer raises."""
+        timeouts = timeouts or cls.timeouts
+        try:
+            async with (
+                http.session({}, timeouts) as client,
+                http.request(
+                    client, "GET", cls.api_endpoint, proxy=proxy, ssl=cls.ssl, timeouts=timeouts
+                ),
+            ):
+                pass
+        except (HTTPStatusError, AuthenticationRequiredError, RateLimitedError):
+            pass
+        return cls.known_models()
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]

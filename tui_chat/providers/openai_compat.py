@@ -19,6 +19,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
     url = "http://127.0.0.1:11434/v1"
     api_key_env = "OPENAI_API_KEY"
     lists_vision = False  # a `/models` listing does not say which models see images
+    accepts_unlisted_models = True  # Ollama takes "llama3.2" for "llama3.2:latest"
 
     @classmethod
     async def create_async_generator(  # type: ignore[override]
@@ -91,6 +92,20 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                     f"The connection to {http.host_of(url)} was cut before the answer finished.",
                     hint="Retry, or continue the answer.",
                 )
+
+    @classmethod
+    def known_models(cls) -> list[ModelInfo]:
+        return []  # only the server knows its models
+
+    @classmethod
+    async def list_models(
+        cls,
+        *,
+        api_key: str | None = None,
+        proxy: str | None = None,
+        timeouts: http.Timeouts | None = None,
+    ) -> list[ModelInfo]:
+        return await cls.fetch_models(api_key=api_key, proxy=proxy, timeouts=timeouts)
 
     @classmethod
     async def fetch_models(

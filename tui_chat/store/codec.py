@@ -14,6 +14,7 @@ File layout (schema 1), header keys first so a reader can stop at the first
     message_count = 2
     parameters = { temperature = 0.7 }
     backend_state = { … }
+    provider_state = { "g4f via Alpha" = { … }, … }
 
     [[messages]]
     id = "…"
@@ -23,6 +24,9 @@ File layout (schema 1), header keys first so a reader can stop at the first
     content = "…"
     # only when set: provider, model, reasoning, usage = { … }, finish_reason,
     # error, attachments = [{ path = "…", mime_type = "…", size = 1, sha256 = "…" }]
+
+Files from before `provider_state` kept one state in `backend_state`; it is read as the
+state of the conversation's provider (and `backend_state` is kept as it was).
 
 Schema 0 (files from before versioning) had no `schema` key, no message
 ids, no message status, and a message time as `time` (epoch seconds or a
@@ -47,6 +51,7 @@ from tui_chat.store.conversations import (
     Attachment,
     Conversation,
     Message,
+    provider_state_key,
 )
 from tui_chat.store.tomlread import SchemaError, decode_utf8, find_line, parse_toml
 from tui_chat.store.tomlwrite import sanitize_surrogates, toml_datetime, toml_string, toml_value
@@ -153,6 +158,7 @@ def encode(c: Conversation) -> bytes:
         f"message_count = {len(c.messages)}",
         f"parameters = {toml_value(_drop_none(c.parameters))}",
         f"backend_state = {toml_value(_drop_none(c.backend_state))}",
+        f"provider_state = {toml_value(_drop_none(c.provider_state))}",
     ]
     out.extend(_message_toml(m) for m in c.messages)
     text = "\n".join(out) + "\n"
@@ -261,7 +267,7 @@ def header_fields(data: dict[str, Any], conversation_id: str) -> Conversation:
     now = datetime.now(UTC)
     v.string(data, "id", (), conversation_id)  # type-checked, but the file name is the id
     created = v.timestamp(data, "created", (), now)
-    return Conversation(
+    conversation = Conversation(
         id=conversation_id,
         title=v.string(data, "title", ()),
         created=created,
@@ -272,6 +278,24 @@ def header_fields(data: dict[str, Any], conversation_id: str) -> Conversation:
         parameters=_scalar_table(data, "parameters", ()),
         backend_state=dict(v.table(data, "backend_state", ())),
     )
+    conversation.provider_state = _provider_state(data, conversation)
+    return conversation
+
+
+def _provider_state(data: dict[str, Any], conversation: Conversation) -> dict[str, Any]:
+    """Each provider's state; from an older file, its one state as its provider's.
+    A state that is not a table is left out: it is the provider's, never the user's
+    words, and the worst its loss does is start that provider's context afresh."""
+    if "provider_state" not in data:
+        if not conversation.backend_state:
+            return {}
+        via = conversation.parameters.get("via", "")
+        key = provider_state_key(conversation.provider, via if isinstance(via, str) else "")
+        return {key: dict(conversation.backend_state)}
+    states = data["provider_state"]
+    if not isinstance(states, dict):
+        return {}
+    return {str(key): dict(state) for key, state in states.items() if isinstance(state, dict)}
 
 
 def decode(data: dict[str, Any], conversation_id: str, settle_streaming: bool) -> Conversation:

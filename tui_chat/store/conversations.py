@@ -64,9 +64,19 @@ class Conversation:
     model: str = ""
     system_prompt: str = ""
     parameters: dict[str, float | int | str] = field(default_factory=dict)
-    # Opaque state a backend asks to have sent back (g4f's "conversation" event).
+    # The single state files before per-provider state kept (loaded, and written back as
+    # it was, but no longer used: codec.py moves it into `provider_state`).
     backend_state: dict[str, Any] = field(default_factory=dict)
+    #: Opaque state each provider asked to have sent back (g4f's "conversation" event),
+    #: by `provider_state_key`: switching provider and back keeps each one's context.
+    provider_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+
+
+def provider_state_key(provider: str, via: str = "") -> str:
+    """Whose state it is: a provider as configured ("g4f"), or a g4f backend's provider
+    asked through it ("g4f via PollinationsAI"), which keeps a state of its own."""
+    return f"{provider} via {via}" if via else provider
 
 
 @dataclass

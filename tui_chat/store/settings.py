@@ -32,6 +32,17 @@ _PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
 
 
 @dataclass
+class ProviderRequest:
+    """One provider's own request settings, over [request]'s: a slow local model and a
+    fast remote one can both work. None: [request]'s value."""
+
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    #: "" sends this provider's requests directly even when [request] names a proxy.
+    proxy: str | None = None
+
+
+@dataclass
 class Backend:
     """A BackendApi server (g4f gui / g4f api)."""
 
@@ -39,6 +50,7 @@ class Backend:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     provider: str = ""  # the backend-side provider to ask; "" lets the server choose
+    request: ProviderRequest = field(default_factory=ProviderRequest)
 
 
 @dataclass
@@ -47,6 +59,7 @@ class OpenAIEndpoint:
     base_url: str
     api_key_env: str = ""  # "" means the derived NAME_API_KEY variable
     headers: dict[str, str] = field(default_factory=dict)
+    request: ProviderRequest = field(default_factory=ProviderRequest)
 
 
 @dataclass
@@ -97,6 +110,9 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
 
 
+#: The keys of a provider's own request settings ([[backends]], [[openai]]).
+_PROVIDER_REQUEST = ("connect_timeout", "read_timeout", "proxy")
+
 # Keys the loader understands, per table; anything else is reported and ignored (and kept
 # in the file: the settings screen changes only the keys it edits).
 _KNOWN: dict[str, set[str]] = {
@@ -112,9 +128,9 @@ _KNOWN: dict[str, set[str]] = {
         "recent_models",
     },
     "defaults": {"provider", "model", "reopen_last"},
-    "backends": {"name", "url", "headers", "provider"},
+    "backends": {"name", "url", "headers", "provider", *_PROVIDER_REQUEST},
     "dynaspark": {"endpoint", "enabled"},
-    "openai": {"name", "base_url", "api_key_env", "headers"},
+    "openai": {"name", "base_url", "api_key_env", "headers", *_PROVIDER_REQUEST},
     "request": {
         "system_prompt",
         "temperature",
@@ -303,6 +319,7 @@ def _build(data: dict[str, Any]) -> _Built:
                     url,
                     r.strings(item, "headers", where, "header"),
                     r.get("", v.string, item, "provider", where),
+                    _provider_request(r, item, where),
                 )
             )
 
@@ -332,6 +349,7 @@ def _build(data: dict[str, Any]) -> _Built:
                     url,
                     r.get("", v.string, item, "api_key_env", where),
                     r.strings(item, "headers", where, "header"),
+                    _provider_request(r, item, where),
                 )
             )
 
@@ -374,6 +392,26 @@ def _build(data: dict[str, Any]) -> _Built:
     return _Built(s, r.issues, positions)
 
 
+def _provider_request(r: _Reader, item: dict[str, Any], where: v.Where) -> ProviderRequest:
+    """A provider entry's own timeouts and proxy; a bad one is reported and [request]'s
+    is used instead, the entry and its other values kept."""
+
+    def read(read: Callable[..., Any], key: str, *args: Any) -> Any:
+        if key not in item:
+            return None
+        try:
+            return read(item, key, where, *args)
+        except SchemaError as exc:
+            r.bad(exc, f"it is ignored and [request]'s {key} is used")
+            return None
+
+    return ProviderRequest(
+        connect_timeout=read(v.number, "connect_timeout", None, True),
+        read_timeout=read(v.number, "read_timeout", None, True),
+        proxy=read(_url, "proxy", _PROXY_SCHEMES, True),
+    )
+
+
 #: The built-in provider's name (catalog.py lists it when [dynaspark] is enabled).
 DYNASPARK = "Dynaspark"
 
@@ -410,6 +448,13 @@ def _default_provider_problem(settings: Settings) -> str | None:
             f"the default provider {name!r} is turned off ([dynaspark] enabled = false); {instead}"
         )
     return f"the default provider {name!r} is not configured; {instead}"
+
+
+def default_provider_problem(settings: Settings) -> str | None:
+    """The sentence the loader reports when [defaults] provider names no provider of
+    settings.toml's, or None. A provider from a plugin is not known here (the store
+    loads no code): the catalog takes that report back (catalog.settled_problems)."""
+    return _default_provider_problem(settings)
 
 
 def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[Issue]]:

@@ -26,7 +26,8 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from ..catalog import Catalog
+from ..catalog import Catalog, settled_problems
+from ..plugins import load_plugins
 from ..session import ChatSession
 from ..store import (
     Conversation,
@@ -104,14 +105,16 @@ class ChatApp(App[int]):
             state.adopt_legacy(settings)
             session = ChatSession(
                 settings,
-                Catalog.from_settings(settings, self.secrets, self.environ),
+                Catalog.from_settings(
+                    settings, self.secrets, self.environ, plugins=load_plugins(paths.config_dir)
+                ),
                 ConversationStore(paths),
                 state=state,
                 conversation=Conversation(system_prompt=settings.request.system_prompt),
             )
         #: The chat without the screen: settings, state, store, catalog, the conversation.
         self.session = session
-        self.startup_problems = list(problems or [])
+        self.startup_problems = settled_problems(problems or [], session.settings, session.catalog)
         self._problems_shown: set[str] = set()
         self.fetch_models_on_start = fetch_models
         #: A key was handled since a stream's last paint (the next paint waits its frame).
@@ -384,7 +387,13 @@ class ChatApp(App[int]):
 
         sources = env_key_sources(self.settings, self.environ)
         self.push_screen(
-            SettingsScreen(self.settings, self.secrets, sources, save=self.apply_settings)
+            SettingsScreen(
+                self.settings,
+                self.secrets,
+                sources,
+                save=self.apply_settings,
+                plugins=[entry.name for entry in self.catalog if entry.plugin],
+            )
         )
 
     def apply_settings(self, result: SettingsResult) -> str | None:
@@ -410,11 +419,13 @@ class ChatApp(App[int]):
                 self.secrets[name] = key
         # The file as saved: with what the form changed, and what was edited by hand.
         self.settings = saved.settings
-        self.show_problems([str(problem) for problem in saved.problems])
+        self.show_problems(settled_problems(saved.problems, self.settings, self.catalog))
         renames = result.renames
         if self.state.rename_providers(renames):
             self.save_state()
-        catalog = Catalog.from_settings(self.settings, self.secrets, self.environ)
+        catalog = Catalog.from_settings(
+            self.settings, self.secrets, self.environ, plugins=self.catalog.plugins
+        )
         self.chat.use_catalog(catalog, renames)
         self.notify("Settings saved.", markup=False)
         return None

@@ -15,14 +15,25 @@ from textual.widgets import Label, OptionList, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ...catalog import (
+    FAILED,
+    LOADING,
+    NEEDS_KEY,
+    READY,
+    UNREACHABLE,
+    Catalog,
+    ModelChoice,
+    ProviderEntry,
+)
 from ...store import ConversationStore, ConversationSummary
 from ..safe import one_line, plain
 
 #: A provider's problem takes at most this many lines of the tree.
 PROBLEM_LINES = 8
-_STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑"}
-_STATE_STYLE = {READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow"}
+_STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑", FAILED: "✗"}
+_STATE_STYLE = {
+    READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow", FAILED: "red",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

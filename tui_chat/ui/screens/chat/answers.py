@@ -126,6 +126,7 @@ class Answers:
             view.refresh_meta(recorder.notices)
             self.log_view.follow()
         self.streaming = False
+        self.show_plugin_reports()
         if message.usage:
             self.last_usage = usage_summary(message.usage)
         self._save_answer()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import math
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -42,12 +43,21 @@ class Models:
         await asyncio.to_thread(importlib.import_module, "aiohttp")
         request = self.chat_app.settings.request
         await entry.refresh(request.proxy or None, listing_timeouts(request))
+        self.show_plugin_reports()
         if quietly and (entry.state, entry.problem) == before:
             return
         self.tree.update_entry(entry)
         if entry.name == self.choice.provider:
             self._show_model()
         self.show_welcome()
+
+    def show_plugin_reports(self: ChatScreen) -> None:
+        """Each problem of a provider plugin once (catalog.reports: one that could not be
+        loaded, broke listing its models or sent what is not text), until clicked."""
+        for report in self.catalog.reports.take():
+            self.notify(
+                report, title="Provider plugin", severity="warning", markup=False, timeout=math.inf
+            )
 
     def _check_failed_again(self: ChatScreen) -> None:
         for entry in self.catalog:

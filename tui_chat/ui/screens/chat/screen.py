@@ -238,6 +238,7 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
         if not self._first_list_pending:
             return
         self._first_list_pending = False
+        self.show_plugin_reports()
         if self.chat_app.fetch_models_on_start:
             for entry in self.catalog:
                 self.call_after_refresh(self.load_models, entry)

@@ -21,7 +21,7 @@ markup. The look is in settings.tcss, beside this.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -89,9 +89,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         keys: Mapping[str, str],
         env_keys: Mapping[str, str] | None = None,
         save: Callable[[SettingsResult], str | None] | None = None,
+        plugins: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.original = settings
+        #: The plugins' providers: not edited here, but one may be the default provider.
+        self.plugin_names = list(plugins)
         # Writes a result; returns why it could not (shown, and the form stays open).
         self.save = save
         self.stored_keys = dict(keys)
@@ -105,7 +108,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self.f_provider = ChoiceField(
             "Provider",
             s.default_provider,
-            [*(b.name for b in s.backends), DYNASPARK, *(e.name for e in s.openai)],
+            [*(b.name for b in s.backends), DYNASPARK, *(e.name for e in s.openai), *plugins],
             self._check_default_provider,
             blank="the first provider",
             hint="One of the providers above (Enter lists them).",
@@ -272,7 +275,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def provider_names(self) -> list[str]:
         backends = [c.name_value for c in self.cards("backend")]
         openai = [c.name_value for c in self.cards("openai")]
-        return [*backends, DYNASPARK, *openai]
+        return [*backends, DYNASPARK, *openai, *self.plugin_names]
 
     def _name_check(self, card: ProviderCard) -> Check:
         def check(value: str) -> str | None:
