@@ -100,6 +100,8 @@ class ProviderEntry:
     state: str = LOADING
     problem: str = ""
     models: list[ModelInfo] = field(default_factory=list)
+    #: managed.ManagedLink on the g4f backend tui-chat may run a server for, else None.
+    managed: Any = None
 
     @property
     def kind(self) -> str:
@@ -305,6 +307,7 @@ class Catalog:
                     key_env=endpoint.api_key_env,
                 )
             )
+        _attach_managed(entries, settings)
         return cls(entries)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -402,3 +405,13 @@ class Catalog:
         if first is None:
             return ModelChoice("", "")
         return ModelChoice(first.name, first.default_model())
+
+
+# --- the managed g4f backend (managed.py) ----------------------------------------------------
+
+
+def _attach_managed(entries: list[ProviderEntry], settings: Settings) -> None:
+    """The g4f backend on this machine falls back on a server tui-chat runs itself."""
+    from .managed import attach
+
+    attach(entries, settings)
