@@ -63,6 +63,12 @@ class Models:
             self._show_model()
         self.show_welcome()
 
+    def on_unmount(self: ChatScreen) -> None:
+        # The app is ending: leave the managed g4f server, which its watchdog then stops
+        # unless another tui-chat uses it (a crash or SIGKILL leaves it just the same: the
+        # kernel closes the link; see managed.py).
+        managed.stop_all()
+
     def _check_failed_again(self: ChatScreen) -> None:
         for entry in self.catalog:
             if entry.state not in (READY, LOADING, managed.STARTING):
