@@ -378,6 +378,8 @@ class ManagedLink:
     active: bool = False
     #: Why tui-chat runs no server for it ("" when it may, or has not had to look).
     off: str = ""
+    #: How the last server it started failed, until one starts again.
+    failure: ServerStatus | None = None
 
     @property
     def configured_url(self) -> str:
@@ -392,8 +394,9 @@ class ManagedLink:
         if self.active and status.state == READY:
             whose = "another tui-chat's" if status.shared else "started by tui-chat"
             return f"managed g4f server ({whose}, pid {status.pid}, log {status.log})"
-        if self.active and status.state == FAILED:
-            return f"managed g4f server failed: {status.reason} (log {status.log})"
+        failed = self.failure or (status if status.state == FAILED else None)
+        if self.active and failed is not None:
+            return f"managed g4f server failed: {failed.reason} (log {failed.log})"
         if self.off:
             return f"no managed g4f server: {self.off}"
         return ""
@@ -440,8 +443,9 @@ async def refresh(
     """`entry.refresh` (its state and models), and for the entry with a managed link,
     when nothing answers at its URL: the managed server, reused or (with `start`)
     started, and waited for without blocking; `changed()` is called when the entry shows
-    that it is starting. Without `start` a failed server stays failed (a check again in
-    the background must not start one every few seconds)."""
+    that it is starting. Without `start`, an entry whose server failed stays failed,
+    saying why (a check again in the background must not start one every few seconds),
+    and one whose server never ran says that tui-chat would start one."""
     link: ManagedLink | None = getattr(entry, "managed", None)
     if link is None:
         await entry.refresh(proxy, timeouts)
@@ -470,17 +474,21 @@ async def refresh(
     command = find_g4f(environ)
     assert command is not None
     server = link.server = server_for(cache_folder(environ), command)
-    # Without `start`, a server that failed before and is not running now stays FAILED
-    # (its status is kept), and none that never ran stays OFF.
     status = await asyncio.to_thread(server.start, spawn=start)
-    if status.state == OFF:
-        entry.problem = f"{entry.problem} tui-chat runs a g4f server for it while the app is open."
+    if status.state == OFF and link.failure is not None:
+        status = link.failure  # failed, and not to be started again now: still says why
+    elif status.state == OFF:
+        entry.problem = (
+            f"{entry.problem} tui-chat starts a g4f server of its own for it when the app "
+            "opens, or for `tui-chat ask`."
+        )
         return
     link.active = True
     if status.state == STARTING:
         entry.state, entry.problem, entry.models = STARTING, starting_problem(link, status), []
         changed()
         status = await server.wait()
+    link.failure = status if status.state == FAILED else None
     if status.state == READY:
         _point(entry, link, status.url)
         await entry.refresh(proxy, timeouts)

@@ -132,3 +132,24 @@ async def test_managed_never_starts_nothing(
         assert "managed" not in screen_text(app)
     assert not (managed_env / "g4f" / "server.log").exists()
     assert not (managed_env / "server.log").exists()
+
+
+async def test_a_failed_server_is_started_again_by_enter_not_in_the_background(
+    tmp_path: Path, managed_env: Path, fake_g4f, monkeypatch
+) -> None:
+    from tui_chat.ui.screens.chat import screen
+
+    monkeypatch.setattr(screen, "RECHECK_EVERY", 0.2)  # the background checks, often
+    fake_g4f("fail")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: g4f_state(app) == managed.FAILED, timeout=30)
+        fake_g4f("serve")  # g4f fixed meanwhile (say, flask installed)
+        await pilot.pause(1.0)  # five checks in the background
+        assert g4f_state(app) == managed.FAILED
+        assert not (managed_env / "server.log.1").exists()  # started once only
+        app.chat.tree.focus()
+        app.chat.tree.cursor_line = 0  # the g4f provider
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: g4f_state(app) == READY, timeout=30)
+        await wait_until(pilot, lambda: "ready · managed" in screen_text(app))

@@ -82,7 +82,10 @@ def test_providers_starts_none_and_says_the_app_will(
     listed = tui_chat(write_config(tmp_path), "providers")
     assert listed.returncode == 0
     assert "g4f: unreachable: " in listed.stderr
-    assert "tui-chat runs a g4f server for it while the app is open." in listed.stderr
+    assert (
+        "tui-chat starts a g4f server of its own for it when the app opens, or for "
+        "`tui-chat ask`." in listed.stderr
+    )
     assert not (managed_env / "server.log").exists()
 
 

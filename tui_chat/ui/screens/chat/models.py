@@ -43,14 +43,15 @@ class Models:
         await asyncio.to_thread(importlib.import_module, "aiohttp")
         request = self.chat_app.settings.request
         # For the g4f backend on this machine: when nothing answers there, the g4f server
-        # tui-chat runs itself, shown as starting until it answers (managed.py). A check
-        # again in the background never starts one; Enter on the provider does.
+        # tui-chat runs itself, shown as starting until it answers (managed.py). One that
+        # failed is not started again by the checks in the background (every few seconds)
+        # but by Enter on the provider.
         await managed.refresh(
             entry,
             request.proxy or None,
             listing_timeouts(request),
             lambda: self._show_entry(entry),
-            start=not quietly,
+            start=not (quietly and before[0] == managed.FAILED),
         )
         if quietly and (entry.state, entry.problem) == before:
             return
