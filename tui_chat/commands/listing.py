@@ -140,7 +140,7 @@ def _managed_json(item: ProviderEntry) -> dict[str, Any]:
     link = item.managed
     if link is None:
         return {}
-    status = link.status()
+    status = link.failure or link.status()
     return {
         "managed": {
             "mode": link.mode,
