@@ -124,6 +124,8 @@ class ProviderEntry:
     plugin: str = ""
     #: Problems of plugins found while running, said once (shared with the catalog).
     reports: PluginReports = field(default_factory=PluginReports)
+    #: managed.ManagedLink on the g4f backend tui-chat may run a server for, else None.
+    managed: Any = None
 
     @property
     def kind(self) -> str:
@@ -452,6 +454,7 @@ class Catalog:
                     request=endpoint.request,
                 )
             )
+        _attach_managed(entries, settings)
         reports = PluginReports()
         if plugins is not None:
             entries += plugin_entries(plugins, entries, secrets, environ, reports)
@@ -552,3 +555,13 @@ class Catalog:
         if first is None:
             return ModelChoice("", "")
         return ModelChoice(first.name, first.default_model())
+
+
+# --- the managed g4f backend (managed.py) ----------------------------------------------------
+
+
+def _attach_managed(entries: list[ProviderEntry], settings: Settings) -> None:
+    """The g4f backend on this machine falls back on a server tui-chat runs itself."""
+    from .managed import attach
+
+    attach(entries, settings)

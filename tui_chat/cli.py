@@ -21,6 +21,12 @@ configuration:
   (see `tui-chat paths`); override it with --config-dir or $TUI_CHAT_CONFIG_DIR.
   API keys also come from environment variables such as OPENAI_API_KEY or
   <NAME>_API_KEY for a provider named NAME.
+
+managed g4f server:
+  with g4f installed (pip install 'tui-chat[g4f]') and nothing answering at the
+  g4f backend's URL on this machine, tui-chat runs `g4f gui` itself on a free
+  loopback port and stops it when it leaves; its log is in the user cache folder.
+  Off with [g4f] managed = "never" in settings.toml or --no-managed-backend.
 """
 
 
@@ -38,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for settings, keys and conversations (default: the user config dir)",
     )
     parser.add_argument("--paths", action="store_true", help="print the folders in use and exit")
+    parser.add_argument(
+        "--no-managed-backend",
+        action="store_true",
+        help="never start a g4f server when none answers (as [g4f] managed = \"never\")",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("paths", help="print the folders in use")
     try:
@@ -55,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .store import Paths
 
     paths = Paths.resolve(args.config_dir)
+    if args.no_managed_backend:
+        from .managed import switch_off
+
+        switch_off("--no-managed-backend was given")
     if args.paths or args.command == "paths":
         print_paths(paths)
         return 0

@@ -221,6 +221,8 @@ class Turn:
             pass
         self.out = TextOut(sys.stdout)
         self.err = TextOut(sys.stderr, dim=True)
+        if entry.managed is not None:
+            await self._use_managed(entry)
         if not self.choice.model and not entry.picks_default_model:
             await self._pick_default_model(entry)
         # The same steps as the app's (session.py): the question, the answer's placeholder
@@ -249,6 +251,25 @@ class Turn:
         if not model:
             raise usage_error(f"{entry.name} lists no models; choose one with -m.")
         self.choice = ModelChoice(self.choice.provider, model, self.choice.via)
+
+    async def _use_managed(self, entry: ProviderEntry) -> None:
+        """The g4f backend on this machine, when nothing answers at its URL: the g4f
+        server tui-chat runs (an open tui-chat's, else one started for this question,
+        which stops when the command ends). See tui_chat/managed.py."""
+        from tui_chat import managed
+
+        if managed.why_not(entry.managed.mode):
+            return  # none to run: the question goes to the configured URL, as always
+        request = self.settings.request
+
+        def starting() -> None:
+            say(f"{entry.name}: starting a g4f server for you (log: {entry.managed.status().log})")
+
+        await managed.refresh(
+            entry, request.proxy or None, listing_timeouts(request), starting
+        )
+        if entry.state == managed.FAILED:
+            raise CommandError(f"{entry.name}: {entry.problem}")
 
     def _conversation(self) -> Conversation:
         args, choice, session = self.args, self.choice, self.session

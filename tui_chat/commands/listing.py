@@ -60,6 +60,7 @@ def run_providers(args: Any, paths: Any) -> int:
                     "state": item.state,
                     "models": len(item.models) if item.state == READY else None,
                     "problem": item.problem,
+                    **_managed_json(item),
                 }
                 for item in listed
             ]
@@ -82,7 +83,7 @@ def run_providers(args: Any, paths: Any) -> int:
                 item.name,
                 item.kind,
                 item.url or "-",
-                item.state,
+                item.state + (" (managed)" if _managed_active(item) else ""),
                 f"{len(item.models)} model" + ("" if len(item.models) == 1 else "s")
                 if item.state == READY
                 else "-",
@@ -131,8 +132,14 @@ def _survey(paths: Any, args: Any) -> list[ProviderEntry]:
 
 
 async def _ask_all(entries: list[ProviderEntry], proxy: str | None, timeouts: Any) -> None:
-    """Every provider at once: the slowest sets the pace, not the sum."""
-    await asyncio.gather(*(entry.refresh(proxy, timeouts) for entry in entries))
+    """Every provider at once: the slowest sets the pace, not the sum. The g4f backend on
+    this machine uses a managed g4f server already running (an open tui-chat's) when
+    nothing answers at its URL; a listing starts none."""
+    from tui_chat import managed
+
+    await asyncio.gather(
+        *(managed.refresh(entry, proxy, timeouts, start=False) for entry in entries)
+    )
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -142,6 +149,37 @@ def _report_problems(listed: list[ProviderEntry]) -> None:
     for item in listed:
         if item.state != READY:
             say(f"{item.name}: {item.state}: {item.problem}")
+        elif _managed_active(item):
+            say(f"{item.name}: {item.managed.describe()}")
+
+
+# --- the managed g4f server (tui_chat/managed.py) -------------------------------------------
+
+
+def _managed_active(item: ProviderEntry) -> bool:
+    return item.managed is not None and item.managed.active
+
+
+def _managed_json(item: ProviderEntry) -> dict[str, Any]:
+    """`"managed"` for the g4f backend tui-chat may run a server for: whether it may
+    (`off` says why not), and the server in use, if any."""
+    link = item.managed
+    if link is None:
+        return {}
+    status = link.failure or link.status()
+    return {
+        "managed": {
+            "mode": link.mode,
+            "off": link.off,
+            "active": link.active,
+            "state": status.state if link.active else "off",
+            "url": status.url if link.active else "",
+            "pid": status.pid if link.active else None,
+            "shared": status.shared if link.active else False,
+            "log": status.log or "",
+            "reason": status.reason if link.active else "",
+        }
+    }
 
 
 def _print_lines(lines: Any) -> None:

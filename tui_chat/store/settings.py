@@ -78,6 +78,17 @@ class RequestDefaults:
     proxy: str = ""
 
 
+#: `[g4f] managed`: "auto" runs a g4f server when none answers (tui_chat/managed.py).
+MANAGED_MODES = ("auto", "never")
+
+
+@dataclass
+class G4FSettings:
+    """[g4f]: the g4f backend server tui-chat may run itself."""
+
+    managed: str = "auto"
+
+
 @dataclass
 class AttachmentLimits:
     max_image_bytes: int = 20 * 1024 * 1024
@@ -108,6 +119,7 @@ class Settings:
     request: RequestDefaults = field(default_factory=RequestDefaults)
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
     keymap: dict[str, str] = field(default_factory=dict)
+    g4f: G4FSettings = field(default_factory=G4FSettings)
 
 
 #: The keys of a provider's own request settings ([[backends]], [[openai]]).
@@ -126,6 +138,7 @@ _KNOWN: dict[str, set[str]] = {
         "attachments",
         "keymap",
         "recent_models",
+        "g4f",
     },
     "defaults": {"provider", "model", "reopen_last"},
     "backends": {"name", "url", "headers", "provider", *_PROVIDER_REQUEST},
@@ -140,6 +153,7 @@ _KNOWN: dict[str, set[str]] = {
         "proxy",
     },
     "attachments": {"max_image_bytes", "max_text_bytes"},
+    "g4f": {"managed"},
 }
 
 #: A problem found in a value: its key path and a sentence (without file and line).
@@ -385,6 +399,7 @@ def _build(data: dict[str, Any]) -> _Built:
         or 0,
     )
     s.keymap = r.strings(data, "keymap", (), "key binding")
+    s.g4f = _g4f_settings(r, data)
     if isinstance(defaults.get("provider"), str):
         problem = _default_provider_problem(s)
         if problem:
@@ -410,6 +425,20 @@ def _provider_request(r: _Reader, item: dict[str, Any], where: v.Where) -> Provi
         read_timeout=read(v.number, "read_timeout", None, True),
         proxy=read(_url, "proxy", _PROXY_SCHEMES, True),
     )
+
+
+def _managed_mode(data: dict[str, Any], key: str, where: v.Where) -> str:
+    value = v.string(data, key, where, "auto")
+    if value not in MANAGED_MODES:
+        raise v.fail((*where, key), '"auto" or "never"', value)
+    return value
+
+
+def _g4f_settings(r: _Reader, data: dict[str, Any]) -> G4FSettings:
+    """[g4f]: whether tui-chat runs a g4f server itself when none answers."""
+    table = r.get({}, v.table, data, "g4f", ())
+    r.unknown(table, "g4f", ("g4f",))
+    return G4FSettings(managed=r.get("auto", _managed_mode, table, "managed", ("g4f",)))
 
 
 #: The built-in provider's name (catalog.py lists it when [dynaspark] is enabled).

@@ -15,25 +15,29 @@ from textual.widgets import Label, OptionList, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from ...catalog import (
-    FAILED,
-    LOADING,
-    NEEDS_KEY,
-    READY,
-    UNREACHABLE,
-    Catalog,
-    ModelChoice,
-    ProviderEntry,
-)
+from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ...managed import FAILED, STARTING
 from ...store import ConversationStore, ConversationSummary
 from ..safe import one_line, plain
 
 #: A provider's problem takes at most this many lines of the tree.
 PROBLEM_LINES = 8
-_STATE_MARK = {READY: "●", LOADING: "…", UNREACHABLE: "✗", NEEDS_KEY: "🔑", FAILED: "✗"}
+_STATE_MARK = {
+    READY: "●",
+    LOADING: "…",
+    UNREACHABLE: "✗",
+    NEEDS_KEY: "🔑",
+    STARTING: "◌",
+    FAILED: "✗",
+}
 _STATE_STYLE = {
-    READY: "green", LOADING: "dim", UNREACHABLE: "red", NEEDS_KEY: "yellow", FAILED: "red",
-}  # fmt: skip
+    READY: "green",
+    LOADING: "dim",
+    UNREACHABLE: "red",
+    NEEDS_KEY: "yellow",
+    STARTING: "yellow",
+    FAILED: "red",
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class ProviderTree(Tree[NodeData]):
         label.append(
             f"  {_STATE_MARK.get(entry.state, '')} {entry.state}", _STATE_STYLE.get(entry.state, "")
         )
+        if _is_managed(entry):
+            label.append(" · managed", "dim")
         return label
 
     def update_entry(self, entry: ProviderEntry) -> None:
@@ -107,11 +113,14 @@ class ProviderTree(Tree[NodeData]):
             # The whole reason, wrapped to the tree's width: cut to one line, the part
             # that says what to do was lost ("Could not connect to 127.0.0.").
             width = max(16, (self.scrollable_content_region.width or 30) - 6)
-            lines = textwrap.wrap(one_line(entry.problem, 600), width)[:PROBLEM_LINES]
+            problem, log = _managed_log(entry)
+            lines = textwrap.wrap(one_line(problem, 600), width)[:PROBLEM_LINES]
+            # The managed server's log, whole, however long the reason before it.
+            lines += textwrap.wrap(one_line(log, 600), width) if log else []
             here = ProviderNode(entry.name)
             for line in lines:
                 node.add_leaf(Text(line, style="dim italic"), data=here)
-            if entry.state != LOADING:
+            if entry.state not in (LOADING, STARTING):
                 node.add_leaf(Text("Enter: check again", style="dim"), data=here)
             return
         groups: dict[str, list] = {}
@@ -169,6 +178,20 @@ class ProviderTree(Tree[NodeData]):
         elif isinstance(data, ProviderNode) and self._states.get(data.name, READY) != READY:
             event.stop()
             self.post_message(self.CheckAgain(data.name))
+
+
+def _is_managed(entry: ProviderEntry) -> bool:
+    """The provider talks to (or waits for) the g4f server tui-chat runs (managed.py)."""
+    link = getattr(entry, "managed", None)
+    return link is not None and link.active
+
+
+def _managed_log(entry: ProviderEntry) -> tuple[str, str]:
+    """The problem without the managed server's log, and "Log: PATH" ("" for others)."""
+    if not _is_managed(entry):
+        return entry.problem, ""
+    problem, found, path = entry.problem.rpartition(" Log: ")
+    return (problem, f"Log: {path}") if found else (entry.problem, "")
 
 
 def _same(a: ModelChoice, b: ModelChoice) -> bool:

@@ -12,9 +12,15 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...catalog import LOADING, NEEDS_KEY, READY, ProviderEntry
+from ...managed import INSTALL_HINT, STARTING
 from ..safe import one_line
 
-_MARK = {LOADING: ("…", "dim"), NEEDS_KEY: ("🔑", "$warning"), READY: ("●", "$success")}
+_MARK = {
+    LOADING: ("…", "dim"),
+    NEEDS_KEY: ("🔑", "$warning"),
+    READY: ("●", "$success"),
+    STARTING: ("◌", "$warning"),
+}
 
 
 class Welcome(VerticalScroll, can_focus=False):
@@ -42,7 +48,14 @@ class Welcome(VerticalScroll, can_focus=False):
         """Say what each provider's state is, one line each, and the next steps with the
         keys in force (`keys`: action id -> keys, after the keymap)."""
         entries = list(entries)
-        head = "No provider is ready yet. Tried:" if entries else "No provider is configured."
+        starting = any(entry.state == STARTING for entry in entries)
+        if starting:
+            head = (
+                "tui-chat is starting a g4f server for you: chat as soon as it is ready "
+                "(a few seconds)."
+            )
+        else:
+            head = "No provider is ready yet. Tried:" if entries else "No provider is configured."
         self.query_one("#welcome-head", Static).update(
             Content("\n").join(
                 [Content.styled("Welcome to tui-chat", "bold $accent"), Content(head)]
@@ -53,6 +66,8 @@ class Welcome(VerticalScroll, can_focus=False):
             mark, style = _MARK.get(entry.state, ("✗", "$error"))
             where = f" ({one_line(entry.url, 60)})" if entry.url else ""
             reason = "checking…" if entry.state == LOADING else entry.problem or entry.state
+            if entry.state == STARTING:
+                reason = "starting a g4f server (managed by tui-chat)…"
             rows.append(
                 Content.assemble(
                     (f"  {mark} ", style),
@@ -64,19 +79,40 @@ class Welcome(VerticalScroll, can_focus=False):
             )
         self.query_one("#welcome-providers", Static).update(Content("\n").join(rows))
         settings = keys.get("app.settings", "f9")
-        steps = [
-            Content.styled("Next steps", "bold"),
-            Content("  • Start a g4f server in another terminal (pip install 'g4f[gui]'):"),
-            Content(f"      {_g4f_command(entries)}"),
-            Content("  • Or start Ollama: ollama serve, then ollama pull llama3.2."),
-            Content(f"  • Or add an OpenAI-compatible endpoint and its key: {settings}."),
-            Content(
-                f"  • {keys.get('app.help', 'f1')} lists every key; "
-                f"{keys.get('model.picker', 'ctrl+o')} picks a model."
-            ),
-            Content.styled("Checked again every few seconds: a server you start shows up.", "dim"),
-        ]
+        keys_line = (
+            f"{keys.get('app.help', 'f1')} lists every key; "
+            f"{keys.get('model.picker', 'ctrl+o')} picks a model."
+        )
+        if starting:  # nothing to do but wait a moment
+            steps = [Content(keys_line)]
+        else:
+            steps = [
+                Content.styled("Next steps", "bold"),
+                *_g4f_steps(entries),
+                Content("  • Or start Ollama: ollama serve, then ollama pull llama3.2."),
+                Content(f"  • Or add an OpenAI-compatible endpoint and its key: {settings}."),
+                Content(f"  • {keys_line}"),
+                Content.styled(
+                    "Checked again every few seconds: a server you start shows up.", "dim"
+                ),
+            ]
         self.query_one("#welcome-steps", Static).update(Content("\n").join(steps))
+
+
+def _g4f_steps(entries: list[ProviderEntry]) -> list[Content]:
+    """How to get a g4f server: installing g4f when tui-chat would run one itself but it
+    is missing; else starting one by hand."""
+    for entry in entries:
+        link = getattr(entry, "managed", None)
+        if link is not None and "not installed" in link.off:
+            return [
+                Content("  • Install g4f, and tui-chat runs a g4f server itself:"),
+                Content(f"      {INSTALL_HINT}"),
+            ]
+    return [
+        Content("  • Start a g4f server in another terminal (pip install 'g4f[gui]'):"),
+        Content(f"      {_g4f_command(entries)}"),
+    ]
 
 
 def _g4f_command(entries: list[ProviderEntry]) -> str:

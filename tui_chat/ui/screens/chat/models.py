@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from .... import managed
 from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
 from ...widgets.welcome import Welcome
 
@@ -42,10 +43,24 @@ class Models:
         # (`http.session` imports it on the event loop, where it would block them).
         await asyncio.to_thread(importlib.import_module, "aiohttp")
         request = self.chat_app.settings.request
-        await entry.refresh(request.proxy or None, listing_timeouts(request))
+        # For the g4f backend on this machine: when nothing answers there, the g4f server
+        # tui-chat runs itself, shown as starting until it answers (managed.py). One that
+        # failed is not started again by the checks in the background (every few seconds)
+        # but by Enter on the provider.
+        await managed.refresh(
+            entry,
+            request.proxy or None,
+            listing_timeouts(request),
+            lambda: self._show_entry(entry),
+            start=not (quietly and before[0] == managed.FAILED),
+        )
         self.show_plugin_reports()
         if quietly and (entry.state, entry.problem) == before:
             return
+        self._show_entry(entry)
+
+    def _show_entry(self: ChatScreen, entry: ProviderEntry) -> None:
+        """Show a provider's new state: in the tree, the status line, the welcome panel."""
         self.tree.update_entry(entry)
         if entry.name == self.choice.provider:
             self._show_model()
@@ -59,9 +74,15 @@ class Models:
                 report, title="Provider plugin", severity="warning", markup=False, timeout=math.inf
             )
 
+    def on_unmount(self: ChatScreen) -> None:
+        # The app is ending: leave the managed g4f server, which its watchdog then stops
+        # unless another tui-chat uses it (a crash or SIGKILL leaves it just the same: the
+        # kernel closes the link; see managed.py).
+        managed.stop_all()
+
     def _check_failed_again(self: ChatScreen) -> None:
         for entry in self.catalog:
-            if entry.state not in (READY, LOADING):
+            if entry.state not in (READY, LOADING, managed.STARTING):
                 self.load_models(entry, quietly=True)
 
     def show_welcome(self: ChatScreen) -> None:
