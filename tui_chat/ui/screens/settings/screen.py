@@ -20,7 +20,6 @@ markup. The look is in settings.tcss, beside this.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 
 from textual import on
@@ -32,17 +31,15 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from ....store.settings import (
-    AttachmentLimits,
     Backend,
-    DynasparkSettings,
     OpenAIEndpoint,
-    RequestDefaults,
     Settings,
 )
 from ...inputs import TextEditor
 from ...safe import plain
 from .cards import Kind, ProviderCard, backend_card, card_section, openai_card
 from .confirm import ConfirmDiscard
+from .edited import edited
 from .fields import (
     DYNASPARK,
     Check,
@@ -60,11 +57,8 @@ from .fields import (
     check_timeout,
     check_url,
     format_size,
-    parse_headers,
-    parse_size,
-    parse_temperature,
 )
-from .result import SettingsResult, key_changes
+from .result import SettingsResult
 
 
 class _Form(VerticalScroll, can_focus=False):
@@ -477,47 +471,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 
     def result(self) -> SettingsResult:
         """The edited settings (a new object) and the changed keys. Call only when valid."""
-        new = copy.deepcopy(self.original)
-        new.backends = [
-            Backend(
-                c.name_value,
-                c.fields["url"].value.strip(),
-                parse_headers(c.fields["headers"].value)[0],
-                c.fields["provider"].value.strip(),
-            )
-            for c in self.cards("backend")
-        ]
-        new.dynaspark = DynasparkSettings(self.f_dyn_endpoint.value.strip(), self.dyn_enabled.value)
-        new.openai = [
-            OpenAIEndpoint(
-                c.name_value,
-                c.fields["url"].value.strip(),
-                c.fields["key_env"].value.strip(),
-                parse_headers(c.fields["headers"].value)[0],
-            )
-            for c in self.cards("openai")
-        ]
-        new.default_provider = self.f_provider.value.strip()
-        new.default_model = self.f_model.value.strip()
-        new.request = RequestDefaults(
-            system_prompt=self.system_prompt.text,
-            temperature=parse_temperature(self.f_temperature.value),
-            max_tokens=int(self.f_max_tokens.value) if self.f_max_tokens.value.strip() else None,
-            connect_timeout=float(self.f_connect.value),
-            read_timeout=float(self.f_read.value),
-            proxy=self.f_proxy.value.strip(),
-        )
-        new.attachments = AttachmentLimits(
-            max_image_bytes=parse_size(self.f_image.value) or 0,
-            max_text_bytes=parse_size(self.f_text.value) or 0,
-        )
-        origins: dict[str, list[str | None]] = {
-            "backends": [c.original for c in self.cards("backend")],
-            "openai": [c.original for c in self.cards("openai")],
-        }
-        return SettingsResult(
-            new, key_changes(self.original, self.stored_keys, self.cards()), self.original, origins
-        )
+        return edited(self)
 
 
 def _problems_text(count: int) -> str:
