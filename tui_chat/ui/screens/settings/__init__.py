@@ -5,6 +5,6 @@
 - `cards`: a provider's card (backend or OpenAI-compatible endpoint) and its fields.
 - `fields`: `Field`, one labelled input, and the rules every field is checked by.
 - `confirm`: the dialog asking whether to discard edits.
-- `edited.py`: the settings the form holds, read off its fields (what Save hands back).
+- `edited`: the settings the form holds, read off its fields (what Save hands back).
 - `settings.tcss`: the look of both screens.
 """
