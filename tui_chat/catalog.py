@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chat import describe_error
+from .model_choice import ModelChoice
 from .plugins import (
     PluginRefused,
     PluginReports,
@@ -35,7 +36,7 @@ from .providers import (
 from .providers.events import Event
 from .providers.helpers import MediaItem
 from .providers.masking import mask
-from .store import Conversation, RequestDefaults, Settings, State, api_key_for, env_var_for
+from .store import RequestDefaults, Settings, State, api_key_for, env_var_for
 from .store.settings import ProviderRequest, default_provider_problem
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
@@ -54,57 +55,6 @@ def listing_timeouts(request: RequestDefaults) -> Timeouts:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ModelChoice:
-    """A model to talk to: the provider's name, the model id, and for a g4f backend the
-    backend-side provider to ask (`via`, "" lets the server choose)."""
-
-    provider: str
-    model: str
-    via: str = ""
-
-    def key(self) -> str:
-        """The string kept in state.toml (`model`, `recent_models`): "provider/model[ via X]"."""
-        return f"{self.provider}/{self.model}" + (f" via {self.via}" if self.via else "")
-
-    @classmethod
-    def parse(cls, text: str) -> ModelChoice | None:
-        head, _, via = text.partition(" via ")
-        provider, slash, model = head.partition("/")
-        if not slash or not provider:
-            return None
-        return cls(provider, model, via.strip())
-
-    @classmethod
-    def of(cls, conversation: Conversation) -> ModelChoice:
-        """The model a conversation was last talking to."""
-        via = str(conversation.parameters.get("via", ""))
-        return cls(conversation.provider, conversation.model, via)
-
-    def apply_to(self, conversation: Conversation) -> None:
-        """Make this the conversation's model, kept with it for the next turn."""
-        conversation.provider, conversation.model = self.provider, self.model
-        if self.via:
-            conversation.parameters["via"] = self.via
-        else:
-            conversation.parameters.pop("via", None)
-
-    def answerer(self) -> str:
-        """Who answers, as an answer records it: "g4f", or "g4f › PollinationsAI"."""
-        return f"{self.provider} › {self.via}" if self.via else self.provider
-
-    def describe(self) -> str:
-        """For people: "g4f › PollinationsAI › gpt-4o"."""
-        parts = [self.provider, self.via, self.model or "default model"]
-        return " › ".join(part for part in parts if part)
-
-
-@dataclass(frozen=True, slots=True)
-class Listed:
-    """One model as a model list (the picker's) offers it, and what to say beside it."""
-
-    choice: ModelChoice
-    detail: str = ""
 
 
 @dataclass
@@ -471,62 +421,6 @@ class Catalog:
 
     def names(self) -> list[str]:
         return list(self.entries)
-
-    def listed(self) -> list[Listed]:
-        """Every provider's models, in settings order. Each provider is there at least
-        once: a g4f backend always with its default (the server picks the model, and the
-        provider unless its settings name one), a provider whose list is empty, failed or
-        still loading with its default model, so it can always be picked."""
-        found: list[Listed] = []
-        for entry in self:
-            ready = entry.state == READY
-            if entry.picks_default_model:
-                detail = "the server's default" if ready else entry.state
-                found.append(Listed(ModelChoice(entry.name, ""), detail))
-            elif not ready or not entry.models:
-                detail = entry.state if not ready else "lists no models: type a name"
-                found.append(Listed(ModelChoice(entry.name, entry.default_model()), detail))
-            if ready:
-                found.extend(
-                    Listed(
-                        ModelChoice(entry.name, info.id, info.provider),
-                        "vision" if info.vision else "",
-                    )
-                    for info in entry.models
-                )
-        return found
-
-    def unlisted_choices(self, words: Sequence[str], current: str) -> list[ModelChoice]:
-        """What typed words can mean when no list need have the model: "use NAME with
-        PROVIDER". The words that name a provider (or a backend's provider, as in
-        `g4f G4FSpace echo`) say which; the current provider is offered too. NAME is the
-        one word left, as typed. Only providers that accept unlisted names are offered,
-        and not with a model their list already has."""
-        by_name = {entry.name.lower(): entry for entry in self if entry.accepts_unlisted_models}
-        vias: dict[str, list[tuple[ProviderEntry, str]]] = {}
-        for entry in by_name.values():
-            for via in dict.fromkeys(info.provider for info in entry.models if info.provider):
-                vias.setdefault(via.lower(), []).append((entry, via))
-        named: list[tuple[ProviderEntry, str]] = []
-        rest: list[str] = []
-        for word in words:
-            if word.lower() in by_name:
-                named.append((by_name[word.lower()], ""))
-            elif word.lower() in vias:
-                named.extend(vias[word.lower()])
-            else:
-                rest.append(word)
-        if len(rest) != 1:
-            return []
-        entry = self.entries.get(current)
-        if entry is not None and entry.accepts_unlisted_models:
-            named.append((entry, ""))
-        choices = [ModelChoice(entry.name, rest[0], via) for entry, via in named]
-        return [
-            choice
-            for choice in dict.fromkeys(choices)
-            if not self.entries[choice.provider].lists(choice)
-        ]
 
     def recent(self, keys: Iterable[str]) -> list[ModelChoice]:
         """The recent models (state's list) whose provider is configured, in order."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .attachments import Prepared
-from .catalog import Catalog, ModelChoice, ProviderEntry
+from .catalog import Catalog, ProviderEntry
 from .chat import (
     AnswerRecorder,
     earlier_images,
@@ -28,6 +28,7 @@ from .chat import (
     resend_media,
     title_from,
 )
+from .model_choice import ModelChoice
 from .providers import ProviderError
 from .providers.base import Timeouts
 from .providers.events import Event

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from tui_chat.catalog import NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from tui_chat.catalog import NEEDS_KEY, READY, UNREACHABLE, Catalog, ProviderEntry
+from tui_chat.model_choice import ModelChoice
+from tui_chat.model_rows import listed as listed_models
+from tui_chat.model_rows import unlisted_choices
 from tui_chat.providers import (
     BackendApi,
     Dynaspark,
@@ -57,7 +60,7 @@ def catalog() -> Catalog:
 
 
 def test_every_provider_is_listed_with_a_default_when_its_list_is_empty() -> None:
-    listed = [(item.choice.key(), item.detail) for item in catalog().listed()]
+    listed = [(item.choice.key(), item.detail) for item in listed_models(catalog())]
     assert listed == [
         # A backend's own default comes first, whatever it lists: the server picks.
         ("g4f/", "the server's default"),
@@ -115,12 +118,12 @@ def test_only_endpoints_and_backends_take_names_they_do_not_list() -> None:
     ],
 )
 def test_typed_names_offered(typed: str, current: str, offered: list[str]) -> None:
-    choices = catalog().unlisted_choices(typed.split(), current)
+    choices = unlisted_choices(catalog(), typed.split(), current)
     assert [choice.key() for choice in choices] == offered
 
 
 def test_the_typed_name_keeps_its_case() -> None:
-    [choice] = catalog().unlisted_choices(["Meta-Llama-3"], "local")
+    [choice] = unlisted_choices(catalog(), ["Meta-Llama-3"], "local")
     assert choice == ModelChoice("local", "Meta-Llama-3")
 
 

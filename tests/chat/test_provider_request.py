@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tui_chat.catalog import READY, UNREACHABLE, Catalog, ModelChoice, listing_timeouts
+from tui_chat.catalog import READY, UNREACHABLE, Catalog, listing_timeouts
+from tui_chat.model_choice import ModelChoice
 from tui_chat.providers import ConnectionFailedError, ProviderTimeoutError
 from tui_chat.session import ChatSession
 from tui_chat.store import Paths, load_settings

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import pytest
 from aiohttp import web
 
-from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry
+from tui_chat.catalog import Catalog, ProviderEntry
+from tui_chat.model_choice import ModelChoice
 from tui_chat.providers.base import AsyncGeneratorProvider
 from tui_chat.providers.events import ConversationState, FinishReason
 from tui_chat.session import ChatSession

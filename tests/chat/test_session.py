@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry
+from tui_chat.catalog import Catalog, ProviderEntry
+from tui_chat.model_choice import ModelChoice
 from tui_chat.providers.base import AsyncGeneratorProvider
 from tui_chat.session import CONTINUE_PROMPT, ChatSession
 from tui_chat.store import ConversationStore, Paths

@@ -26,7 +26,7 @@ from providers.conftest import raw_serve, serve  # noqa: F401  (fixtures used he
 from ui.conftest import answered, screen_text, wait_until  # noqa: F401  (answered: for the tests)
 from ui.servers import LoopbackServers, start_servers
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore, Paths
 from tui_chat.ui.app import ChatApp
 

@@ -22,7 +22,7 @@ import pytest
 from providers.conftest import Peer, g4f_peer
 from providers.testkit import FINISH, sse, stream
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore, Paths
 from tui_chat.ui.app import ChatApp
 

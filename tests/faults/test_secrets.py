@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 
 from .conftest import SIZE, ask_and_wait, flat, still_usable
 

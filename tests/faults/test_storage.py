@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import tui_chat.store.atomic as atomic
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore, Paths
 
 from .conftest import SIZE, ask_and_wait, flat, saved, still_usable, wait_until

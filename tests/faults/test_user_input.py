@@ -12,7 +12,7 @@ import tomllib
 
 from aiohttp import web
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore
 
 from .conftest import (

@@ -10,7 +10,8 @@ from textual.widgets import OptionList
 from ui.conftest import answered, screen_text, wait_until
 from ui.servers import LoopbackServers
 
-from tui_chat.catalog import FAILED, READY, ModelChoice
+from tui_chat.catalog import FAILED, READY
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore, Paths
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.pickers import ModelPicker

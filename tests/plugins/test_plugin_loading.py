@@ -12,16 +12,9 @@ from typing import Any
 
 import pytest
 
-from tui_chat.catalog import (
-    FAILED,
-    NEEDS_KEY,
-    READY,
-    Catalog,
-    ModelChoice,
-    ProviderEntry,
-    settled_problems,
-)
+from tui_chat.catalog import FAILED, NEEDS_KEY, READY, Catalog, ProviderEntry, settled_problems
 from tui_chat.chat import AnswerRecorder
+from tui_chat.model_choice import ModelChoice
 from tui_chat.plugins import load_plugins
 from tui_chat.providers import ProviderError, Timeouts
 from tui_chat.providers.events import FinishReason

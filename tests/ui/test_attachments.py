@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from providers.testkit import PNG
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore
 from tui_chat.ui.screens.file_picker import FilePicker, FileTree
 from tui_chat.ui.widgets.chips import Chip, ChipBar

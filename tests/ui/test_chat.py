@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import tomllib
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.providers import ProviderError
 from tui_chat.store import ConversationStore
 from tui_chat.ui.screens.chat import ChatScreen

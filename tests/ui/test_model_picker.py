@@ -9,7 +9,8 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from tui_chat.catalog import READY, ModelChoice
+from tui_chat.catalog import READY
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import Paths
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.pickers import MATCH_STYLE, MAX_ROWS, ModelCandidate, ModelPicker

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from textual.widgets._toast import Toast
 
-from tui_chat.catalog import ModelChoice
+from tui_chat.model_choice import ModelChoice
 from tui_chat.store import Paths
 from tui_chat.ui.app import ChatApp
 from tui_chat.ui.screens.settings.screen import SettingsScreen

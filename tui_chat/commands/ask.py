@@ -13,12 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.catalog import Catalog, ModelChoice, ProviderEntry, listing_timeouts
+from tui_chat.catalog import Catalog, ProviderEntry, listing_timeouts
 from tui_chat.chat import (
     REASONING,
     TEXT,
     describe_error,
 )
+from tui_chat.model_choice import ModelChoice
 from tui_chat.session import JOURNAL_EVERY, Answer, ChatSession
 from tui_chat.store import (
     Conversation,

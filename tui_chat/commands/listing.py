@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from tui_chat.catalog import READY, ModelChoice, ProviderEntry, listing_timeouts
+from tui_chat.catalog import READY, ProviderEntry, listing_timeouts
+from tui_chat.model_choice import ModelChoice
 
 from .common import FAILED, OK, CommandError, command, load_context
 from .terminal import is_tty, neutralize, say

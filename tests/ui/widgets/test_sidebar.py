@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fakes import FakeProvider, fake_entry
 
-from tui_chat.catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice
+from tui_chat.catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog
+from tui_chat.model_choice import ModelChoice
 from tui_chat.providers.base import Timeouts
 from tui_chat.providers.errors import AuthenticationRequiredError, ProviderError
 from tui_chat.ui.widgets.sidebar import ModelNode, ProviderTree

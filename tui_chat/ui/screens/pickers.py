@@ -14,8 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...catalog import Catalog, ModelChoice
+from ...catalog import Catalog
 from ...matching import Haystack, Match, rank, words_of
+from ...model_choice import ModelChoice
+from ...model_rows import listed as listed_models
 from ..inputs import TextInput
 from ..safe import one_line, plain
 
@@ -61,7 +63,7 @@ def shown_fields(catalog: Catalog, choice: ModelChoice) -> tuple[str, ...]:
 def model_candidates(catalog: Catalog, recent_keys: Iterable[str]) -> list[ModelCandidate]:
     """Every listed model (settings order), then recent models no list has now."""
     recent = {choice.key(): index for index, choice in enumerate(catalog.recent(recent_keys))}
-    rows = [(listed.choice, listed.detail) for listed in catalog.listed()]
+    rows = [(listed.choice, listed.detail) for listed in listed_models(catalog)]
     listed_keys = {choice.key() for choice, _ in rows}
     rows += [
         (choice, "") for choice in catalog.recent(recent_keys) if choice.key() not in listed_keys

@@ -15,8 +15,9 @@ from textual.widgets import Label, OptionList, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
+from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ProviderEntry
 from ...managed import FAILED, STARTING
+from ...model_choice import ModelChoice
 from ...store import ConversationStore, ConversationSummary
 from ..safe import one_line, plain
 

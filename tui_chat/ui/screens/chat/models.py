@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from .... import managed
-from ....catalog import LOADING, READY, Catalog, ModelChoice, ProviderEntry, listing_timeouts
+from ....catalog import LOADING, READY, Catalog, ProviderEntry, listing_timeouts
+from ....model_choice import ModelChoice
+from ....model_rows import unlisted_choices
 from ...widgets.welcome import Welcome
 
 if TYPE_CHECKING:
@@ -123,7 +125,7 @@ class Models:
                 self.prompt.focus()  # "pick a model, type the question"
 
         def unlisted(words: list[str]) -> list[ModelChoice]:
-            return self.catalog.unlisted_choices(words, self.choice.provider)
+            return unlisted_choices(self.catalog, words, self.choice.provider)
 
         loading = [entry.name for entry in self.catalog if entry.state == LOADING]
         note = f"Still loading: {', '.join(loading)}" if loading else ""

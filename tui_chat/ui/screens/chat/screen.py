@@ -20,7 +20,8 @@ from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ....catalog import READY, Catalog, ModelChoice
+from ....catalog import READY, Catalog
+from ....model_choice import ModelChoice
 from ....session import ChatSession
 from ....store import (
     Conversation,
