@@ -140,11 +140,13 @@ def test_a_provider_that_takes_one_image_says_how_many_are_left_out(tmp_path: Pa
 
 
 def test_the_layers_below_the_ui_never_import_textual() -> None:
-    """providers/, store/, catalog, chat, the session and the CLI's ask import neither
-    Textual nor ui/ (the CLI starts fast and the rules live in one place)."""
+    """providers/, store/, catalog, the model choice and rows, chat, plugins, the managed
+    server, the session and the CLI's ask import neither Textual nor ui/ (the CLI starts
+    fast and the rules live in one place)."""
     code = (
         "import sys, tui_chat.providers, tui_chat.store, tui_chat.catalog, tui_chat.chat, "
-        "tui_chat.session, tui_chat.commands.ask; "
+        "tui_chat.model_choice, tui_chat.model_rows, tui_chat.matching, tui_chat.plugins, "
+        "tui_chat.managed, tui_chat.session, tui_chat.commands.ask; "
         "bad = [m for m in sys.modules if m.startswith(('textual', 'tui_chat.ui'))]; "
         "print(bad); sys.exit(bool(bad))"
     )
