@@ -29,11 +29,9 @@ from tui_chat.store.settings import (
     OpenAIEndpoint,
     RequestDefaults,
     Settings,
-    SettingsFile,
-    load_settings,
-    read_settings,
 )
 from tui_chat.store.settings_edit import save_settings
+from tui_chat.store.settings_file import SettingsFile, load_settings, read_settings
 from tui_chat.store.state import State, load_state, save_state
 
 __all__ = [

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tui_chat.store import validate as v
-from tui_chat.store.errors import StoreProblem, os_reason
-from tui_chat.store.paths import Paths
-from tui_chat.store.tomlread import SchemaError, decode_utf8, find_line, parse_toml
+from tui_chat.store.tomlread import SchemaError
 
 MAX_RECENT_MODELS = 10
 DEFAULT_DYNASPARK_ENDPOINT = "https://dynaspark.onrender.com/api/generate_response"
@@ -257,7 +254,9 @@ class _Built:
     positions: dict[tuple[str, str], int]
 
 
-def _build(data: dict[str, Any]) -> _Built:
+def build_settings(data: dict[str, Any]) -> _Built:
+    """Settings from parsed TOML, with every problem found and where each provider entry is
+    in its array (what settings_file and settings_edit read it for)."""
     r = _Reader()
     positions: dict[tuple[str, str], int] = {}
     r.unknown(data, "", ())
@@ -492,83 +491,5 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[Issue]]:
     A bad value is replaced by its default, a provider entry without a usable name or
     URL (or with a name already used) is skipped; everything else is kept.
     """
-    built = _build(data)
+    built = build_settings(data)
     return built.settings, built.issues
-
-
-@dataclass
-class SettingsFile:
-    """settings.toml as read."""
-
-    settings: Settings
-    problems: list[StoreProblem]
-    #: The file's text; "" when it is missing or could not be used.
-    text: str = ""
-    exists: bool = False
-    #: Why nothing in the file could be used (not TOML, not UTF-8, unreadable); "" when
-    #: it could. Such a file is never saved over: what the user wrote would be lost.
-    unusable: str = ""
-    line: int | None = None
-    positions: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-def read_settings(paths: Paths) -> SettingsFile:
-    """Read settings.toml. Never raises, never moves or changes the file."""
-    path = paths.settings_file
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return SettingsFile(Settings(), [])
-    except OSError as exc:
-        reason = f"it could not be read: {os_reason(exc)}"
-        message = (
-            f"Could not read {path}: {os_reason(exc)}. Defaults are in use, and the file "
-            "is left as it is."
-        )
-        return SettingsFile(Settings(), [StoreProblem(path, message)], "", True, reason)
-
-    text, reason, line = decode_utf8(raw)
-    if text is not None:
-        return settings_file_from_text(path, text)
-    return _unusable(path, reason, line)
-
-
-def settings_file_from_text(path: Path, text: str) -> SettingsFile:
-    """The settings in `text`, the contents of settings.toml at `path`."""
-    name = path.name
-    data, reason, line = parse_toml(text)
-    if data is None:
-        return _unusable(path, reason, line)
-    built = _build(data)
-    problems = []
-    for where, sentence in built.issues:
-        at = find_line(text, where)
-        problems.append(StoreProblem(path, f"{_located(name, at)}{sentence}.", at))
-    # In the order of the file, as the user reads it.
-    problems.sort(key=lambda p: p.line if p.line is not None else 1 << 30)
-    return SettingsFile(built.settings, problems, text, True, "", None, built.positions)
-
-
-def _unusable(path: Path, reason: str, line: int | None) -> SettingsFile:
-    # Nothing in it can be trusted, but it is the user's: left exactly as it is.
-    message = (
-        f"{_located(path.name, line)}{reason}. Nothing in it is used until that is fixed: "
-        "defaults are in use, and the file is left as it is."
-    )
-    return SettingsFile(Settings(), [StoreProblem(path, message, line)], "", True, reason, line)
-
-
-def settings_positions(data: dict[str, Any]) -> dict[tuple[str, str], int]:
-    """("backends" or "openai", name) -> index in the array, of the entries the loader uses."""
-    return _build(data).positions
-
-
-def load_settings(paths: Paths) -> tuple[Settings, list[StoreProblem]]:
-    """Read settings.toml. Never raises: problems come back as StoreProblems beside the
-    settings (defaults for what was bad)."""
-    read = read_settings(paths)
-    return read.settings, read.problems
-
-
-def _located(name: str, line: int | None) -> str:
-    return f"{name} line {line}: " if line else f"{name}: "

@@ -18,14 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from tui_chat.store.errors import StoreError, os_reason
 from tui_chat.store.paths import Paths
-from tui_chat.store.settings import (
-    Backend,
-    OpenAIEndpoint,
-    Settings,
-    SettingsFile,
-    read_settings,
-    settings_file_from_text,
-)
+from tui_chat.store.settings import Backend, OpenAIEndpoint, Settings
+from tui_chat.store.settings_file import SettingsFile, read_settings, settings_file_from_text
 from tui_chat.store.tomlwrite import toml_value
 
 if TYPE_CHECKING:
@@ -265,7 +259,7 @@ def _openai_fields(entry: OpenAIEndpoint) -> dict[str, object]:
 
 
 def _positions_in(doc: TOMLDocument) -> dict[tuple[str, str], int]:
-    from tui_chat.store.settings import settings_positions
+    from tui_chat.store.settings_file import settings_positions
 
     return settings_positions(doc.unwrap())
 
