@@ -11,9 +11,10 @@ runs the headless ChatApp (120x40) and measures, median of --runs opens:
   top:   the Home key in the message log until the first frame showing the first one;
   RSS:   the process's peak resident set size after all of that.
 
-Each size runs in its own process so its peak RSS is its own. Targets: open 0.3 s for
-1,000 messages, 0.5 s for 10,000; peak RSS 150 MB. --profile N runs one more open of
-the N-message conversation under pyinstrument.
+Each size runs in its own process so its peak RSS is its own (taken before the store's
+load() alone is timed, after the opens). Targets: open 0.3 s for 1,000 messages, 0.5 s
+for 10,000, 0.3 s for 100,000 (`--sizes 100000`, issue 22); peak RSS 150 MB.
+--profile N runs one more open of the N-message conversation under pyinstrument.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 
 from _common import Frames, median, row, rss_mb, screen_text, send_key, write_settings
 
-OPEN_TARGET = {1000: 0.3, 10_000: 0.5}
+OPEN_TARGET = {1000: 0.3, 10_000: 0.5, 100_000: 0.3}
 RSS_TARGET = 150.0
 
 _TEXT = ("the store keeps every message in one file per conversation and the log mounts "
@@ -87,9 +88,6 @@ async def measure(config: Path, cid: str, n: int, runs: int, profile: bool) -> d
     from tui_chat.ui.app import ChatApp
 
     paths = Paths.resolve(config)
-    t0 = time.perf_counter()
-    ConversationStore(paths).load(cid)
-    load_only = time.perf_counter() - t0
     opens: list[float] = []
     tops: list[float] = []
     rss_before = 0.0
@@ -130,8 +128,13 @@ async def measure(config: Path, cid: str, n: int, runs: int, profile: bool) -> d
             send_key(app, "home")
             t1 = await frames.until(lambda: shows(first), timeout=60)
             tops.append(t1 - t0)
+    # The peak of the opens, before the store's load() alone adds a copy of its own.
+    rss = rss_mb()
+    t0 = time.perf_counter()
+    ConversationStore(paths).load(cid)
+    load_only = time.perf_counter() - t0
     return {"n": n, "open": median(opens), "top": median(tops), "load": load_only,
-            "rss": rss_mb(), "rss_before": rss_before}
+            "rss": rss, "rss_before": rss_before}
 
 
 def child(args: argparse.Namespace) -> None:
