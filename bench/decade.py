@@ -155,9 +155,12 @@ async def measure_list(config: Path) -> dict:
         listing.focus()
         await pilot.pause(0.2)
         pages: list[float] = []
-        last = -1
-        while listing.highlighted != last:
+        visited: set[int | None] = set()
+        # Until the cursor stays, or comes back where it was (Textual's OptionList, at its
+        # end, alternates between its last option and none when the last is disabled).
+        while listing.highlighted not in visited:
             last = listing.highlighted
+            visited.add(last)
             t0 = time.perf_counter()
             send_key(app, "pagedown")
 
@@ -170,7 +173,8 @@ async def measure_list(config: Path) -> dict:
                 break  # at the end: the cursor stays
             pages.append(t1 - t0)
         rows = listing.option_count
-    return {"list": list_time, "pages": pages, "rows": rows}
+        reached = max((i for i in visited if i is not None), default=0) + 1
+    return {"list": list_time, "pages": pages, "rows": rows, "reached": reached}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -241,7 +245,8 @@ def search(config: Path, runs: int) -> None:
 def listing(config: Path) -> None:
     r = run_child("list", config, 1)
     pages = r["pages"]
-    print(f"\nconversation list: {r['rows']:,} rows, PgDn {len(pages)} times to its end")
+    print(f"\nconversation list: {r['rows']:,} rows, PgDn {len(pages)} times to its end "
+          f"(row {r['reached']:,})")  # fmt: skip
     print(row("store list() of the folder (index warm)", r["list"], None))
     if pages:
         print(row("PgDn -> cursor moved on screen, median", median(pages), None))
@@ -289,6 +294,8 @@ def main() -> None:
           f"{manifest['bytes'] / 1e6:.0f} MB (made in {manifest['seconds']:.0f} s); "
           f"the newest is titled {NEWEST!r}")  # fmt: skip
     config = folder / "config"
+    # Nothing reopened at start (the app reopens the conversation shown last).
+    (config / "state.toml").unlink(missing_ok=True)
     parts = args.only.split(",")
     with start_server() as server:
         write_settings(config, server.url, "m")

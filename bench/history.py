@@ -95,6 +95,9 @@ async def measure(config: Path, cid: str, n: int, runs: int, profile: bool) -> d
     # A fresh app for each open: reopening in the same app after "new chat" does not
     # scroll to the newest messages (see bench/README.md), which would hang this loop.
     for run in range(runs + (1 if profile else 0)):
+        # Not reopened at start (the app reopens the conversation shown last): each run
+        # opens it itself.
+        paths.state_file.unlink(missing_ok=True)
         app = ChatApp.from_paths(paths, environ={}, fetch_models=False)
         async with app.run_test(size=(120, 40)) as pilot:
             frames = Frames(app)
