@@ -47,13 +47,15 @@ PAGE_STALL = 0.100
 OPEN_TARGET = 0.3
 RSS_TARGET = 150.0
 
-#: (what it shows, the text typed): a rare word, a common one, an accented phrase typed
-#: without accents, one typed with them in capitals, a word half typed, a word inside
-#: longer words.
+#: (what it shows, the text typed): a rare word, a common one, the commonest, a letter, an
+#: accented phrase typed without accents, one typed with them in capitals, a word half
+#: typed, a word inside longer words.
 QUERIES = [
     ("rare word (12 messages)", "quetzalcoatlus"),
     ("uncommon word (300 messages)", "marzipanologist"),
     ("common word", "water"),
+    ("the commonest word", "the"),
+    ("one letter", "e"),
     ("accents ignored", "creme brulee"),
     ("accents and capitals", "ZÜRICH"),
     ("half a word", "marzipano"),

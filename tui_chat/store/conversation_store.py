@@ -60,8 +60,9 @@ from tui_chat.store.index import (
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
 
-# search.py and trash.py are imported where they are used: start-up needs neither.
+# search.py, fts.py and trash.py are imported where they are used: start-up needs none.
 if TYPE_CHECKING:
+    from tui_chat.store.fts import SearchIndex
     from tui_chat.store.search import SearchHit
     from tui_chat.store.trash import Trashed
 
@@ -154,6 +155,10 @@ class ConversationStore:
         self.problems: list[StoreProblem] = []
         # The folder's stamp when list() last read it, for changed_on_disk().
         self._listed: Stamp | object | None = _NEVER_LISTED
+        # Each conversation's summary as last listed, kept while its index entry is the
+        # same object (list() makes ~20,000 of them for a decade of history).
+        self._summaries: dict[str, tuple[IndexEntry, ConversationSummary]] = {}
+        self._search_index: SearchIndex | None = None
 
     @property
     def index_file(self) -> Path:
@@ -329,10 +334,27 @@ class ConversationStore:
             self._index_dirty = False
         if stale_tmp:
             remove_stale_tmp_files(self.folder)
-        folder = self.folder
-        summaries = [e.summary(cid, folder / (cid + SUFFIX)) for cid, e in index.items()]
-        summaries.sort(key=lambda s: s.updated, reverse=True)
+        summaries = self._summaries_of(index)
         return summaries, problems
+
+    def _summaries_of(self, index: dict[str, IndexEntry]) -> list[ConversationSummary]:
+        """The index's conversations, newest first; a summary is made again only for an
+        entry that changed (making a Path is most of the cost)."""
+        known = self._summaries
+        folder = self.folder
+        fresh: dict[str, tuple[IndexEntry, ConversationSummary]] = {}
+        summaries = []
+        for cid, entry in index.items():
+            kept = known.get(cid)
+            if kept is not None and kept[0] is entry:
+                summary = kept[1]
+            else:
+                summary = entry.summary(cid, folder / (cid + SUFFIX))
+            fresh[cid] = (entry, summary)
+            summaries.append(summary)
+        self._summaries = fresh
+        summaries.sort(key=lambda s: s.updated, reverse=True)
+        return summaries
 
     def recent_from_index(self, count: int) -> tuple[list[ConversationSummary], int] | None:
         """The `count` newest conversations and how many there are, as the index last
@@ -364,14 +386,63 @@ class ConversationStore:
             return self.list()[0]
         return [hit.summary for hit in self.find(query)]
 
-    def find(self, query: str, stop: Callable[[], bool] | None = None) -> list[SearchHit]:
+    def find(
+        self,
+        query: str,
+        stop: Callable[[], bool] | None = None,
+        partial: Callable[[list[SearchHit]], None] | None = None,
+    ) -> list[SearchHit]:
         """Conversations whose title or any message contains `query` (ignoring case and
         accents), newest first, each with the first message that matched and the words
-        around the match (search.py). `stop` is asked between files."""
-        summaries, _problems = self.list()
-        from tui_chat.store.search import search_summaries
+        around the match (search.py). `stop` is asked as it goes: a newer search replaces
+        this one. `partial` gets the results found so far while it goes on.
 
-        return search_summaries(summaries, query, stop)
+        The search index (fts.py) names the messages that may match; each is checked in
+        its file. Files the index does not have as they are now are read whole, and so
+        are all of them when the index cannot be used."""
+        from tui_chat.store.fts import IndexUnusable
+        from tui_chat.store.search import fold, search_summaries
+
+        summaries, stamps = self._listing_for_search()
+        needle = fold(query)
+        if not needle:
+            return []
+        try:
+            return self.search_index.find(needle, summaries, stamps, stop, partial)
+        except IndexUnusable:
+            return search_summaries(summaries, query, stop)
+
+    @property
+    def search_index(self) -> SearchIndex:
+        if self._search_index is None:
+            from tui_chat.store.fts import SearchIndex
+
+            self._search_index = SearchIndex(self.paths.search_index_file, self.folder)
+        return self._search_index
+
+    def update_search_index(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Bring the search index in line with the files: index what is new or changed,
+        forget what is gone (the first time, everything: ~25 s for a million messages, in
+        steps that are kept if stopped). False when stopped or when it cannot be used."""
+        from tui_chat.store.fts import IndexUnusable
+
+        with self._mutex:
+            summaries, stamps = self._listing_for_search()
+            updated = {s.id: s.updated.timestamp() for s in summaries}
+        try:
+            return self.search_index.update(stamps, updated, stop)
+        except IndexUnusable:
+            return False
+
+    def _listing_for_search(self) -> tuple[list[ConversationSummary], dict[str, Stamp]]:
+        """Every conversation, newest first, and the stamp of each file as listed: listed
+        again only when the folder changed (a search per key typed must not stat every
+        file of a decade of history)."""
+        with self._mutex:
+            if self._index is None or self._raw_index is not None or self.changed_on_disk():
+                self.list()
+            index = self._index or {}
+            return self._summaries_of(index), {cid: e.stamp for cid, e in index.items()}
 
     def changed_on_disk(self) -> bool:
         """Whether the folder may hold other conversations than the last `list()` saw: a

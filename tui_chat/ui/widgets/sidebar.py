@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
 
 from ...catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ModelChoice, ProviderEntry
 from ...store import ConversationStore, ConversationSummary
@@ -210,6 +211,9 @@ class ConversationList(OptionList):
     CHECK_EVERY = 2.0
     #: A `Stale` not answered by a new list within this many seconds is posted again.
     STALE_RETRY = 10.0
+    #: Seconds after start when the search index is brought up to date, in a thread (the
+    #: first time it is built: ~25 s for a decade of history), so that F3 finds it ready.
+    INDEX_AFTER = 5.0
 
     _generation = 0
 
@@ -320,6 +324,18 @@ class ConversationList(OptionList):
         self._store = store
         self.set_interval(self.CHECK_EVERY, self.check_store)
         self.watch(self.app, "app_focus", self._app_focus, init=False)
+        self.set_timer(self.INDEX_AFTER, self._update_search_index)
+
+    def _update_search_index(self) -> None:
+        store = self._store
+        if store is None:
+            return
+
+        def update() -> None:
+            worker = get_current_worker()
+            store.update_search_index(lambda: worker.is_cancelled)
+
+        self.run_worker(update, thread=True, group="search-index", exit_on_error=False)
 
     def _app_focus(self, focused: bool) -> None:
         if focused:
