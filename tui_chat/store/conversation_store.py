@@ -52,8 +52,10 @@ from tui_chat.store.index import (
     RawIndex,
     Stamp,
     entries_from,
+    head_entries,
     load_index,
     newest_entries,
+    read_head,
     read_index,
     save_index,
 )
@@ -360,20 +362,29 @@ class ConversationStore:
         """The `count` newest conversations and how many there are, as the index last
         written says, without checking the files against it as `list()` does: for a first
         screen to show at once, before `list()` has checked. None without a usable index.
-        The index read is kept for `list()`, which would otherwise read it again."""
+        Only the index's first line is read (its newest entries), unless more are asked
+        for: then the index read is kept for `list()`, which would read it again."""
         if self._index is not None:
             index = self._index
             newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)
             total = len(index)
         else:
-            raw = read_index(self.index_file)
-            chosen = newest_entries(raw, count) if raw else None
-            if raw is None or chosen is None:
+            head = read_head(self.index_file)
+            chosen = None
+            if head is not None and (count <= len(head[0]) or len(head[0]) == head[1]):
+                chosen = head_entries(head[0], count)
+                total = head[1]
+            else:
+                raw = read_index(self.index_file)
+                chosen = newest_entries(raw, count) if raw else None
+                self._raw_index = raw
+                total = len(raw or ())
+            if chosen is None:
                 self._index = {}  # unusable: list() rebuilds it from the files
                 self._index_dirty = False
+                self._raw_index = None
                 return None
-            self._raw_index = raw
-            newest, total = chosen, len(raw)
+            newest = chosen
         if not newest:
             return None
         folder = self.folder
