@@ -31,7 +31,6 @@ datetime) instead of `created`; upgrade() turns it into schema 1.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import weakref
 from datetime import UTC, datetime
@@ -169,6 +168,8 @@ def encode(c: Conversation) -> bytes:
 
 def stable_message_id(conversation_id: str, position: int, role: str) -> str:
     """An id for a message from a file that had none; the same in every instance."""
+    import hashlib  # only for files of schema 0
+
     return hashlib.sha1(f"{conversation_id}:{position}:{role}".encode()).hexdigest()[:32]
 
 

@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from tui_chat.store.errors import StoreError, os_reason
 
 APP_NAME = "tui-chat"
@@ -77,6 +75,8 @@ class Paths:
         elif env.get(ENV_VAR):
             chosen = Path(env[ENV_VAR])
         else:
+            import platformdirs  # imported only when the folder is not given
+
             chosen = Path(platformdirs.user_config_dir(APP_NAME))
             cache = Path(platformdirs.user_cache_dir(APP_NAME)).expanduser().absolute()
         # Absolute so that a later chdir (or a message naming the file) stays correct.
