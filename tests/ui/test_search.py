@@ -8,7 +8,7 @@ import sqlite3
 
 from textual.widgets import OptionList
 
-from tui_chat.store import Conversation, ConversationStore, Message
+from tui_chat.store import Conversation, ConversationStore, Message, lazy
 from tui_chat.ui.screens.dialogs import SearchConversations
 from tui_chat.ui.widgets.sidebar import ConversationList
 
@@ -144,3 +144,28 @@ async def test_the_search_index_is_brought_up_to_date_after_start(make_app, serv
         await search(pilot, app, "narwhal")
         await wait_until(pilot, lambda: indexed(app.paths) == 3)
         assert "1 conversation " in screen_text(app)
+
+
+async def test_a_huge_conversation_opens_at_the_match_and_reads_only_what_it_shows(
+    make_app, servers, monkeypatch
+):
+    # As a 100,000-message conversation is opened (store/lazy.py), at a small scale.
+    monkeypatch.setattr(lazy, "LAZY_BYTES", 2000)
+    monkeypatch.setattr(lazy, "TAIL", 20)
+    app = make_app()
+    texts = [f"message number {i}" for i in range(400)]
+    texts[150] = "message number 150 holds the walrus"
+    huge = save(app, "huge one", texts)
+    async with app.run_test(size=SIZE) as pilot:
+        await search(pilot, app, "walrus")
+        await wait_until(pilot, lambda: len(app.screen.results) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.conversation.id == huge.id)
+        await wait_until(pilot, lambda: "message number 150 holds the walrus" in screen_text(app))
+        unread = sum(lazy.unread_at(m) is not None for m in app.conversation.messages)
+        assert 300 < unread < 380  # the messages around it were read, not the others
+        app.chat.log_view.focus()
+        await pilot.press("home")
+        await wait_until(pilot, lambda: "message number 0" in screen_text(app))
+        await pilot.press("end")
+        await wait_until(pilot, lambda: "message number 399" in screen_text(app))

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from tui_chat.store import journal, merge
+from tui_chat.store import journal, lazy, merge
 from tui_chat.store.atomic import (
     atomic_write,
     fsync_dir,
@@ -133,12 +133,24 @@ def _move_without_replacing(source: Path, target: Path) -> bool:
     return True
 
 
-@dataclass
 class _Seen:
-    """What this store last read or wrote for one conversation."""
+    """What this store last read or wrote for one conversation: the file's stamp, and
+    its messages' ids, worked out when a merge needs them (a huge conversation's ids are
+    read from its file: lazy.py)."""
 
-    stamp: Stamp
-    message_ids: frozenset[str]
+    __slots__ = ("_ids", "_messages", "stamp")
+
+    def __init__(self, stamp: Stamp, messages: list[Message]) -> None:
+        self.stamp = stamp
+        self._messages: tuple[Message, ...] | None = tuple(messages)
+        self._ids: frozenset[str] | None = None
+
+    @property
+    def message_ids(self) -> frozenset[str]:
+        if self._ids is None:
+            self._ids = frozenset(m.id for m in self._messages or ())
+            self._messages = None
+        return self._ids
 
 
 class ConversationStore:
@@ -184,17 +196,27 @@ class ConversationStore:
     def load(self, conversation_id: str) -> Conversation:
         """Read one conversation; raises ConversationNotFound, ConversationCorrupt, StoreError."""
         path = self.path_for(conversation_id)
+        conversation = None
         try:
-            with open(path, "rb") as f:
+            f = open(path, "rb")  # noqa: SIM115 (a huge one's stays open: lazy.py)
+            try:
                 # fstat of the open file: the stamp of exactly the bytes we read.
                 stamp = _stamp(os.fstat(f.fileno()))
-                raw = f.read()
+                if stamp[2] >= lazy.LAZY_BYTES:
+                    conversation = lazy.load(f, str(path), conversation_id, True)
+                if conversation is None:
+                    f.seek(0)
+                    raw = f.read()
+            finally:
+                if conversation is None:
+                    f.close()
         except FileNotFoundError as exc:
             raise ConversationNotFound(f"There is no saved conversation {path}.", path) from exc
         except OSError as exc:
             raise StoreError(f"Could not read {path}: {os_reason(exc)}.", path) from exc
         try:
-            conversation = parse_conversation(raw, conversation_id, settle_streaming=True)
+            if conversation is None:
+                conversation = parse_conversation(raw, conversation_id, settle_streaming=True)
         except Unreadable as exc:
             problem = self._corrupt(path, exc.reason, exc.line)
             self._forget(conversation_id)
@@ -205,7 +227,7 @@ class ConversationStore:
                 "update tui-chat to open it.",
                 path,
             ) from exc
-        self._seen[conversation_id] = _Seen(stamp, frozenset(m.id for m in conversation.messages))
+        self._seen[conversation_id] = _Seen(stamp, conversation.messages)
         self._fold_journal(conversation)
         return conversation
 
@@ -547,7 +569,7 @@ class ConversationStore:
             merge.adopt(conversation, messages)
         conversation.title = title
         conversation.updated = updated
-        self._seen[conversation.id] = _Seen(stamp, frozenset(m.id for m in messages))
+        self._seen[conversation.id] = _Seen(stamp, messages)
         if self._index is not None:
             # Keeps the next list() from re-reading the file we just wrote.
             self._index[conversation.id] = IndexEntry(
