@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import subprocess
@@ -157,6 +158,17 @@ async def measure_list(config: Path) -> dict:
         listing.focus()
         await pilot.pause(0.2)
         pages: list[float] = []
+        collected: list[tuple[float, float]] = []  # full garbage collections: start, end
+
+        def collection(phase: str, info: dict) -> None:
+            if info["generation"] == 2:
+                if phase == "start":
+                    collected.append((time.perf_counter(), 0.0))
+                else:
+                    collected[-1] = (collected[-1][0], time.perf_counter())
+
+        gc.callbacks.append(collection)
+        in_gc: list[bool] = []
         visited: set[int | None] = set()
         # Until the cursor stays, or comes back where it was (Textual's OptionList, at its
         # end, alternates between its last option and none when the last is disabled).
@@ -174,9 +186,12 @@ async def measure_list(config: Path) -> dict:
             except TimeoutError:
                 break  # at the end: the cursor stays
             pages.append(t1 - t0)
+            in_gc.append(any(t0 <= start <= t1 for start, _ in collected))
         rows = listing.option_count
         reached = max((i for i in visited if i is not None), default=0) + 1
-    return {"list": list_time, "pages": pages, "rows": rows, "reached": reached}
+    gc.callbacks.remove(collection)
+    return {"list": list_time, "pages": pages, "rows": rows, "reached": reached,
+            "in_gc": in_gc, "collections": [end - start for start, end in collected if end]}
 
 
 def child(args: argparse.Namespace) -> None:
@@ -254,6 +269,12 @@ def listing(config: Path) -> None:
         print(row("PgDn -> cursor moved on screen, median", median(pages), None))
         print(row("  p95", percentile(pages, 95), None))
         print(row("  slowest page", max(pages), PAGE_STALL))
+        quiet = [p for p, gc_ran in zip(pages, r["in_gc"], strict=True) if not gc_ran]
+        times = r["collections"]
+        if quiet and times:
+            print(row("  slowest page without a full garbage collection", max(quiet), None))
+            print(f"  ({len(times)} full collections while paging, "
+                  f"{median(times) * 1000:.0f} ms median, {max(times) * 1000:.0f} ms at most)")
 
 
 def open_huge(config: Path, manifest: dict, runs: int) -> None:
