@@ -14,7 +14,8 @@ words typed anywhere in the text).
 What it holds (schema 1):
 
 - convs: one row per conversation file as indexed: its stamp; the rowids of its messages
-  in `words`, lo .. lo + count - 1 in order; where each [[messages]] table starts in the
+  in `words`, lo .. lo + count - 1 in order (lo: a slot's first rowid, see SLOT_BITS);
+  where each [[messages]] table starts in the
   file (and where the last ends), so that a search reads only the message that matched
   (NULL for a file not in the codec's layout, such as a hand edit: the whole file is
   parsed then);
@@ -28,9 +29,10 @@ What it holds (schema 1):
   without its text; a search skips rows outside every conversation's range). Past
   `MAX_GARBAGE` the index is built again.
 
-Rowids of a first build go down from `BASE`, newest conversation first; later ones go up
-from it. So rowids in descending order visit conversations roughly newest first, which is
-the order results are shown in, and a search streams its first results at once.
+Slots of a first build go down from `BASE`, newest conversation first; later ones go up
+from it. So slots in descending order visit conversations roughly newest first, which is
+the order results are shown in: a search checks the conversations indexed last first,
+and shows their results at once.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring
 from pathlib import Path
@@ -58,15 +60,21 @@ from tui_chat.store.search import (
     fold,
     preview,
     scan_file,
-    snippet,
 )
 
 Stamp = tuple[int, int, int]
 
-SCHEMA = 1
+SCHEMA = 2
 #: Changes when what `feed` makes changes: an index made otherwise is built again.
 FEED = f"1/{unicodedata.unidata_version}"
-BASE = 1 << 40
+#: A conversation's messages have the rowids slot << SLOT_BITS + their place, in one slot
+#: or more (131,072 messages each): SQLite groups a search's rows by conversation with
+#: `rowid >> SLOT_BITS`, in C (Python went through each row: 900,000 for "the").
+SLOT_BITS = 17
+BASE = 1 << 40  # the first slot
+#: The conversations indexed last whose candidates are checked first (their results go
+#: to the screen at once), before the others'.
+EARLY = 40
 #: A word typed inside other words narrows the search while it is inside at most this
 #: many different words; beyond, the other words typed narrow it (or the files are read).
 MAX_TERMS = 2000
@@ -136,8 +144,19 @@ def _words(fed: str) -> set[str]:
 # --- reading files -----------------------------------------------------------------------
 
 
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _string(value: bytes) -> str | None:
     """A basic string exactly as the codec writes it, or None."""
+    if (
+        value[:1] == b'"' and value[-1:] == b'"' and len(value) > 1
+        and b"\\" not in value and b'"' not in value[1:-1] and not _CONTROL.search(value)
+    ):  # fmt: skip
+        try:
+            return value[1:-1].decode("utf-8")  # nothing escaped: the text itself
+        except UnicodeDecodeError:
+            return None
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
@@ -181,30 +200,22 @@ def _content_of(block: bytes) -> str | None:
     return _string(block[start : end if end >= 0 else len(block)])
 
 
-_FIELDS = ("id", "role", "provider", "model", "content")
+# The lines of a [[messages]] table a result shows (each on one line in a file in the
+# codec's layout, which is what the index reads this way).
+_FIELD_LINES = re.compile(rb"^(id|role|provider|model|content) = (.*)$", re.MULTILINE)
 
 
 def _fields_of(block: bytes) -> dict[str, str] | None:
     """The fields a result shows from one [[messages]] table, or None when it is not in
     the codec's layout."""
-    lines = block.split(b"\n")
-    if lines[0] != b"[[messages]]":
+    if not block.startswith(b"[[messages]]\n"):
         return None
     found: dict[str, str] = {}
-    for line in lines[1:]:
-        if not line:
-            continue
-        key, sep, value = line.partition(b" = ")
-        if not sep:
+    for key, value in _FIELD_LINES.findall(block):
+        text = _string(value)
+        if text is None:
             return None
-        name = key.decode("ascii", "replace")
-        if name in found or not _BARE_KEY.fullmatch(name):
-            return None
-        if name in _FIELDS:
-            text = _string(value)
-            if text is None:
-                return None
-            found[name] = text
+        found[key.decode("ascii")] = text
     # (A file of schema 0 has no message ids: the codec makes them, so it is parsed.)
     return found if {"content", "id", "role"} <= found.keys() else None
 
@@ -285,6 +296,10 @@ class _Conv:
     laid_out: bool
 
 
+def _slots(count: int) -> int:
+    return max(1, -(-count >> SLOT_BITS))
+
+
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS convs(
@@ -320,6 +335,9 @@ class SearchIndex:
         # The conversations as indexed, read again when the database changed.
         self._convs: dict[str, _Conv] = {}
         self._ranges: list[tuple[int, int, str]] = []  # (lo, hi, cid), lo descending
+        self._slot_of: dict[int, str] = {}  # the conversation of each slot
+        # Where each conversation's tables start: (cid, lo) -> an array of positions.
+        self._starts: dict[tuple[str, int], Sequence[int]] = {}
         self._version: int | None = None
 
     # --- connections ------------------------------------------------------------------
@@ -466,10 +484,11 @@ class SearchIndex:
             return  # gone: the next update forgets it
         count = len(read.contents)
         key = "down" if downwards else "up"
-        (next_id,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        lo = next_id - count if downwards else next_id
-        after = lo if downwards else lo + count
+        (next_slot,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        first = next_slot - _slots(count) if downwards else next_slot
+        after = first if downwards else first + _slots(count)
         db.execute("UPDATE meta SET value = ? WHERE key = ?", (after, key))
+        lo = first << SLOT_BITS
         fed = [feed(content) for content in read.contents]
         db.executemany(
             "INSERT INTO words(rowid, text) VALUES (?, ?)",
@@ -497,14 +516,20 @@ class SearchIndex:
             return
         convs = {}
         ranges = []
+        slot_of = {}
         for n, cid, ino, mtime, size, lo, count, laid_out in db.execute(
             "SELECT n, cid, ino, mtime, size, lo, count, starts IS NOT NULL FROM convs"
         ):
             convs[cid] = _Conv(n, (ino, mtime, size), lo, count, bool(laid_out))
             if count:
                 ranges.append((lo, lo + count, cid))
+                first = lo >> SLOT_BITS
+                for slot in range(first, first + _slots(count)):
+                    slot_of[slot] = cid
         ranges.sort(reverse=True)
-        self._convs, self._ranges, self._version = convs, ranges, version
+        self._convs, self._ranges, self._slot_of = convs, ranges, slot_of
+        self._starts.clear()
+        self._version = version
 
     def _terms_like(self, db: sqlite3.Connection, pattern: str) -> list[str] | None:
         found = [
@@ -631,34 +656,57 @@ class _Search:
     def _from_index(self, query: str, current: set[str], titled: set[str]) -> None:
         if not query:
             return  # a word typed is in no message
-        ranges = self.index._ranges
-        at = 0
-        found_in: str | None = None
-        candidates: list[int] = []
-        cursor = self.db.execute(
-            "SELECT rowid FROM words WHERE words MATCH ? ORDER BY rowid DESC", (query,)
-        )
-        while True:
+        index = self.index
+        ranges, slot_of, convs = index._ranges, index._slot_of, index._convs
+        # The conversations indexed last first (their results shown at once), then the
+        # others; in each, every conversation's first candidate, grouped by SQLite.
+        early = ranges[min(EARLY, len(ranges) - 1)][0] if ranges else 0
+        for bound in (">=", "<"):
             if self.stop():
                 return
-            rows = cursor.fetchmany(4096)
+            rows = self.db.execute(
+                f"SELECT rowid >> {SLOT_BITS}, min(rowid) FROM words "
+                f"WHERE words MATCH ? AND rowid {bound} ? GROUP BY 1 ORDER BY 1 DESC",
+                (query, early),
+            ).fetchall()
+            first: dict[str, int] = {}  # in the order of their slots, newest first
+            for slot, rowid in rows:
+                cid = slot_of.get(slot)
+                if cid is None or cid not in current:
+                    continue  # left behind by a conversation indexed again, or changed
+                position = rowid - convs[cid].lo
+                if position < convs[cid].count:
+                    first[cid] = min(position, first.get(cid, position))
+            if len(first) > 500 and len(index._starts) < len(first):
+                # Where the tables of many conversations are: one query, not one each.
+                for cid, lo, blob in self.db.execute(
+                    "SELECT cid, lo, starts FROM convs WHERE starts IS NOT NULL"
+                ):
+                    index._starts[(cid, lo)] = memoryview(blob).cast("q")
+            for cid, position in first.items():
+                if self.stop():
+                    return
+                conv = convs[cid]
+                self._check(cid, self._candidates(query, conv, position), cid in titled)
+                self._maybe_send(force=len(self.hits) == 1)
+            self._maybe_send(force=True)
+
+    def _candidates(self, query: str, conv: _Conv, first: int) -> Iterator[int]:
+        """The positions of a conversation's messages that may match, from `first` on:
+        the others asked for only when the first turns out not to (rare)."""
+        yield first
+        after, end = conv.lo + first, conv.lo + conv.count
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid FROM words WHERE words MATCH ? AND rowid > ? AND rowid < ? "
+                "ORDER BY rowid LIMIT 256",
+                (query, after, end),
+            ).fetchall()
             if not rows:
-                break
+                return
             for (rowid,) in rows:
-                while at < len(ranges) and ranges[at][0] > rowid:
-                    at += 1
-                if at == len(ranges) or rowid >= ranges[at][1]:
-                    continue  # left behind by a conversation indexed again
-                lo, _hi, cid = ranges[at]
-                if cid != found_in:
-                    if found_in is not None and candidates:
-                        self._check(found_in, candidates[::-1], found_in in titled)
-                        self._maybe_send(force=len(self.hits) == 1)
-                    found_in, candidates = (cid if cid in current else None), []
-                if found_in is not None:
-                    candidates.append(rowid - lo)
-        if found_in is not None and candidates:
-            self._check(found_in, candidates[::-1], found_in in titled)
+                yield rowid - conv.lo
+            after = rows[-1][0]
 
     def _check(self, cid: str, positions: Iterable[int], title: bool) -> None:
         """The first of `positions` (messages of `cid`, in order) whose text holds the
@@ -668,12 +716,15 @@ class _Search:
         if not conv.laid_out:
             self._scan(summary)
             return
-        row = self.db.execute("SELECT starts FROM convs WHERE n = ?", (conv.n,)).fetchone()
-        if row is None or row[0] is None:
-            self._scan(summary)
-            return
-        starts = array.array("q")
-        starts.frombytes(row[0])
+        starts = self.index._starts.get((cid, conv.lo))
+        if starts is None:
+            row = self.db.execute("SELECT starts FROM convs WHERE n = ?", (conv.n,)).fetchone()
+            if row is None or row[0] is None:
+                self._scan(summary)
+                return
+            starts = array.array("q")
+            starts.frombytes(row[0])
+            self.index._starts[(cid, conv.lo)] = starts
         try:
             fd = os.open(summary.path, os.O_RDONLY)
         except OSError:
@@ -695,11 +746,9 @@ class _Search:
                     return
                 content = fields["content"]
                 if self.needle in fold(content):
-                    span = find_folded(content, self.needle)
-                    shown = snippet(content, *span) if span else preview(content)
                     match = MessageMatch(
-                        position, fields.get("id", ""), fields.get("role", ""),
-                        fields.get("provider", ""), fields.get("model", ""), shown,
+                        position, fields["id"], fields["role"], fields.get("provider", ""),
+                        fields.get("model", ""), found=(content, self.needle),
                     )  # fmt: skip
                     break
             if match is None and not title:
@@ -717,7 +766,7 @@ class _Search:
                 os.close(fd)
 
 
-def _read_fields(fd: int, starts: array.array, position: int) -> dict[str, str] | None:
+def _read_fields(fd: int, starts: Sequence[int], position: int) -> dict[str, str] | None:
     if position + 1 >= len(starts):
         return None
     start = starts[position]

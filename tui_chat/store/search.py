@@ -127,16 +127,39 @@ def preview(text: str) -> Snippet:
     return snippet(text, 0, 0)
 
 
-@dataclass(frozen=True)
 class MessageMatch:
-    """The first message of a conversation that holds the words searched for."""
+    """The first message of a conversation that holds the words searched for; `snippet`,
+    the words around the match, is worked out when first asked for (a search of a common
+    word finds 20,000 conversations, and shows a page of them)."""
 
-    index: int  # its place in the conversation, from 0
-    id: str
-    role: str
-    provider: str
-    model: str
-    snippet: Snippet
+    __slots__ = ("_found", "_snippet", "id", "index", "model", "provider", "role")
+
+    def __init__(
+        self, index: int, id: str, role: str, provider: str, model: str,
+        snippet: Snippet | None = None, *, found: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        self.index = index  # its place in the conversation, from 0
+        self.id = id
+        self.role = role
+        self.provider = provider
+        self.model = model
+        self._snippet = snippet
+        self._found = found  # (the message's text, the folded needle) for `snippet`
+
+    @property
+    def snippet(self) -> Snippet:
+        if self._snippet is None:
+            text, needle = self._found or ("", "")
+            span = find_folded(text, needle)
+            # (Folding character by character may disagree with folding the whole text
+            # in rare sequences of combining marks: the message still matched, shown
+            # from its start.)
+            self._snippet = snippet(text, *span) if span else preview(text)
+            self._found = None
+        return self._snippet
+
+    def __repr__(self) -> str:
+        return f"MessageMatch({self.index}, {self.id!r}, {self.role!r})"
 
 
 @dataclass(frozen=True)

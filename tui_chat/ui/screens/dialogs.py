@@ -274,10 +274,23 @@ class SearchConversations(ModalScreen[Found | None]):
         keep = None  # the result the user moved the cursor to, kept in place
         if query == self.query_text and results_list.highlighted:
             keep = self.results[results_list.highlighted].summary.id
+        shown = self._shown
+        # More found for the same words, after those in the list (they come newest first):
+        # the list stays as it is, only the count changes (no work for the screen while
+        # the search goes on).
+        same = (
+            query == self.query_text
+            and shown > 0
+            and len(results) >= shown
+            and all(a is b for a, b in zip(results[:shown], self.results[:shown], strict=True))
+        )
         self.query_text = query
         self.results = results
         self.searching = not final
-        self._fill(results_list, keep)
+        if not same:
+            self._fill(results_list, keep)
+        elif shown < self.PAGE:
+            self._more(self.PAGE)  # the first page filled up
         count = len(results)
         if not query.strip():
             status = "Type to search (case and accents ignored) · Esc closes"
@@ -306,13 +319,15 @@ class SearchConversations(ModalScreen[Found | None]):
         if self.results:
             results_list.highlighted = at
 
-    def _more(self) -> None:
-        """The next page of results, when the cursor or the scroll nears the end."""
+    def _more(self, upto: int | None = None) -> None:
+        """The next page of results, when the cursor or the scroll nears the end (or
+        those up to `upto`)."""
         if self._shown >= len(self.results):
             return
         results_list = self.query_one(OptionList)
         width = self._width(results_list)
-        page = self.results[self._shown : self._shown + self.PAGE]
+        end = self._shown + self.PAGE if upto is None else upto
+        page = self.results[self._shown : end]
         self._shown += len(page)
         results_list.add_options([Option(result_prompt(hit, width)) for hit in page])
 
