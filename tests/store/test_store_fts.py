@@ -95,7 +95,12 @@ def rng() -> random.Random:
     return random.Random(22)
 
 
-def test_results_equal_a_scan_of_every_file(store: ConversationStore, rng) -> None:
+@pytest.mark.parametrize("slot_bits", [fts.SLOT_BITS, 2])
+def test_results_equal_a_scan_of_every_file(
+    store: ConversationStore, rng, monkeypatch, slot_bits: int
+) -> None:
+    # (With slots of 4 messages, a conversation's messages span several.)
+    monkeypatch.setattr(fts, "SLOT_BITS", slot_bits)
     conversations = corpus(store, rng, 60)
     assert store.update_search_index()
     assert store.paths.search_index_file.exists()
