@@ -265,11 +265,14 @@ def _without_none(value: Any) -> Any:
 
 def last_index(messages: Iterable[Message], role: str) -> int | None:
     """Index of the last message with this role, or None."""
-    found = None
-    for index, message in enumerate(messages):
-        if message.role == role:
-            found = index
-    return found
+    # From the end: the footer asks after every change, and a conversation can hold
+    # 100,000 messages.
+    if not isinstance(messages, Sequence):
+        messages = list(messages)
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index].role == role:
+            return index
+    return None
 
 
 def reread_images(

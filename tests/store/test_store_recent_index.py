@@ -52,41 +52,40 @@ def test_recent_from_index_without_a_usable_index(store: ConversationStore) -> N
     assert ConversationStore(store.paths).recent_from_index(10) is None
 
 
-def test_list_after_recent_from_index_reads_the_index_once(
-    store: ConversationStore, monkeypatch
-) -> None:
-    """At start-up the first list comes from the index, then `list()` checks the files:
-    the index file is read once for both."""
-    import tui_chat.store.conversation_store as module
-
-    c = Conversation(title="one", messages=[Message("user", "hi")])
-    store.save(c)
-    store.list()  # writes the index
+def test_recent_from_index_reads_only_the_first_line(store: ConversationStore) -> None:
+    """At start-up the first list comes from the index's first line (its newest entries:
+    a few kB where the whole index of a decade of history is megabytes); `list()`, after
+    the first frame, reads the rest."""
     import tui_chat.store.index as index_module
 
-    reads: list[object] = []
-    read = index_module.read_index
-
-    def counted(path):  # type: ignore[no-untyped-def]
-        reads.append(path)
-        return read(path)
-
-    # Both ways in: recent_from_index reads it itself, list() through load_index.
-    monkeypatch.setattr(module, "read_index", counted)
-    monkeypatch.setattr(index_module, "read_index", counted)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    count = index_module.HEAD + 20
+    for i in range(count):
+        c = Conversation(title=f"c{i}", updated=base + timedelta(hours=i))
+        c.messages.append(Message("user", "hi", created=base))
+        store.save(c)
+    expected, _ = store.list()
+    head, _, rest = store.index_file.read_bytes().partition(b"\n")
+    assert len(head) < len(rest) and rest.count(b'"title"') == count
+    # The rest of the file unreadable: the first screen does not notice.
+    store.index_file.write_bytes(head + b"\n{broken")
     fresh = ConversationStore(store.paths)
-    recent, total = fresh.recent_from_index(5)
+    recent, total = fresh.recent_from_index(10)
+    assert recent == expected[:10] and total == count
+    # list() does, and builds the index again from the files.
     summaries, problems = fresh.list()
-    assert [s.id for s in recent] == [s.id for s in summaries] == [c.id]
-    assert total == 1 and not problems
-    assert len(reads) == 1
+    assert summaries == expected and not problems
+    # More than the first line holds: the whole index is read (and kept for list()).
+    again = ConversationStore(store.paths)
+    recent, total = again.recent_from_index(count)
+    assert recent == expected and total == count
 
 
 def test_recent_from_index_builds_only_the_entries_it_shows(
     store: ConversationStore, monkeypatch
 ) -> None:
     """A first screen shows ~35 of maybe thousands: only those are built from the index;
-    `list()` builds the rest afterwards from the same read, with the same result."""
+    `list()` builds the rest afterwards, with the same result."""
     import tui_chat.store.index as index_module
 
     base = datetime(2026, 1, 1, tzinfo=UTC)

@@ -1,5 +1,5 @@
-"""The conversation list: the first screenful at once, the rest after the next frame; the
-first list from the index."""
+"""The conversation list: every conversation listed (rows drawn as they come into sight);
+the first list from the index."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from tui_chat.store import Conversation, ConversationStore, ConversationSummary, Message
 from tui_chat.ui.widgets.sidebar import ConversationList
 
-from .conftest import wait_until
+from .conftest import screen_text, wait_until
 
 SIZE = (120, 40)
 
@@ -43,6 +43,11 @@ async def shown_list(make_app) -> AsyncIterator[tuple[object, ConversationList]]
     """A running app and its conversation list, after the first frame."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        # The app's own first listing (of an empty folder) done: it would replace the
+        # lists the tests set.
+        await wait_until(
+            pilot, lambda: not [w for w in app.workers if w.group == "list" and not w.is_finished]
+        )
         await pilot.pause()
         yield pilot, app.query_one(ConversationList)
 
@@ -52,15 +57,48 @@ def ids_newest_first(saved: list[str]) -> list[str]:
     return saved[::-1]
 
 
-async def test_first_screenful_then_the_rest(make_app, servers):
+async def test_every_conversation_is_listed_and_reachable(make_app, servers):
+    """A decade of history: all of it listed at once (only the rows in sight are drawn),
+    the cursor goes down to the oldest."""
+    async with shown_list(make_app) as (pilot, listing):
+        listing.set_summaries(summaries(20_000), None)
+        assert listing.option_count == 20_000
+        assert listing.highlighted == 0
+        await pilot.pause()
+        assert "Conversation 0" in screen_text(pilot.app)
+        listing.focus()
+        await pilot.press("end")
+        await wait_until(pilot, lambda: "Conversation 19999" in screen_text(pilot.app))
+        assert listing.highlighted == 19_999
+        await pilot.press("up", "up")
+        assert listing.highlighted == 19_997
+        assert listing.get_option_at_index(19_997).id == "c19997"
+
+
+async def test_page_down_stops_on_the_last_conversation(make_app, servers, monkeypatch):
+    # No look at the (new, empty) folder replacing the list while the keys are pressed.
+    monkeypatch.setattr(ConversationList, "CHECK_EVERY", 3600.0)
     async with shown_list(make_app) as (pilot, listing):
         listing.set_summaries(summaries(200), None)
-        assert listing.option_count == SIZE[1] // 2 + 1  # more than fit on the screen
+        listing.focus()
+        for _ in range(40):
+            await pilot.press("pagedown")
+        assert listing.highlighted == 199
+        await pilot.press("pagedown", "pageup")
+        assert 0 < listing.highlighted < 199
+        await pilot.press("home")
         assert listing.highlighted == 0
-        await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 1)
-        assert ids(listing)[:-1] == [f"c{i:04d}" for i in range(ConversationList.LIMIT)]
-        older = listing.get_option_at_index(ConversationList.LIMIT)
-        assert older.disabled and "50 older conversations" in str(older.prompt)
+
+
+async def test_a_long_title_takes_two_lines(make_app, servers):
+    async with shown_list(make_app) as (pilot, listing):
+        long = summaries(3)
+        long[1].title = "A title long enough to need a second line " + "and more words " * 5
+        listing.set_summaries(long, None)
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "A title long enough to" in text and "…" in text
+        assert "Conversation 2" in text  # the rows after it in their places
 
 
 async def test_a_newer_list_replaces_one_still_being_added(make_app, servers):
@@ -73,12 +111,12 @@ async def test_a_newer_list_replaces_one_still_being_added(make_app, servers):
         assert listing.highlighted == 50
 
 
-async def test_current_conversation_older_than_the_limit_is_listed(make_app, servers):
+async def test_the_current_conversation_far_down_is_shown(make_app, servers):
     async with shown_list(make_app) as (pilot, listing):
-        listing.set_summaries(summaries(200), "c0180")
-        await wait_until(pilot, lambda: listing.option_count == ConversationList.LIMIT + 2)
-        assert ids(listing)[ConversationList.LIMIT] == "c0180"
-        assert listing.highlighted == ConversationList.LIMIT
+        listing.set_summaries(summaries(2000), "c1800")
+        assert listing.highlighted == 1800
+        await pilot.pause()
+        assert "Conversation 1800" in screen_text(pilot.app)
 
 
 # --- the first list, from the index -----------------------------------------------------

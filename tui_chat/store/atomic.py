@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import time
 from datetime import UTC, datetime
@@ -27,7 +26,9 @@ STALE_TMP_SECONDS = 60.0
 
 def tmp_name_for(path: Path) -> Path:
     """A hidden, unique sibling of `path` for staging a write."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(6)}{TMP_SUFFIX}")
+    # os.urandom rather than the secrets module: the same bytes, without the imports
+    # (hashlib, hmac) at start-up.
+    return path.with_name(f".{path.name}.{os.urandom(6).hex()}{TMP_SUFFIX}")
 
 
 def is_tmp_name(name: str) -> bool:

@@ -35,7 +35,6 @@ datetime) instead of `created`; upgrade() turns it into schema 1.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import weakref
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from functools import partial
 from json.decoder import scanstring
 from typing import Any
 
+from tui_chat.store import lazy
 from tui_chat.store import validate as v
 from tui_chat.store.conversations import (
     ROLES,
@@ -144,6 +144,32 @@ def _message_toml(m: Message) -> str:
     return text
 
 
+def _messages_toml(messages: list[Message]) -> list[str]:
+    """Each message's table; those of a huge conversation not read yet (lazy.py) as they
+    are in its file, a run of them read at once."""
+    out: list[str] = []
+    run: tuple[object, int, int] | None = None  # (source, first, last) of unread ones
+    for m in messages:
+        unread = lazy.unread_at(m)
+        if unread is not None:
+            source, position = unread
+            if run is not None and run[0] is source and run[2] == position - 1:
+                run = (source, run[1], position)
+                continue
+            if run is not None:
+                out.append(run[0].tables(run[1], run[2]))  # type: ignore[attr-defined]
+            run = (source, position, position)
+            continue
+        if run is not None:
+            out.append(run[0].tables(run[1], run[2]))  # type: ignore[attr-defined]
+            run = None
+        kept = m.__dict__.get(lazy.UNREADABLE)
+        out.append(kept if kept is not None else _message_toml(m))
+    if run is not None:
+        out.append(run[0].tables(run[1], run[2]))  # type: ignore[attr-defined]
+    return out
+
+
 def encode(c: Conversation) -> bytes:
     """The TOML bytes for a conversation (always single-line strings; see tomlwrite)."""
     out = [
@@ -160,7 +186,7 @@ def encode(c: Conversation) -> bytes:
         f"backend_state = {toml_value(_drop_none(c.backend_state))}",
         f"provider_state = {toml_value(_drop_none(c.provider_state))}",
     ]
-    out.extend(_message_toml(m) for m in c.messages)
+    out.extend(_messages_toml(c.messages))
     text = "\n".join(out) + "\n"
     try:
         return text.encode("utf-8")
@@ -175,6 +201,8 @@ def encode(c: Conversation) -> bytes:
 
 def stable_message_id(conversation_id: str, position: int, role: str) -> str:
     """An id for a message from a file that had none; the same in every instance."""
+    import hashlib  # only for files of schema 0
+
     return hashlib.sha1(f"{conversation_id}:{position}:{role}".encode()).hexdigest()[:32]
 
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from tui_chat.store import journal, merge
+from tui_chat.store import journal, lazy, merge
 from tui_chat.store.atomic import (
     atomic_write,
     fsync_dir,
@@ -52,16 +52,19 @@ from tui_chat.store.index import (
     RawIndex,
     Stamp,
     entries_from,
+    head_entries,
     load_index,
     newest_entries,
+    read_head,
     read_index,
     save_index,
 )
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
 
-# search.py and trash.py are imported where they are used: start-up needs neither.
+# search.py, fts.py and trash.py are imported where they are used: start-up needs none.
 if TYPE_CHECKING:
+    from tui_chat.store.fts import SearchIndex
     from tui_chat.store.search import SearchHit
     from tui_chat.store.trash import Trashed
 
@@ -130,12 +133,24 @@ def _move_without_replacing(source: Path, target: Path) -> bool:
     return True
 
 
-@dataclass
 class _Seen:
-    """What this store last read or wrote for one conversation."""
+    """What this store last read or wrote for one conversation: the file's stamp, and
+    its messages' ids, worked out when a merge needs them (a huge conversation's ids are
+    read from its file: lazy.py)."""
 
-    stamp: Stamp
-    message_ids: frozenset[str]
+    __slots__ = ("_ids", "_messages", "stamp")
+
+    def __init__(self, stamp: Stamp, messages: list[Message]) -> None:
+        self.stamp = stamp
+        self._messages: tuple[Message, ...] | None = tuple(messages)
+        self._ids: frozenset[str] | None = None
+
+    @property
+    def message_ids(self) -> frozenset[str]:
+        if self._ids is None:
+            self._ids = frozenset(m.id for m in self._messages or ())
+            self._messages = None
+        return self._ids
 
 
 class ConversationStore:
@@ -154,6 +169,10 @@ class ConversationStore:
         self.problems: list[StoreProblem] = []
         # The folder's stamp when list() last read it, for changed_on_disk().
         self._listed: Stamp | object | None = _NEVER_LISTED
+        # Each conversation's summary as last listed, kept while its index entry is the
+        # same object (list() makes ~20,000 of them for a decade of history).
+        self._summaries: dict[str, tuple[IndexEntry, ConversationSummary]] = {}
+        self._search_index: SearchIndex | None = None
 
     @property
     def index_file(self) -> Path:
@@ -177,17 +196,27 @@ class ConversationStore:
     def load(self, conversation_id: str) -> Conversation:
         """Read one conversation; raises ConversationNotFound, ConversationCorrupt, StoreError."""
         path = self.path_for(conversation_id)
+        conversation = None
         try:
-            with open(path, "rb") as f:
+            f = open(path, "rb")  # noqa: SIM115 (a huge one's stays open: lazy.py)
+            try:
                 # fstat of the open file: the stamp of exactly the bytes we read.
                 stamp = _stamp(os.fstat(f.fileno()))
-                raw = f.read()
+                if stamp[2] >= lazy.LAZY_BYTES:
+                    conversation = lazy.load(f, str(path), conversation_id, True)
+                if conversation is None:
+                    f.seek(0)
+                    raw = f.read()
+            finally:
+                if conversation is None:
+                    f.close()
         except FileNotFoundError as exc:
             raise ConversationNotFound(f"There is no saved conversation {path}.", path) from exc
         except OSError as exc:
             raise StoreError(f"Could not read {path}: {os_reason(exc)}.", path) from exc
         try:
-            conversation = parse_conversation(raw, conversation_id, settle_streaming=True)
+            if conversation is None:
+                conversation = parse_conversation(raw, conversation_id, settle_streaming=True)
         except Unreadable as exc:
             problem = self._corrupt(path, exc.reason, exc.line)
             self._forget(conversation_id)
@@ -198,7 +227,7 @@ class ConversationStore:
                 "update tui-chat to open it.",
                 path,
             ) from exc
-        self._seen[conversation_id] = _Seen(stamp, frozenset(m.id for m in conversation.messages))
+        self._seen[conversation_id] = _Seen(stamp, conversation.messages)
         self._fold_journal(conversation)
         return conversation
 
@@ -329,29 +358,55 @@ class ConversationStore:
             self._index_dirty = False
         if stale_tmp:
             remove_stale_tmp_files(self.folder)
-        folder = self.folder
-        summaries = [e.summary(cid, folder / (cid + SUFFIX)) for cid, e in index.items()]
-        summaries.sort(key=lambda s: s.updated, reverse=True)
+        summaries = self._summaries_of(index)
         return summaries, problems
+
+    def _summaries_of(self, index: dict[str, IndexEntry]) -> list[ConversationSummary]:
+        """The index's conversations, newest first; a summary is made again only for an
+        entry that changed (making a Path is most of the cost)."""
+        known = self._summaries
+        folder = self.folder
+        fresh: dict[str, tuple[IndexEntry, ConversationSummary]] = {}
+        summaries = []
+        for cid, entry in index.items():
+            kept = known.get(cid)
+            if kept is not None and kept[0] is entry:
+                summary = kept[1]
+            else:
+                summary = entry.summary(cid, folder / (cid + SUFFIX))
+            fresh[cid] = (entry, summary)
+            summaries.append(summary)
+        self._summaries = fresh
+        summaries.sort(key=lambda s: s.updated, reverse=True)
+        return summaries
 
     def recent_from_index(self, count: int) -> tuple[list[ConversationSummary], int] | None:
         """The `count` newest conversations and how many there are, as the index last
         written says, without checking the files against it as `list()` does: for a first
         screen to show at once, before `list()` has checked. None without a usable index.
-        The index read is kept for `list()`, which would otherwise read it again."""
+        Only the index's first line is read (its newest entries), unless more are asked
+        for: then the index read is kept for `list()`, which would read it again."""
         if self._index is not None:
             index = self._index
             newest = heapq.nlargest(count, index.items(), key=lambda item: item[1].updated)
             total = len(index)
         else:
-            raw = read_index(self.index_file)
-            chosen = newest_entries(raw, count) if raw else None
-            if raw is None or chosen is None:
+            head = read_head(self.index_file)
+            chosen = None
+            if head is not None and (count <= len(head[0]) or len(head[0]) == head[1]):
+                chosen = head_entries(head[0], count)
+                total = head[1]
+            else:
+                raw = read_index(self.index_file)
+                chosen = newest_entries(raw, count) if raw else None
+                self._raw_index = raw
+                total = len(raw or ())
+            if chosen is None:
                 self._index = {}  # unusable: list() rebuilds it from the files
                 self._index_dirty = False
+                self._raw_index = None
                 return None
-            self._raw_index = raw
-            newest, total = chosen, len(raw)
+            newest = chosen
         if not newest:
             return None
         folder = self.folder
@@ -364,14 +419,63 @@ class ConversationStore:
             return self.list()[0]
         return [hit.summary for hit in self.find(query)]
 
-    def find(self, query: str, stop: Callable[[], bool] | None = None) -> list[SearchHit]:
+    def find(
+        self,
+        query: str,
+        stop: Callable[[], bool] | None = None,
+        partial: Callable[[list[SearchHit]], None] | None = None,
+    ) -> list[SearchHit]:
         """Conversations whose title or any message contains `query` (ignoring case and
         accents), newest first, each with the first message that matched and the words
-        around the match (search.py). `stop` is asked between files."""
-        summaries, _problems = self.list()
-        from tui_chat.store.search import search_summaries
+        around the match (search.py). `stop` is asked as it goes: a newer search replaces
+        this one. `partial` gets the results found so far while it goes on.
 
-        return search_summaries(summaries, query, stop)
+        The search index (fts.py) names the messages that may match; each is checked in
+        its file. Files the index does not have as they are now are read whole, and so
+        are all of them when the index cannot be used."""
+        from tui_chat.store.fts import IndexUnusable
+        from tui_chat.store.search import fold, search_summaries
+
+        summaries, stamps = self._listing_for_search()
+        needle = fold(query)
+        if not needle:
+            return []
+        try:
+            return self.search_index.find(needle, summaries, stamps, stop, partial)
+        except IndexUnusable:
+            return search_summaries(summaries, query, stop)
+
+    @property
+    def search_index(self) -> SearchIndex:
+        if self._search_index is None:
+            from tui_chat.store.fts import SearchIndex
+
+            self._search_index = SearchIndex(self.paths.search_index_file, self.folder)
+        return self._search_index
+
+    def update_search_index(self, stop: Callable[[], bool] | None = None) -> bool:
+        """Bring the search index in line with the files: index what is new or changed,
+        forget what is gone (the first time, everything: ~25 s for a million messages, in
+        steps that are kept if stopped). False when stopped or when it cannot be used."""
+        from tui_chat.store.fts import IndexUnusable
+
+        with self._mutex:
+            summaries, stamps = self._listing_for_search()
+            updated = {s.id: s.updated.timestamp() for s in summaries}
+        try:
+            return self.search_index.update(stamps, updated, stop)
+        except IndexUnusable:
+            return False
+
+    def _listing_for_search(self) -> tuple[list[ConversationSummary], dict[str, Stamp]]:
+        """Every conversation, newest first, and the stamp of each file as listed: listed
+        again only when the folder changed (a search per key typed must not stat every
+        file of a decade of history)."""
+        with self._mutex:
+            if self._index is None or self._raw_index is not None or self.changed_on_disk():
+                self.list()
+            index = self._index or {}
+            return self._summaries_of(index), {cid: e.stamp for cid, e in index.items()}
 
     def changed_on_disk(self) -> bool:
         """Whether the folder may hold other conversations than the last `list()` saw: a
@@ -465,7 +569,7 @@ class ConversationStore:
             merge.adopt(conversation, messages)
         conversation.title = title
         conversation.updated = updated
-        self._seen[conversation.id] = _Seen(stamp, frozenset(m.id for m in messages))
+        self._seen[conversation.id] = _Seen(stamp, messages)
         if self._index is not None:
             # Keeps the next list() from re-reading the file we just wrote.
             self._index[conversation.id] = IndexEntry(

@@ -6,11 +6,11 @@ conversation_store.py reads, writes, lists and merges them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 # Bump when the file layout changes, and teach codec.upgrade() the old shape.
 SCHEMA_VERSION = 1
@@ -21,7 +21,9 @@ STATUSES = ("complete", "stopped", "failed", "streaming")
 
 
 def _new_id() -> str:
-    return uuid4().hex
+    # 128 random bits as 32 hex digits, like uuid4().hex (ids are opaque), without
+    # importing uuid (and platform) at start-up.
+    return os.urandom(16).hex()
 
 
 def _now() -> datetime:

@@ -8,6 +8,7 @@ mapped back to the characters of the original, which is what a result highlights
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -22,6 +23,7 @@ BEFORE = 80
 AFTER = 240
 
 _SPACES = re.compile(r"\s+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @functools.cache
@@ -53,22 +55,42 @@ def find_folded(text: str, needle: str) -> tuple[int, int] | None:
     if text.isascii():
         start = text.lower().find(needle)
         return None if start < 0 else (start, start + len(needle))
-    # Character by character, remembering which original character each folded one
-    # came from ("ß" folds to two, a combining accent to none).
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        part = char.lower() if char.isascii() else _fold_char(char)
-        folded.append(part)
-        origin.extend([index] * len(part))
-    start = "".join(folded).find(needle)
+    # Character by character, remembering where each folded piece came from: a run of
+    # ASCII characters folds to as many, another character to its own fold ("ß" to two,
+    # a combining accent to none). Only the others are folded one by one.
+    pieces: list[str] = []
+    origins: list[int] = []  # where each piece starts in `text`
+    starts: list[int] = []  # where it starts in the folded text
+    at = folded_at = 0
+    for found in _NON_ASCII.finditer(text):
+        index = found.start()
+        for part, origin in ((text[at:index].lower(), at), (_fold_char(found.group()), index)):
+            if part:
+                pieces.append(part)
+                origins.append(origin)
+                starts.append(folded_at)
+                folded_at += len(part)
+        at = index + 1
+    if at < len(text):
+        pieces.append(text[at:].lower())
+        origins.append(at)
+        starts.append(folded_at)
+    start = "".join(pieces).find(needle)
     if start < 0:
         return None
-    end = origin[start + len(needle) - 1] + 1
+
+    def origin_of(folded_index: int) -> int:
+        piece = bisect.bisect_right(starts, folded_index) - 1
+        if text[origins[piece]].isascii():
+            return origins[piece] + folded_index - starts[piece]
+        return origins[piece]
+
+    end = origin_of(start + len(needle) - 1) + 1
+    start = origin_of(start)
     # The accents on the last letter matched are part of it.
     while end < len(text) and not _fold_char(text[end]):
         end += 1
-    return origin[start], end
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -105,16 +127,39 @@ def preview(text: str) -> Snippet:
     return snippet(text, 0, 0)
 
 
-@dataclass(frozen=True)
 class MessageMatch:
-    """The first message of a conversation that holds the words searched for."""
+    """The first message of a conversation that holds the words searched for; `snippet`,
+    the words around the match, is worked out when first asked for (a search of a common
+    word finds 20,000 conversations, and shows a page of them)."""
 
-    index: int  # its place in the conversation, from 0
-    id: str
-    role: str
-    provider: str
-    model: str
-    snippet: Snippet
+    __slots__ = ("_found", "_snippet", "id", "index", "model", "provider", "role")
+
+    def __init__(
+        self, index: int, id: str, role: str, provider: str, model: str,
+        snippet: Snippet | None = None, *, found: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        self.index = index  # its place in the conversation, from 0
+        self.id = id
+        self.role = role
+        self.provider = provider
+        self.model = model
+        self._snippet = snippet
+        self._found = found  # (the message's text, the folded needle) for `snippet`
+
+    @property
+    def snippet(self) -> Snippet:
+        if self._snippet is None:
+            text, needle = self._found or ("", "")
+            span = find_folded(text, needle)
+            # (Folding character by character may disagree with folding the whole text
+            # in rare sequences of combining marks: the message still matched, shown
+            # from its start.)
+            self._snippet = snippet(text, *span) if span else preview(text)
+            self._found = None
+        return self._snippet
+
+    def __repr__(self) -> str:
+        return f"MessageMatch({self.index}, {self.id!r}, {self.role!r})"
 
 
 @dataclass(frozen=True)
@@ -181,16 +226,22 @@ def search_summaries(
     for summary in summaries:
         if stop is not None and stop():
             break
-        in_title = needle in fold(summary.title)
-        conversation = None
-        try:
-            raw = summary.path.read_bytes()
-            # The raw file rules most conversations out without parsing them.
-            if in_title or not prefilter or needle in fold(raw.decode("utf-8", "replace")):
-                conversation = parse_conversation(raw, summary.id, settle_streaming=False)
-        except (OSError, Unreadable, NewerSchema):
-            pass  # list() reports broken files; a search just skips their messages
-        hit = hit_in(summary, conversation, needle)
+        hit = scan_file(summary, needle, prefilter)
         if hit is not None:
             found.append(hit)
     return found
+
+
+def scan_file(summary: ConversationSummary, needle: str, prefilter: bool) -> SearchHit | None:
+    """`summary`'s conversation as a search result for the folded `needle`, its file read
+    whole; None when it does not match. `prefilter`: can_prefilter(needle)."""
+    in_title = needle in fold(summary.title)
+    conversation = None
+    try:
+        raw = summary.path.read_bytes()
+        # The raw file rules most conversations out without parsing them.
+        if in_title or not prefilter or needle in fold(raw.decode("utf-8", "replace")):
+            conversation = parse_conversation(raw, summary.id, settle_streaming=False)
+    except (OSError, Unreadable, NewerSchema):
+        pass  # list() reports broken files; a search just skips their messages
+    return hit_in(summary, conversation, needle)

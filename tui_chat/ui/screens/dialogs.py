@@ -188,7 +188,15 @@ def result_prompt(hit: SearchHit, width: int) -> Content:
 
 class SearchConversations(ModalScreen[Found | None]):
     """Search saved conversations by title and content; Enter opens the chosen one at the
-    message that matched."""
+    message that matched.
+
+    Results come as they are found (the store's search index names the candidates, each
+    checked in its file), newest first; the list holds a page of them at a time and takes
+    the next as the cursor or the scroll nears its end (an OptionList works out every
+    option's height as it gets it: thousands at once would stall the screen)."""
+
+    #: Results put in the list at a time.
+    PAGE = 100
 
     DEFAULT_CSS = """
     SearchConversations #search-results {
@@ -211,7 +219,12 @@ class SearchConversations(ModalScreen[Found | None]):
         super().__init__()
         self.store = store
         self.results: list[SearchHit] = []
+        #: The query whose results (all, or those found so far) the list shows.
         self.query_text = ""
+        #: Whether a search is still looking for the query typed.
+        self.searching = False
+        self._typed = ""
+        self._shown = 0  # results put in the list
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
@@ -220,37 +233,113 @@ class SearchConversations(ModalScreen[Found | None]):
             yield OptionList(id="search-results")
             yield Label("", id="search-status", classes="modal-hint")
 
+    def on_mount(self) -> None:
+        # The index brought up to date while the first words are typed (usually a few
+        # conversations written since it last was: a fraction of a second).
+        store = self.store
+
+        def update() -> None:
+            worker = get_current_worker()
+            store.update_search_index(lambda: worker.is_cancelled)
+
+        self.run_worker(update, thread=True, group="search-index", exit_on_error=False)
+        results_list = self.query_one(OptionList)
+        self.watch(results_list, "scroll_y", self._scrolled, init=False)
+
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
+        self._typed = event.value
+        self.searching = bool(event.value.strip())
         self.search(event.value)
 
     @work(thread=True, exclusive=True, group="search")
     def search(self, query: str) -> None:
         worker = get_current_worker()
-        results = self.store.find(query, lambda: worker.is_cancelled) if query.strip() else []
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, query, results)
 
-    def _show(self, query: str, results: list[SearchHit]) -> None:
+        def partial(results: list[SearchHit]) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show, query, results, False)
+
+        def stop() -> bool:
+            return worker.is_cancelled
+
+        results = self.store.find(query, stop, partial) if query.strip() else []
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, query, results, True)
+
+    def _show(self, query: str, results: list[SearchHit], final: bool = True) -> None:
+        if query != self._typed:
+            return  # a newer query was typed meanwhile
+        results_list = self.query_one(OptionList)
+        keep = None  # the result the user moved the cursor to, kept in place
+        if query == self.query_text and results_list.highlighted:
+            keep = self.results[results_list.highlighted].summary.id
+        shown = self._shown
+        # More found for the same words, after those in the list (they come newest first):
+        # the list stays as it is, only the count changes (no work for the screen while
+        # the search goes on).
+        same = (
+            query == self.query_text
+            and shown > 0
+            and len(results) >= shown
+            and all(a is b for a, b in zip(results[:shown], self.results[:shown], strict=True))
+        )
         self.query_text = query
         self.results = results
-        results_list = self.query_one(OptionList)
-        self._fill(results_list)
-        if results:
-            results_list.highlighted = 0
+        self.searching = not final
+        if not same:
+            self._fill(results_list, keep)
+        elif shown < self.PAGE:
+            self._more(self.PAGE)  # the first page filled up
         count = len(results)
-        status = (
-            f"{count} conversation{'s' * (count != 1)} · Enter opens at the match · Esc closes"
-            if query.strip()
-            else "Type to search (case and accents ignored) · Esc closes"
-        )
+        if not query.strip():
+            status = "Type to search (case and accents ignored) · Esc closes"
+        else:
+            found = f"{count:,} conversation{'s' * (count != 1)}"
+            if not final:
+                found += " so far, searching…"
+            status = f"{found} · Enter opens at the match · Esc closes"
         self.query_one("#search-status", Label).update(status)
 
-    def _fill(self, results_list: OptionList) -> None:
+    def _width(self, results_list: OptionList) -> int:
         # (Less the options' padding, a cell each side.)
         width = results_list.scrollable_content_region.width - 2
-        width = width if width > 10 else 60
-        results_list.set_options([Option(result_prompt(hit, width)) for hit in self.results])
+        return width if width > 10 else 60
+
+    def _fill(self, results_list: OptionList, keep: str | None = None) -> None:
+        """The first page of results (or as many as reach the one to `keep` highlighted)."""
+        at = 0
+        if keep is not None:
+            at = next((i for i, hit in enumerate(self.results) if hit.summary.id == keep), 0)
+        self._shown = min(len(self.results), max(self.PAGE, at + 1))
+        width = self._width(results_list)
+        results_list.set_options(
+            [Option(result_prompt(hit, width)) for hit in self.results[: self._shown]]
+        )
+        if self.results:
+            results_list.highlighted = at
+
+    def _more(self, upto: int | None = None) -> None:
+        """The next page of results, when the cursor or the scroll nears the end (or
+        those up to `upto`)."""
+        if self._shown >= len(self.results):
+            return
+        results_list = self.query_one(OptionList)
+        width = self._width(results_list)
+        end = self._shown + self.PAGE if upto is None else upto
+        page = self.results[self._shown : end]
+        self._shown += len(page)
+        results_list.add_options([Option(result_prompt(hit, width)) for hit in page])
+
+    def _scrolled(self) -> None:
+        results_list = self.query_one(OptionList)
+        if results_list.scroll_y >= results_list.max_scroll_y - results_list.size.height:
+            self._more()
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index >= self._shown - 10:
+            self._more()
 
     def on_resize(self) -> None:
         # The snippets were cut to the old width.
@@ -261,9 +350,10 @@ class SearchConversations(ModalScreen[Found | None]):
 
     def _refill(self, highlighted: int | None) -> None:
         results_list = self.query_one(OptionList)
-        self._fill(results_list)
-        if highlighted is not None and highlighted < results_list.option_count:
-            results_list.highlighted = highlighted
+        keep = None
+        if highlighted is not None and highlighted < len(self.results):
+            keep = self.results[highlighted].summary.id
+        self._fill(results_list, keep)
 
     def action_move(self, delta: int) -> None:
         move_highlight(self.query_one(OptionList), delta)
