@@ -145,8 +145,16 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
         env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
         if args.colors == "256":
             del env["COLORTERM"]  # as over SSH, which does not pass it on by default
-        for name in ("TUI_CHAT_CONFIG_DIR", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY",
-                     "COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE", "TEXTUAL"):
+        for name in (
+            "TUI_CHAT_CONFIG_DIR",
+            "SSH_CONNECTION",
+            "SSH_CLIENT",
+            "SSH_TTY",
+            "COLUMNS",
+            "LINES",
+            "PYTHONDONTWRITEBYTECODE",
+            "TEXTUAL",
+        ):
             env.pop(name, None)
         env["PYTHONPATH"] = str(ROOT)
         if args.ssh:
@@ -195,11 +203,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="100x30,200x50")
     parser.add_argument("--chunks", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50)
-    parser.add_argument("--colors", choices=("truecolor", "256"), default="truecolor",
-                        help="256: no COLORTERM (as over SSH by default)")
+    parser.add_argument(
+        "--colors",
+        choices=("truecolor", "256"),
+        default="truecolor",
+        help="256: no COLORTERM (as over SSH by default)",
+    )
     parser.add_argument("--ssh", action="store_true", help="set SSH_CONNECTION for the app")
-    parser.add_argument("--kbps", type=float, default=0,
-                        help="read the terminal at this many kB/s at most (a slow link)")
+    parser.add_argument(
+        "--kbps",
+        type=float,
+        default=0,
+        help="read the terminal at this many kB/s at most (a slow link)",
+    )
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
     model = f"doc:{args.chunks}:{args.rate:g}"
@@ -209,34 +225,51 @@ def main() -> None:
         for _ in range(args.runs):  # sizes interleaved: the machine's drift hits both alike
             for cols, rows in sizes:
                 results[(cols, rows)].append(run_once(server.url, model, cols, rows, args))
-    how = (", 256 colours" if args.colors == "256" else "") + (" over SSH (SSH_CONNECTION set)" if args.ssh else "") + (
-        f", the terminal read at {args.kbps:g} kB/s" if args.kbps else "")
-    print(f"\nbytes: an answer of {answer_bytes:,} bytes in {args.chunks:,} chunks at "
-          f"{args.rate:g}/s, `tui-chat` in a pty{how} (median of {args.runs} runs)")
+    how = (
+        (", 256 colours" if args.colors == "256" else "")
+        + (" over SSH (SSH_CONNECTION set)" if args.ssh else "")
+        + (f", the terminal read at {args.kbps:g} kB/s" if args.kbps else "")
+    )
+    print(
+        f"\nbytes: an answer of {answer_bytes:,} bytes in {args.chunks:,} chunks at "
+        f"{args.rate:g}/s, `tui-chat` in a pty{how} (median of {args.runs} runs)"
+    )
     for (cols, rows), runs in results.items():
         per_byte = median([r["per_byte"] for r in runs])
         cpu = median([r["cpu"] for r in runs])
         print(f"\n{cols}x{rows}:")
         label = "terminal bytes per answer byte"
-        print(f"  {label:<52}{per_byte:10.1f} x    target <= {TARGET_BYTES:g} x     "
-              f"{'PASS' if per_byte <= TARGET_BYTES else 'MISS'}")
+        print(
+            f"  {label:<52}{per_byte:10.1f} x    target <= {TARGET_BYTES:g} x     "
+            f"{'PASS' if per_byte <= TARGET_BYTES else 'MISS'}"
+        )
         label = "CPU of the app while it streams, % of one core"
-        print(f"  {label:<52}{cpu:10.1f} %    target <= {TARGET_CPU:g} %     "
-              f"{'PASS' if cpu <= TARGET_CPU else 'MISS'}")
+        print(
+            f"  {label:<52}{cpu:10.1f} %    target <= {TARGET_CPU:g} %     "
+            f"{'PASS' if cpu <= TARGET_CPU else 'MISS'}"
+        )
         shown_bytes = ", ".join(f"{r['per_byte']:.1f}" for r in runs)
         shown_cpu = ", ".join(f"{r['cpu']:.1f}" for r in runs)
         print(f"  (runs: {shown_bytes} x; {shown_cpu} %)")
         total = median([r["bytes"] for r in runs])
         frames = [r["frames"] for r in runs if r["frames"]]
-        print(f"  {'bytes written, Enter -> answer complete':<52}{total / 1e6:10.2f} MB"
-              "   (for information)")
+        print(
+            f"  {'bytes written, Enter -> answer complete':<52}{total / 1e6:10.2f} MB"
+            "   (for information)"
+        )
         if frames:
-            print(f"  {'frames (synchronized updates)':<52}{median(frames):10.0f}"
-                  "      (for information)")
-        print(f"  {'escape sequences, share of the bytes':<52}"
-              f"{median([r['escape_share'] for r in runs]) * 100:10.0f} %    (for information)")
-        print(f"  {'Enter -> answer complete':<52}{median([r['seconds'] for r in runs]):10.1f} s"
-              "    (for information)")
+            print(
+                f"  {'frames (synchronized updates)':<52}{median(frames):10.0f}"
+                "      (for information)"
+            )
+        print(
+            f"  {'escape sequences, share of the bytes':<52}"
+            f"{median([r['escape_share'] for r in runs]) * 100:10.0f} %    (for information)"
+        )
+        print(
+            f"  {'Enter -> answer complete':<52}{median([r['seconds'] for r in runs]):10.1f} s"
+            "    (for information)"
+        )
 
 
 if __name__ == "__main__":
