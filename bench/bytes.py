@@ -179,6 +179,8 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
             cpu1 = cpu_seconds(term.pid)
             term.wait_quiet(0.5, 10)  # the answer's last frames
             written = bytes(term.raw)
+            if args.dump:
+                Path(f"{args.dump}.{cols}x{rows}").write_bytes(written)
         finally:
             term.close()
     text = ESCAPES.sub("", written.decode("utf-8", "replace"))
@@ -215,6 +217,12 @@ def main() -> None:
         type=float,
         default=0,
         help="read the terminal at this many kB/s at most (a slow link)",
+    )
+    parser.add_argument(
+        "--dump",
+        metavar="FILE",
+        default="",
+        help="write what the app wrote from Enter on to FILE.COLSxROWS",
     )
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
