@@ -72,6 +72,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         # blank rows below the text's end, until the text has grown past them (or, after
         # the stream, until the reader scrolls up or a message is added).
         self._held: int | None = None
+        self._arranged_for = Size(0, 0)
         self._older = Static("", classes="older")
         self._newer = Static("", classes="newer")
 
@@ -297,6 +298,10 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         # frame: each frame of a stream was drawn at the old position, rendering text
         # about to scroll away, and then again at the bottom.
         arrangement = super().arrange(size, optimal)
+        if size != self._arranged_for:
+            # A new size wraps the text anew: no blank rows kept below it from before.
+            self._arranged_for = size
+            self._held = None
         if self.following and not self._loading:
             room = self.room
             bottom = arrangement.spatial_map.total_region.bottom - room
