@@ -160,6 +160,8 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
         if args.ssh:
             env["SSH_CONNECTION"] = "127.0.0.1 50000 127.0.0.1 22"
         argv = [sys.executable, "-m", "tui_chat", "--config-dir", str(config)]
+        if args.profile:  # cProfile runs the app and writes its statistics when it ends
+            argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.{cols}x{rows}"]
         term = Terminal(argv, env, cols, rows, args.kbps)
         try:
             term.wait_for(("Type a message", "Quit"), 30)
@@ -223,6 +225,12 @@ def main() -> None:
         metavar="FILE",
         default="",
         help="write what the app wrote from Enter on to FILE.COLSxROWS",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default="",
+        help="run the app under cProfile, its statistics to FILE.COLSxROWS (pstats)",
     )
     args = parser.parse_args()
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual._compositor import Compositor
 from textual.app import App
+from textual.drivers._writer_thread import WriterThread
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -30,6 +31,7 @@ __all__ = [
     "DockArrangeResult",
     "forward_event",
     "keep_what_scrolls_apart",
+    "pending_writes",
     "refresh_truecolor_filter",
     "set_vertical_scrollbar",
     "start_widget",
@@ -57,6 +59,8 @@ USED: list[tuple[type, str, tuple[str, ...] | None]] = [
     (Screen, "_compositor", None),  # attributes set in __init__
     (Compositor, "_full_map", None),
     (Compositor, "_visible_map", None),
+    (App, "_driver", None),
+    (WriterThread, "_queue", None),
 ]
 
 
@@ -119,3 +123,11 @@ class _ScrollCompositor(Compositor):
 def keep_what_scrolls_apart(screen: Screen[Any]) -> None:
     """Give a screen, before its first layout, the compositor of `_ScrollCompositor`."""
     screen._compositor = _ScrollCompositor()
+
+
+def pending_writes(app: App[Any]) -> int:
+    """Writes the app's terminal driver has queued and not yet written out: frames a slow
+    terminal holds back (0 without such a queue: headless, another driver)."""
+    thread = getattr(app._driver, "_writer_thread", None)
+    queue = getattr(thread, "_queue", None)
+    return queue.qsize() if queue is not None else 0

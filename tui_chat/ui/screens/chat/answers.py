@@ -14,15 +14,14 @@ from ....chat import AnswerRecorder, last_index
 from ....providers.helpers import MediaItem
 from ....session import JOURNAL_EVERY, Answer
 from ....store import Message, StoreError
-from ...pacing import FramePacer
+from ...compat import pending_writes
+from ...pacing import FramePacer, frame_rate
 from ...safe import one_line
 from ...widgets.message_view import MessageView, usage_summary
 
 if TYPE_CHECKING:
     from .screen import ChatScreen
 
-#: Screen updates while streaming: at most this many per second.
-FRAME_RATE = 30
 #: Characters of a reason in a toast: one line of Textual's toast.
 TOAST_LINE = 56
 
@@ -69,8 +68,9 @@ class Answers:
         painter = FramePacer(
             app,
             lambda: self._paint(view, recorder),
-            FRAME_RATE,
+            frame_rate(app.environ),
             input_waiting=lambda: app.keys_since_paint,
+            backlog=lambda: pending_writes(app),
         ).start()
         journaling = (
             self.set_interval(JOURNAL_EVERY, answer.write_journal)
