@@ -147,6 +147,9 @@ def _on_blank(current: Style | None, wanted: Style) -> Style:
 #: shows of its style.
 Cell = tuple[str, object]
 _PARAMS = re.compile(r"\x1b\[\??([0-9;]*)")
+#: One mode set or reset alone in a write (the brackets of each frame, the cursor shown).
+_MODE = re.compile(r"\x1b\[\?([0-9;]*)[hl]\Z")
+_SCREENS = frozenset({"47", "1047", "1049"})
 
 
 class ScreenWriter:
@@ -179,6 +182,9 @@ class ScreenWriter:
 
     def compress(self, data: str) -> str:
         """The output to write instead of `data` (one write at a time: see `compressing`)."""
+        mode = _MODE.match(data)
+        if mode and _SCREENS.isdisjoint(mode.group(1).split(";")):
+            return data  # nothing to rewrite
         size = self._size_of()
         if size != self.size:
             self.size = size
@@ -231,7 +237,7 @@ class ScreenWriter:
                 return
             if intro == "?" and final in "hl":
                 out.append(sequence)  # a mode; another screen has its own cells and cursor
-                if any(mode in ("47", "1047", "1049") for mode in params.split(";")):
+                if not _SCREENS.isdisjoint(params.split(";")):
                     self.forget()
                 return
             if intro or "$" in sequence or final in "nc":
