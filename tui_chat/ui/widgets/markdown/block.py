@@ -68,7 +68,8 @@ class _Rendered:
         # The piece whose open row this one goes on filling: before a paragraph's rest,
         # or before code cut inside a line (not at a line's start: no open row there).
         goes_on = piece is not None and (
-            piece.head == PARA or (piece.head == CODE and prev is not None and not _ends_line(prev))
+            piece.head == PARA
+            or (piece.head == CODE and prev is not None and not _ends_line(prev))
         )
         self.prev = prev if goes_on else None
         # (width, look, lines, exact): the real height once rendered at that width, else a
@@ -230,8 +231,8 @@ class MarkdownBody(LaidOutOnce, Widget):
 
     While it streams, a quiet "streaming…" line follows the text, and the body is
     `ROOM_SCREENS` screenfuls taller than that (`room`: blank lines below, which the log
-    counts in its scroll bar and scrolls into only as far as a jump of a followed stream
-    goes). New text mostly fills that room: a paint redraws the cells that changed, with
+    does not count in its scroll bar and scrolls into only as far as a jump of a followed
+    stream goes). New text mostly fills that room: a paint redraws the cells that changed, with
     no layout. A layout (every widget of the screen arranged again and the log's whole
     window redrawn: a 20 ms frame, against 5 ms) comes once per `ROOM_SCREENS` screenfuls
     of new text instead of once per paint.
