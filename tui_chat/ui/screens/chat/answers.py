@@ -14,17 +14,15 @@ from ....chat import AnswerRecorder, last_index
 from ....providers.helpers import MediaItem
 from ....session import JOURNAL_EVERY, Answer
 from ....store import Message, StoreError
-from ...compat import pending_writes
-from ...pacing import FramePacer, frame_rate
+from ...pacing import FramePacer
 from ...safe import one_line
 from ...widgets.message_view import MessageView, usage_summary
 
 if TYPE_CHECKING:
     from .screen import ChatScreen
 
-#: Seconds of a fast stream's items handled before keys and frames get the loop: a key
-#: typed meanwhile waits this long at most (bench/latency.py: p95 within 10 ms).
-YIELD_EVERY = 0.002
+#: Screen updates while streaming: at most this many per second.
+FRAME_RATE = 30
 #: Characters of a reason in a toast: one line of Textual's toast.
 TOAST_LINE = 56
 
@@ -71,9 +69,8 @@ class Answers:
         painter = FramePacer(
             app,
             lambda: self._paint(view, recorder),
-            frame_rate(app.environ),
+            FRAME_RATE,
             input_waiting=lambda: app.keys_since_paint,
-            backlog=lambda: pending_writes(app),
         ).start()
         journaling = (
             self.set_interval(JOURNAL_EVERY, answer.write_journal)
@@ -90,7 +87,7 @@ class Answers:
                 async for item in stream:
                     recorder.feed(item)
                     now = time.monotonic()
-                    if now - last_yield >= YIELD_EVERY:
+                    if now - last_yield >= 0.01:
                         # Data already buffered does not suspend; let keys and frames through.
                         await asyncio.sleep(0)
                         last_yield = now
