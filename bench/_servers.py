@@ -8,7 +8,9 @@ server-sent events (`event: content\\ndata: {"type":"content",...}\\n\\n`), and
 answer: `md:N` streams the N-chunk Markdown answer of `answer_chunks(N)` as fast as the
 socket takes it; `md:N:R` paces it at R chunks per second; `para:N` (and `para:N:R`) is
 one paragraph of N words instead, `w0 w1 w2 ...` (the answer that showed seams in long
-paragraphs).
+paragraphs); `doc:N[:R]` is the same kind of Markdown as `md` in N chunks of ~21 bytes
+each, as a language model's tokens come in bursts (`doc:1000:50`, 21 KB in 20 s, is
+bench/bytes.py's answer).
 
 The server runs in a separate process (`start_server()`), so what the benchmark process
 measures is the client's work only, not the server's.
@@ -100,10 +102,38 @@ def answer_chunks(n: int, seed: int = 7) -> tuple[str, ...]:
         wanted += n // 4 + 50
 
 
+#: Bytes per chunk of the `doc` answers (the issue's answer: 21,400 bytes in 1,000 chunks).
+DOC_CHUNK = 21.4
+
+
+@lru_cache(maxsize=8)
+def doc_chunks(n: int) -> tuple[str, ...]:
+    """`answer_chunks`' Markdown regrouped into `n` chunks of about `DOC_CHUNK` bytes (whole
+    words and their trailing space or newlines)."""
+    words = answer_chunks(int(n * DOC_CHUNK / 4) + 50)
+    chunks: list[str] = []
+    current = ""
+    size = 0
+    for word in words:
+        current += word
+        size += len(word.encode())
+        if size >= (len(chunks) + 1) * DOC_CHUNK:
+            chunks.append(current)
+            current = ""
+            if len(chunks) == n:
+                break
+    if len(chunks) < n:
+        raise ValueError(f"not enough text for {n} chunks")
+    return tuple(chunks)
+
+
 def chunks_of(kind: str, n: int) -> tuple[str, ...]:
-    """The answer of a model kind: `md` (answer_chunks) or `para` (one paragraph)."""
+    """The answer of a model kind: `md` (answer_chunks), `doc` (doc_chunks) or `para`
+    (one paragraph)."""
     if kind == "para":
         return tuple(f"w{i} " for i in range(n))
+    if kind == "doc":
+        return doc_chunks(n)
     return answer_chunks(n)
 
 
@@ -128,10 +158,10 @@ _FINISH = (
 
 
 def parse_model(model: str) -> tuple[int, float, str]:
-    """`md:N[:R]` or `para:N[:R]` -> (chunks, chunks per second; 0 means as fast as
-    possible, kind)."""
+    """`md:N[:R]`, `doc:N[:R]` or `para:N[:R]` -> (chunks, chunks per second; 0 means as
+    fast as possible, kind)."""
     parts = model.split(":")
-    if len(parts) < 2 or parts[0] not in ("md", "para"):
+    if len(parts) < 2 or parts[0] not in ("md", "doc", "para"):
         return 20, 0.0, "md"
     return int(parts[1]), float(parts[2]) if len(parts) > 2 else 0.0, parts[0]
 

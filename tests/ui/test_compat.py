@@ -24,7 +24,21 @@ UI = Path(compat.__file__).parent
 )
 def test_each_private_name_is_still_there(owner, name, params) -> None:
     if params is None:  # an attribute Textual sets on each instance, or a property
-        instance = Timer(Widget(), 1.0) if owner is Timer else Widget()
+        from io import StringIO
+
+        from textual._compositor import Compositor
+        from textual.app import App
+        from textual.drivers._writer_thread import WriterThread
+        from textual.screen import Screen
+
+        makers = {
+            Timer: lambda: Timer(Widget(), 1.0),
+            Screen: Screen,
+            Compositor: Compositor,
+            App: App,
+            WriterThread: lambda: WriterThread(StringIO()),
+        }
+        instance = makers.get(owner, Widget)()
         assert hasattr(owner, name) or hasattr(instance, name), (
             f"Textual no longer sets {owner.__name__}.{name}"
         )

@@ -51,24 +51,28 @@ async def test_sending_while_reading_the_top_shows_each_new_message_once(fake_ap
 
 
 async def test_every_frame_of_a_followed_answer_shows_its_newest_line(fake_app, fake):
-    """Following a stream, the frame that shows new text is already at the bottom: it is
-    not drawn first at the old position and scrolled in a frame after."""
+    """Following a stream, every frame sent shows the end of the text drawn in it: the
+    "streaming…" row under the newest line is among the log's rows (never below them,
+    waiting for a scroll in a later frame). The log moves in jumps (see the next test),
+    so the end is anywhere in the log's lower half, not always on its last row.
+
+    Read from each frame's own rows: measuring the answer's height (which a paint changes
+    at once) against where the last frame placed it saw a frame drawn between a paint and
+    its update as 12 rows behind."""
     app = fake_app("long")
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.chat.log_view
-        gaps: list[int] = []  # per frame: rows of the answer below the log's bottom edge
+        shown: list[bool] = []  # per frame of the stream: its end among the log's rows
+        offsets: set[int] = set()
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
-            messages = app.conversation.messages
-            view = log.view_for(messages[-1]) if messages else None
-            if renderable is None or view is None or not app.chat.streaming:
+            if renderable is None or not app.chat.streaming:
                 return
-            if log.following and log.max_scroll_y > 0:  # the text overflows the log
-                # The room a stream grows into (blank, below its "streaming…" line) is
-                # kept out of sight: the text's end is the log's last row.
-                gaps.append(view.region.bottom - view.room - log.region.bottom)
+            rows = screen_text(app).splitlines()[log.region.y : log.region.bottom]
+            shown.append(any("streaming…" in row for row in rows))
+            offsets.add(round(log.scroll_y))
 
         app._display = display
         await pilot.press(*"long please", "enter")
@@ -76,9 +80,70 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(fake_app, 
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
         fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
-        assert len(gaps) >= 5, gaps
-        assert set(gaps) == {0}, gaps
+        assert log.following
+        assert len(shown) >= 5 and len(offsets) >= 3, (len(shown), offsets)  # it scrolled
+        assert all(shown), [index for index, seen in enumerate(shown) if not seen]
         assert "The end." in screen_text(app)
+
+
+async def test_a_followed_answer_scrolls_in_jumps(fake_app, fake):
+    """Its text reaching the log's bottom, a followed stream scrolls half the log's height
+    at once, and the frames in between draw only the rows that changed: scrolling a line
+    or two every frame redrew every row of the log (the whole screen, 30 times a second,
+    written to the terminal). When the answer completes, its end stays where it was."""
+    from fakes import USAGE, WAIT, Pause
+    from textual._compositor import ChopsUpdate
+
+    from tui_chat.providers.events import FinishReason
+
+    lines = []
+    for index in range(60):
+        lines += [f"Row {index} of the answer.\n\n", Pause(0.02)]
+    fake.script("jumpy", [*lines, WAIT, FinishReason("stop"), USAGE])
+    app = fake_app("jumpy")
+    async with app.run_test(size=(100, 50)) as pilot:
+        log = app.chat.log_view
+        height = log.scrollable_content_region.height
+        steps: list[int] = []  # per frame of the stream: how far the log scrolled
+        rows: list[int] = []  # per frame: how many of the log's rows it drew
+        last = [0]
+        original = app._display
+
+        def display(screen, update) -> None:
+            original(screen, update)
+            if update is None or not app.chat.streaming or log.max_scroll_y == 0:
+                return
+            steps.append(round(log.scroll_y) - last[0])
+            last[0] = round(log.scroll_y)
+            drawn = height
+            if isinstance(update, ChopsUpdate):
+                drawn = len(
+                    {y for y, _, _ in update.spans if log.region.y <= y < log.region.bottom}
+                )
+            rows.append(drawn)
+
+        app._display = display
+        await pilot.press(*"a long one", "enter")
+        answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
+        await wait_until(pilot, lambda: "Row 59 " in answer().shown_text())
+        await pilot.pause(0.1)
+        screen = screen_text(app).splitlines()
+        where = next(i for i, row in enumerate(screen) if "Row 59 " in row)
+        blank_below = log.region.bottom - 1 - (where + 1)  # under its "streaming…" row
+        fake.gate.set()
+        await wait_until(pilot, lambda: not app.chat.streaming)
+        await pilot.pause(0.1)
+
+        jumps = [step for step in steps[1:] if step]  # (the first: the text overflowing)
+        assert jumps and all(step >= height // 2 for step in jumps), (height, steps)
+        assert len(jumps) * 3 < len(steps), steps  # most frames do not scroll
+        quiet = sorted(count for count, step in zip(rows, steps, strict=True) if not step)
+        assert quiet[len(quiet) // 2] <= height // 3, (height, quiet)  # the median frame
+        screen = screen_text(app).splitlines()
+        after = next(i for i, row in enumerate(screen) if "Row 59 " in row)
+        # Its usage line takes the place of "streaming…": nothing moves if there is room.
+        assert after == (where if blank_below >= 1 else where - 1), (where, after, blank_below)
+        assert "7 in / 3 out tokens" in screen_text(app)
 
 
 async def test_the_room_a_stream_grows_into_is_never_scrolled_into(fake_app, fake):

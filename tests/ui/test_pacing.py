@@ -101,3 +101,44 @@ def test_a_key_since_the_last_paint_gets_its_frame_first() -> None:
     after(*args)
     assert painted == [pytest.approx(at + 0.004)]  # then the paint, at once
     pacer.stop()
+
+
+def test_a_terminal_that_does_not_keep_up_is_painted_less_often() -> None:
+    """While writes wait to go out (a slow link), each paint waits twice as long as the one
+    before, down to MIN_RATE; once they have gone out the rate comes back."""
+    from tui_chat.ui.pacing import MIN_RATE
+
+    node = Scripted()
+    starts: list[float] = []
+    waiting = [5]  # writes queued for the terminal
+    pacer = FramePacer(
+        node, lambda: starts.append(node.now), 16, clock=node.clock, backlog=lambda: waiting[0]
+    ).start()
+
+    def frame() -> None:
+        at, callback = node.timers.pop(0)
+        node.now = max(node.now, at)
+        callback()
+        for after, args in node.after:
+            after(*args)
+        node.after.clear()
+
+    for _ in range(6):
+        frame()
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert gaps == pytest.approx([1 / 8, 1 / 4, 1 / 2, 1 / MIN_RATE, 1 / MIN_RATE])
+    waiting[0] = 0
+    for _ in range(4):
+        frame()
+    gaps = [b - a for a, b in pairwise(starts[-4:])]
+    assert gaps == pytest.approx([1 / 4, 1 / 8, 1 / 16])
+    pacer.stop()
+
+
+def test_over_ssh_a_stream_is_painted_at_half_the_rate() -> None:
+    from tui_chat.ui.pacing import FRAME_RATE, SSH_FRAME_RATE, frame_rate
+
+    assert frame_rate({}) == FRAME_RATE
+    assert frame_rate({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}) == SSH_FRAME_RATE
+    assert frame_rate({"SSH_TTY": "/dev/pts/3"}) == SSH_FRAME_RATE
+    assert SSH_FRAME_RATE == FRAME_RATE / 2

@@ -52,12 +52,15 @@ from .compat import forward_event, refresh_truecolor_filter
 from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens.chat import ChatScreen
+from .terminal_output import compressing
 from .widgets.markdown.render import warm_up
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from .screens.settings.result import SettingsResult
 
 #: Signals that end the app as a closed terminal or a shutdown does: what was received is
@@ -159,6 +162,10 @@ class ChatApp(App[int]):
 
     def get_default_screen(self) -> Screen:
         return ChatScreen()
+
+    def get_driver_class(self) -> type[Driver]:
+        # Writes to the terminal without the colour sequences Textual repeats.
+        return compressing(super().get_driver_class())
 
     @classmethod
     def from_paths(cls, paths: Paths, **kwargs: Any) -> ChatApp:

@@ -11,13 +11,35 @@ smooth.
 Keys come first: when one has been handled since the last paint, the paint waits for the
 frame that shows it (a cheap one, the prompt alone) instead of adding the answer's layout
 to it, and follows right after.
+
+A terminal that reads slowly (a slow link) holds frames back: while writes wait to go out,
+each paint waits twice as long as the one before (down to `MIN_RATE`), and the rate comes
+back as they go out. Over SSH the rate starts lower (`frame_rate`): every frame crosses
+the network.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
+
+#: Paints a second of a streaming answer: at the speed a model writes (~1 kB/s), a
+#: paint adds about a row; the eye reads no faster, and each paint is work (bench/bytes.py).
+FRAME_RATE = 15.0
+#: Over SSH (every frame goes over the network): half that.
+SSH_FRAME_RATE = 7.5
+#: The slowest a terminal that cannot keep up is painted at.
+MIN_RATE = 2.0
+#: Writes waiting to go to the terminal that mean it reads slower than frames come.
+BACKLOG = 3
+
+
+def frame_rate(environ: Mapping[str, str]) -> float:
+    """The paints a second of a stream in this environment (SSH: `SSH_CONNECTION`)."""
+    if environ.get("SSH_CONNECTION") or environ.get("SSH_CLIENT") or environ.get("SSH_TTY"):
+        return SSH_FRAME_RATE
+    return FRAME_RATE
 
 
 class _Scheduler(Protocol):
@@ -41,12 +63,16 @@ class FramePacer:
         rate: float,
         clock: Callable[[], float] = time.perf_counter,
         input_waiting: Callable[[], bool] = lambda: False,
+        backlog: Callable[[], int] = lambda: 0,
     ) -> None:
         self.node = node
         self.paint = paint
         self.rate = rate
+        #: The rate now: lower while the terminal does not keep up (`backlog`).
+        self.current_rate = rate
         self.clock = clock
         self.input_waiting = input_waiting
+        self.backlog = backlog
         self.stopped = False
         self._timer: object = None
 
@@ -74,7 +100,12 @@ class FramePacer:
         if self.stopped:
             return
         cost = self.clock() - started
-        self._timer = self.node.set_timer(next_delay(cost, self.rate), self._tick)
+        waiting = self.backlog()
+        if waiting >= BACKLOG:
+            self.current_rate = max(MIN_RATE, self.current_rate / 2)
+        elif not waiting:
+            self.current_rate = min(self.rate, self.current_rate * 2)
+        self._timer = self.node.set_timer(next_delay(cost, self.current_rate), self._tick)
 
     def stop(self) -> None:
         self.stopped = True

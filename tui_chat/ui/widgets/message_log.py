@@ -36,6 +36,9 @@ WINDOW = 12
 STEP = 16
 #: Widgets kept mounted at most; views far from the viewport are unmounted beyond this.
 MAX_MOUNTED = 120
+#: How far a followed stream scrolls when its text reaches the log's bottom: this share of
+#: the log's height at once (as a terminal's jump scroll), not a line or two every frame.
+JUMP = 0.5
 
 
 class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
@@ -65,6 +68,11 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         self.dark = True
         self._loading = False
         self._follow_pending = False
+        # The scroll offset of the last jump of a followed stream: the log may stay there,
+        # blank rows below the text's end, until the text has grown past them (or, after
+        # the stream, until the reader scrolls up or a message is added).
+        self._held: int | None = None
+        self._arranged_for = Size(0, 0)
         self._older = Static("", classes="older")
         self._newer = Static("", classes="newer")
 
@@ -88,6 +96,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         the id of one of its messages, the messages around that one, scrolled to it."""
         await self.remove_children(MessageView)
         self.views.clear()
+        self._held = None
         self.messages = list(messages)
         index = _index_of(messages, at)
         if index is not None:
@@ -158,6 +167,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
             await self._rewindow(max(0, first_new - WINDOW), first_new)
         for view in views:
             self.views[view.message.id] = view
+        self._held = None
         self.end = len(self.messages)  # before the mount: no load may mount them too
         await self.mount_all(views, before=self._newer)
         self._update_markers()
@@ -201,27 +211,74 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     def follow_now(self) -> None:
         """After a stream's paint that needed no layout (its text grew into the room
-        below it): following, scroll to the end of the text now, as the frame it makes
+        below it): following, keep the end of the text in sight now, as the frame it makes
         must already show the new lines; and measure the scroll bar again."""
         if self.show_vertical_scrollbar:
             self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
-        bottom = self.max_scroll_y
-        if self.following and self.scroll_y != bottom:
-            self.scroll_to(y=bottom, animate=False, immediate=True)
+        view = self._newest_view()
+        if not self.following or (view is not None and view.awaiting_layout):
+            # Its text outgrew its height: the layout that follows places it and follows
+            # it (`arrange`). A scroll now, measured against the old height, reached the
+            # screen in a frame of its own when one came between the two.
+            return
+        room = self.room
+        height = self.container_size.height - self.scrollbar_size_horizontal
+        target = self._follow_offset(self.virtual_size.height - room, height, room)
+        if target is not None and target != self.scroll_y:
+            self.scroll_to(y=target, animate=False, immediate=True)
+
+    def _follow_offset(self, text_end: int, height: int, room: int) -> int | None:
+        """The scroll offset that follows a text ending at row `text_end` (its last row,
+        "streaming…" while it streams, is `text_end - 1`) in a log `height` rows high,
+        with `room` blank rows below it.
+
+        While a stream's end is in sight nothing moves: its new lines are written into
+        the blank rows under it, so a frame redraws only them (a scroll redraws every row
+        of the log: ~30 full screens a second written to the terminal). When the end goes
+        below the bottom, the log jumps `JUMP` of its height at once, into the room.
+        Without a jump it shows the end on its last row, as before streams had room.
+        None: where it is (or where the reader's scroll is taking it) is right.
+        """
+        lowest = max(0, text_end - height)
+        # A scroll down under way (the reader's) counts from where it goes.
+        current = round(max(self.scroll_y, self.scroll_target_y))
+        held = self._held
+        if (room or held is not None) and lowest <= current < max(text_end, 1):
+            if held is not None and current <= lowest:
+                self._held = None  # the text has grown past the jump: nothing blank below
+            return None
+        if room:
+            self._held = min(lowest + max(1, int(height * JUMP)), lowest + room)
+            return self._held
+        self._held = None
+        return lowest
+
+    def _newest_view(self) -> MessageView | None:
+        """The view of the conversation's last message, if it is mounted."""
+        if self.end < len(self.messages) or not self.messages:
+            return None
+        return self.views.get(self.messages[-1].id)
 
     @property
     def room(self) -> int:
         """Blank lines below the end of the text: a streaming answer's room to grow."""
-        if self.end < len(self.messages) or not self.messages:
-            return 0
-        view = self.views.get(self.messages[-1].id)
+        view = self._newest_view()
         return view.room if view is not None else 0
 
     @property
     def max_scroll_y(self) -> int:
         """The scroll offset that shows the end of the text: a stream's room below it is
-        never scrolled into (End, the mouse and following all stop at the text)."""
-        return max(0, super().max_scroll_y - self.room)
+        never scrolled into (End, the mouse and following all stop at the text), except
+        as far as a followed stream's jump went (`_follow_offset`)."""
+        text = max(0, super().max_scroll_y - self.room)
+        held = self._held
+        return text if held is None else max(text, held)
+
+    @property
+    def scroll_extent(self) -> int:
+        """The height the scroll bar measures: the text (not the room below a stream),
+        and the blank rows a jump shows below it."""
+        return self.max_scroll_y + self.container_size.height - self.scrollbar_size_horizontal
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -241,11 +298,16 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
         # frame: each frame of a stream was drawn at the old position, rendering text
         # about to scroll away, and then again at the bottom.
         arrangement = super().arrange(size, optimal)
+        if size != self._arranged_for:
+            # A new size wraps the text anew: no blank rows kept below it from before.
+            self._arranged_for = size
+            self._held = None
         if self.following and not self._loading:
-            bottom = arrangement.spatial_map.total_region.bottom - self.room
+            room = self.room
+            bottom = arrangement.spatial_map.total_region.bottom - room
             height = self.container_size.height - self.scrollbar_size_horizontal
-            target = max(0, bottom - height)
-            if target != self.scroll_y:
+            target = self._follow_offset(bottom, height, room)
+            if target is not None and target != self.scroll_y:
                 self.set_reactive(MessageLog.scroll_y, target)
                 self.set_reactive(MessageLog.scroll_target_y, target)
                 if self.show_vertical_scrollbar:
@@ -255,6 +317,10 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if self._held is not None and new < old and new <= super().max_scroll_y - self.room:
+            # The reader went up to the text's end or above it: the blank rows a jump
+            # showed below it are not scrolled back into.
+            self._held = None
         if self._loading:
             return
         if new >= self.max_scroll_y - 1:
@@ -311,6 +377,7 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     async def _rewindow(self, start: int, end: int) -> None:
         self._loading = True
+        self._held = None
         try:
             await self.remove_children(MessageView)
             self.views.clear()

@@ -235,10 +235,16 @@ class MessageView(LaidOutOnce, Vertical):
 
     @property
     def room(self) -> int:
-        """Blank lines at the bottom of the view (a streaming answer's room to grow)."""
-        if isinstance(self._body, MarkdownBody) and not self._meta.display:
+        """Blank lines at the bottom of the view (a streaming answer's room to grow, in
+        the layout in force)."""
+        if isinstance(self._body, MarkdownBody):
             return self._body.room
         return 0
+
+    @property
+    def awaiting_layout(self) -> bool:
+        """Its text outgrew its height: the next layout places it (see MessageLog)."""
+        return isinstance(self._body, MarkdownBody) and self._body.awaiting_layout
 
     def shown_text(self) -> str:
         if isinstance(self._body, MarkdownBody):

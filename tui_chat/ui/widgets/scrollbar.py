@@ -38,7 +38,10 @@ class TextScrollBar(LaidOutOnce, ScrollBar):
         self._drawn: tuple[object, ...] = ()
 
     def validate_window_virtual_size(self, size: float) -> float:
-        return max(0, size - getattr(self.parent, "room", 0))
+        # The log's own measure where it has one (its text, and the blank rows a followed
+        # stream's jump shows below it).
+        extent = getattr(self.parent, "scroll_extent", None)
+        return max(0, size - getattr(self.parent, "room", 0) if extent is None else extent)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         bar = self.render()

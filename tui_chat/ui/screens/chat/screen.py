@@ -31,7 +31,7 @@ from ....store import (
     StoreError,
 )
 from ...actions import CHAT, bindings
-from ...compat import update_without_skipping
+from ...compat import keep_what_scrolls_apart, update_without_skipping
 from ...widgets.chips import ChipBar
 from ...widgets.footer import ChatFooter
 from ...widgets.markdown.block import MarkdownBody
@@ -79,6 +79,8 @@ class ChatScreen(Models, Sending, Answers, Manage, Screen):
 
     def __init__(self) -> None:
         super().__init__(id="_default")
+        # A followed stream's jump right after a layout redrew the whole screen.
+        keep_what_scrolls_apart(self)
         self._sidebar_auto = True
         self._first_list_pending = True
         #: True from on_mount on, when the widgets the watchers update exist.

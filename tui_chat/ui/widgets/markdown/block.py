@@ -13,8 +13,10 @@ worth, so those frames are right the first time.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import zip_longest
 from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -106,6 +108,13 @@ class _Rendered:
                 oldest.lines, oldest._key = [], None
         return self.lines
 
+    def row(self, width: int, offset: int) -> Strip | None:
+        """Its line `offset` as last rendered at `width`, if it still has it."""
+        key, lines = self._key, self.lines
+        if key is None or key[0] != width or offset >= len(lines):
+            return None
+        return lines[offset]
+
     def _carry_in(self, width: int, style: Style, dark: bool) -> Carry | None:
         prev = self.prev
         if prev is None:
@@ -155,6 +164,44 @@ class _Rendered:
         return False
 
 
+#: A row without text, and the "streaming…" row, as `MarkdownBody._rows` gives them.
+_BLANK = "blank"
+_STREAMING = "streaming"
+
+
+def _changed_cells(old: Strip | str | None, new: Strip | str | None, width: int) -> tuple[int, int]:
+    """The cells from x0 to x1 (x0 == x1: none) in which a row drawn as `old` differs
+    from `new`: usually a word or two at the end of the text."""
+    if old is None or new is None or isinstance(old, str) or isinstance(new, str):
+        return (0, 0) if old is new and old is not None else (0, width)
+    if old == new:
+        return 0, 0
+    a, b = list(old), list(new)
+    x0 = _common_cells(a, b)
+    a.reverse()
+    b.reverse()
+    x1 = width - _common_cells(a, b, from_end=True)
+    return x0, max(x1, x0 + 1)
+
+
+def _common_cells(a: list[Segment], b: list[Segment], from_end: bool = False) -> int:
+    """Cells that two rows share from their start (or, `from_end`, from their end; the
+    segments are then given last first)."""
+    cells = 0
+    for left, right in zip(a, b, strict=False):
+        if left == right:
+            cells += left.cell_length
+            continue
+        if left.style == right.style:
+            x, y = (left.text[::-1], right.text[::-1]) if from_end else (left.text, right.text)
+            same, most = 0, min(len(x), len(y))
+            while same < most and x[same] == y[same]:
+                same += 1
+            cells += cell_len(x[:same])
+        break
+    return cells
+
+
 def _ends_line(rendered: _Rendered) -> bool:
     return rendered.piece is not None and rendered.piece.raw.endswith("\n")
 
@@ -182,13 +229,13 @@ class MarkdownBody(LaidOutOnce, Widget):
     Finished pieces never change; only the open rest (the tail, at most a few kilobytes)
     is rendered again when it grows, so the cost of a frame does not grow with the answer.
 
-    While it streams, a quiet "streaming…" line follows the text, and once the text is
-    taller than the screen the body is `ROOM_SCREENS` screenfuls taller than that (`room`
-    blank lines below, which the log never scrolls into nor counts in its scroll bar).
-    New text then mostly fills that room: a paint redraws the lines that changed and the
-    log scrolls, with no layout. A layout (every widget of the screen arranged again and
-    the log's whole window redrawn: a 20 ms frame, against 5 ms) comes once per
-    `ROOM_SCREENS` screenfuls of new text instead of once per paint.
+    While it streams, a quiet "streaming…" line follows the text, and the body is
+    `ROOM_SCREENS` screenfuls taller than that (`room`: blank lines below, which the log
+    does not count in its scroll bar and scrolls into only as far as a jump of a followed
+    stream goes). New text mostly fills that room: a paint redraws the cells that changed, with
+    no layout. A layout (every widget of the screen arranged again and the log's whole
+    window redrawn: a 20 ms frame, against 5 ms) comes once per `ROOM_SCREENS` screenfuls
+    of new text instead of once per paint.
     """
 
     DEFAULT_CSS = """
@@ -210,6 +257,9 @@ class MarkdownBody(LaidOutOnce, Widget):
         self._style = Style()
         self._laid = _Layout(-1, [], [], [], 0)
         self._relayout_pending = False
+        #: Its text has outgrown the height of the last layout and the next one is due:
+        #: until then its size (and `room`) are not those of the text on screen.
+        self.awaiting_layout = False
         self._viewport_height = 0
         if text:
             self.set_text(text, final=not streaming)
@@ -229,6 +279,8 @@ class MarkdownBody(LaidOutOnce, Widget):
         first_changed = before.height
         if old_count < len(before.starts):
             first_changed = before.starts[old_count]
+        # Those rows as drawn now: only the ones that change are drawn again.
+        drawn = self._rows(before, first_changed) if laid_width > 0 and self.streaming else []
         self.text = text
         splitter = self.splitter
         pieces, taken = splitter.take(text[self.committed :], final=final)
@@ -257,18 +309,46 @@ class MarkdownBody(LaidOutOnce, Widget):
             # meanwhile is handled between the two).
             self._render_bottom(laid_width, self._viewport_height)
             if self._lay_out(laid_width).height < self._height:
-                # It fits in the room below: redraw the lines that changed (and the
-                # "streaming…" line after them), no layout.
-                bottom = max(before.height, self._laid.height) + 1
-                self.refresh(Region(0, first_changed, laid_width, bottom - first_changed))
+                # It fits in the room below: no layout, and only the cells that changed
+                # are drawn again (mostly the words added to the last row and the
+                # "streaming…" row moving down one): what a frame sends to the terminal.
+                now = self._rows(self._laid, first_changed)
+                regions = [
+                    Region(x0, first_changed + index, x1 - x0, 1)
+                    for index, (x0, x1) in enumerate(
+                        _changed_cells(old, new, laid_width)
+                        for old, new in zip_longest(drawn, now, fillvalue=_BLANK)
+                    )
+                    if x1 > x0
+                ]
+                if regions:
+                    self.refresh(*regions)
                 return
-        self.refresh(layout=True)
+        self._lay_out_again()
+
+    def _rows(self, laid: _Layout, start: int) -> list[Strip | str | None]:
+        """Rows `start` to the "streaming…" row of a layout, as drawn: a Strip, `_BLANK`,
+        `_STREAMING`, or None where the lines are not at hand (drawn again, to be sure)."""
+        width, pieces, starts, heights, height = laid
+        rows: list[Strip | str | None] = []
+        index = bisect_right(starts, start) - 1
+        for y in range(start, height):
+            while index + 1 < len(starts) and starts[index + 1] <= y:
+                index += 1
+            offset = y - starts[index] if index >= 0 else -1
+            if offset < 0 or offset >= heights[index]:
+                rows.append(_BLANK)  # a gap between blocks
+            else:
+                rows.append(pieces[index].row(width, offset))
+        rows.append(_STREAMING if self.streaming else _BLANK)
+        return rows
 
     @property
     def room(self) -> int:
         """Blank lines below the text and its "streaming…" line: the room a stream
-        grows into between layouts."""
-        if not self.streaming or self._laid.width <= 0:
+        grows into between layouts. Measured against the height of the layout in force:
+        when the stream ends, the room is there until the layout that follows."""
+        if self._laid.width <= 0 or not self.display:
             return 0
         return max(0, self._height - self._laid.height - 1)
 
@@ -281,7 +361,7 @@ class MarkdownBody(LaidOutOnce, Widget):
     def set_dark(self, dark: bool) -> None:
         if dark != self.dark:
             self.dark = dark
-            self.refresh(layout=True)
+            self._lay_out_again()
 
     # --- layout and rendering ------------------------------------------------------------
 
@@ -303,17 +383,17 @@ class MarkdownBody(LaidOutOnce, Widget):
                 seen += len(piece.render(width, style, dark)) + 1  # (and a gap, perhaps)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self.awaiting_layout = False
         self._style = self.rich_style
         self._viewport_height = viewport.height
         self._render_bottom(width, viewport.height)  # done already if `set_text` could
         text_height = self._lay_out(width).height
         self._height = text_height
         if self.streaming:
-            self._height += 1  # the "streaming…" line
-            if text_height >= viewport.height:
-                # Room only once the text overflows the log: a short answer's layout is
-                # cheap, and until then the log's height stays the text's.
-                self._height += ROOM_SCREENS * viewport.height
+            # The "streaming…" line, and room from the start: a short answer growing
+            # needs no layout either (each one redrew the whole log), and the log can
+            # jump into it as soon as the text reaches its bottom.
+            self._height += 1 + ROOM_SCREENS * viewport.height
         return self._height
 
     def _lay_out(self, width: int) -> _Layout:
@@ -365,4 +445,8 @@ class MarkdownBody(LaidOutOnce, Widget):
 
     def _relayout(self) -> None:
         self._relayout_pending = False
+        self._lay_out_again()
+
+    def _lay_out_again(self) -> None:
+        self.awaiting_layout = True
         self.refresh(layout=True)

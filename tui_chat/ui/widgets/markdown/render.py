@@ -111,10 +111,11 @@ class Renderer:
         # the segments here rather than let `adjust_cell_length` make a second one.
         strips: list[Strip] = []
         pad = self.style(NULL)
-        for segments, cells in lines:
+        for words, cells in lines:
             if cells < width:
-                segments.append(Segment(" " * (width - cells), pad))
-            elif cells > width:
+                words.append(Segment(" " * (width - cells), pad))
+            segments = _merged(words)
+            if cells > width:
                 strips.append(Strip(segments).adjust_cell_length(width, self.base))
                 continue
             strips.append(Strip(segments, width))
@@ -371,6 +372,25 @@ class Renderer:
         wrap = Wrap(self, width)
         wrap.add(spans)
         return wrap.end()
+
+
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """Neighbouring segments of one style as one: a word and the space after it were a
+    segment each, and the terminal is sent each segment's whole colour sequence and a
+    reset after it (~45 bytes in true colour), so a row of a paragraph cost ~1 kB."""
+    merged: list[Segment] = []
+    text = ""
+    style: Style | None = None
+    for segment in segments:
+        if segment.style is style or (style is not None and segment.style == style):
+            text += segment.text
+            continue
+        if text:
+            merged.append(Segment(text, style))
+        text, style = segment.text, segment.style
+    if text:
+        merged.append(Segment(text, style))
+    return merged
 
 
 @lru_cache(maxsize=4)
