@@ -156,7 +156,7 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
             "TEXTUAL",
         ):
             env.pop(name, None)
-        env["PYTHONPATH"] = os.environ.get("BENCH_EXTRA_PATH", "") + str(ROOT)
+        env["PYTHONPATH"] = str(ROOT)
         if args.ssh:
             env["SSH_CONNECTION"] = "127.0.0.1 50000 127.0.0.1 22"
         argv = [sys.executable, "-m", "tui_chat", "--config-dir", str(config)]

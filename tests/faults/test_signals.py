@@ -33,6 +33,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX terminals
 LEAVE_ALT_SCREEN = b"\x1b[?1049l"
 #: Control sequences (colours, cursor moves) between the characters the app draws.
 CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
+#: Cursor moves: the app writes only the cells that change, so what it draws after a
+#: move is not next to what it drew before it (words side by side were drawn apart).
+MOVE = re.compile(rb"\x1b\[[0-9;]*[HfABCDGd]")
 
 
 class Terminal:
@@ -74,8 +77,9 @@ class Terminal:
                     return  # the app is gone
 
     def text(self) -> bytes:
-        """What the app drew, without its control sequences."""
-        return CSI.sub(b"", self.output)
+        """What the app drew, without its control sequences (a cursor move between two
+        runs of characters is a space)."""
+        return CSI.sub(b"", MOVE.sub(b" ", self.output))
 
     def wait_for(self, pattern: bytes, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

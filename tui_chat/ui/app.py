@@ -164,7 +164,8 @@ class ChatApp(App[int]):
         return ChatScreen()
 
     def get_driver_class(self) -> type[Driver]:
-        # Writes to the terminal without the colour sequences Textual repeats.
+        # Writes to the terminal only the cells that change, with only the style changes
+        # between them (terminal_output.ScreenWriter; bench/bytes.py).
         return compressing(super().get_driver_class())
 
     @classmethod

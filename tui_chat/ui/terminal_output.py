@@ -1,17 +1,20 @@
-"""What the app writes to its terminal, with the colour sequences it does not need left out.
+"""What the app writes to its terminal: only the cells that change, in fewer bytes.
 
-Textual writes every run of cells with its whole style and a reset after it:
-`ESC[1;38;2;220;223;228;48;2;24;27;32m` + text + `ESC[0m`, ~45 bytes around each word of
-another colour, each border cell and each row's padding, though most of them share the
-background and the colour of the run before. A frame of a followed stream is mostly that
-(bench/bytes.py). `SgrCompressor` rewrites the output so the terminal shows exactly the
-same cells: each run is preceded only by what changes from the style the terminal is
-in (`ESC[1;38;2;253;151;31m`, or nothing), blanks only by what shows on a blank (the
-background, reverse, underlines), and the terminal is left in its default style at the
-end of every write, as Textual leaves it.
+Textual writes every run of cells with its whole style and a reset after it
+(`ESC[1;38;2;220;223;228;48;2;24;27;32m` + text + `ESC[0m`: ~45 bytes around each word
+of another colour, each border cell, each row's padding), sends a changed row from its
+widget's left edge, and a scroll rewrites every row of the scrolled widget with its
+borders and scroll bar. A frame of a followed stream was mostly that (bench/bytes.py).
 
-Sequences it does not know are passed on as they are, after the style they expect.
-`compressing(driver_class)` is the terminal driver that writes through it.
+`ScreenWriter` rewrites that output so the terminal shows exactly the same cells: it
+keeps what it wrote to each cell and leaves out runs written again as they are, moves
+the cursor the shortest way, precedes each run only by what changes from the style the
+terminal is in (a blank only by what shows on a blank: the background, reverse, the
+lines), and leaves the terminal in its default style at the end of every write, as
+Textual does. What it does not read (a clear, another screen, an unknown sequence, a new
+terminal size) is passed on as it is, and it forgets what the screen shows: everything is
+written again from there. `compressing(driver_class)` is the driver that writes
+through it.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ _CLEARS = {off: frozenset(a for a, o in _OFF.items() if o == off) for off in set
 _UNSEEN_ON_BLANK = frozenset({"1", "2", "3", "5", "6"})
 
 
-class Style(NamedTuple):
+class SgrStyle(NamedTuple):
     """A terminal's current style: attributes, foreground and background codes (None:
     the terminal's default)."""
 
@@ -65,10 +68,10 @@ class Style(NamedTuple):
     bg: str | None
 
 
-DEFAULT = Style(frozenset(), None, None)
+DEFAULT = SgrStyle(frozenset(), None, None)
 
 
-def apply_sgr(style: Style, params: str) -> Style | None:
+def apply_sgr(style: SgrStyle, params: str) -> SgrStyle | None:
     """The style after `ESC[<params>m`, or None for codes this module does not know."""
     codes = params.split(";") if params else ["0"]
     attrs, fg, bg = set(style.attrs), style.fg, style.bg
@@ -103,11 +106,11 @@ def apply_sgr(style: Style, params: str) -> Style | None:
             bg = code
         else:
             return None
-    return Style(frozenset(attrs), fg, bg)
+    return SgrStyle(frozenset(attrs), fg, bg)
 
 
 @lru_cache(maxsize=4096)
-def transition(current: Style | None, wanted: Style) -> str:
+def transition(current: SgrStyle | None, wanted: SgrStyle) -> str:
     """The shortest sequence (of two ways) that takes a terminal from `current` (None:
     unknown) to `wanted`."""
     whole = ["0", *sorted(wanted.attrs)]
@@ -134,13 +137,13 @@ def transition(current: Style | None, wanted: Style) -> str:
     return step if len(step) < len(full) else full
 
 
-def _on_blank(current: Style | None, wanted: Style) -> Style:
+def _on_blank(current: SgrStyle | None, wanted: SgrStyle) -> SgrStyle:
     """The style to draw blanks of `wanted` in, from `current`: as it is where the
     difference does not show on a blank (the foreground, bold, italic...)."""
     if current is None or "7" in wanted.attrs or "7" in current.attrs:
         return wanted
     attrs = (wanted.attrs - _UNSEEN_ON_BLANK) | (current.attrs & _UNSEEN_ON_BLANK)
-    return Style(attrs, current.fg, wanted.bg)
+    return SgrStyle(attrs, current.fg, wanted.bg)
 
 
 #: A cell as written: its character ("" for a wide character's right half) and what
@@ -167,8 +170,8 @@ class ScreenWriter:
     def __init__(self, size: Callable[[], tuple[int, int] | None] = lambda: None) -> None:
         self._size_of = size
         self.size: tuple[int, int] | None = None
-        self.sent: Style | None = DEFAULT  # the style the terminal is in
-        self.meant: Style | None = DEFAULT  # the style the output asked for
+        self.sent: SgrStyle | None = DEFAULT  # the style the terminal is in
+        self.meant: SgrStyle | None = DEFAULT  # the style the output asked for
         self.at: tuple[int, int] | None = None  # the terminal's cursor (row, column)
         self.cursor: tuple[int, int] | None = None  # where the output has it
         self.rows: dict[int, list[Cell | None]] = {}
@@ -394,7 +397,7 @@ class ScreenWriter:
 
 
 @lru_cache(maxsize=1024)
-def _blank_look(style: Style) -> object:
+def _blank_look(style: SgrStyle) -> object:
     """What shows of a style on a blank cell (not reversed): its background, and the
     lines drawn through or under it."""
     return ("blank", style.bg, style.attrs - _UNSEEN_ON_BLANK)
