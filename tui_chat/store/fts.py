@@ -281,6 +281,20 @@ def fts_query(needle: str, terms_like: Callable[[str], list[str] | None]) -> str
 # --- the index ---------------------------------------------------------------------------
 
 
+class SearchListing:
+    """Every conversation as listed (newest first), with what each search needs of the
+    list worked out once: the files' stamps, the titles folded, each one's rank."""
+
+    def __init__(self, summaries: list[ConversationSummary], stamps: dict[str, Stamp]) -> None:
+        self.summaries = summaries
+        self.stamps = stamps
+        self.titles = [fold(s.title) for s in summaries]
+        self.rank = {s.id: rank for rank, s in enumerate(summaries)}
+        self.by_id = {s.id: s for s in summaries}
+        # Those whose file is indexed as it is now, for a version of the index.
+        self.current: tuple[int, set[str]] | None = None
+
+
 @dataclass
 class _Conv:
     n: int
@@ -333,6 +347,7 @@ class SearchIndex:
         # Where each conversation's tables start: (cid, lo) -> an array of positions.
         self._starts: dict[tuple[str, int], Sequence[int]] = {}
         self._version: int | None = None
+        self._loads = 0  # how many times the conversations were read (a version of them)
 
     # --- connections ------------------------------------------------------------------
 
@@ -591,6 +606,7 @@ class SearchIndex:
         self._convs, self._ranges, self._slot_of = convs, ranges, slot_of
         self._starts.clear()
         self._version = version
+        self._loads += 1
 
     def _terms_like(self, db: sqlite3.Connection, pattern: str) -> list[str] | None:
         found = [
@@ -604,14 +620,13 @@ class SearchIndex:
     def find(
         self,
         needle: str,
-        summaries: list[ConversationSummary],
-        stamps: dict[str, Stamp],
+        listing: SearchListing,
         stop: Callable[[], bool] | None = None,
         partial: Callable[[list[SearchHit]], None] | None = None,
     ) -> list[SearchHit]:
-        """The conversations among `summaries` (newest first) whose title or a message
-        holds the folded `needle`, in that order; what search_summaries finds, sooner.
-        `partial` gets the results found so far as they come. Raises IndexUnusable."""
+        """The conversations listed whose title or a message holds the folded `needle`,
+        newest first; what search_summaries finds, sooner. `partial` gets the results
+        found so far as they come. Raises IndexUnusable."""
         with self._read_lock:
             try:
                 if self._reader is None:
@@ -619,7 +634,7 @@ class SearchIndex:
                 db = self._reader
                 db.execute("BEGIN")
                 try:
-                    return _Search(self, db, needle, summaries, stamps, stop, partial).run()
+                    return _Search(self, db, needle, listing, stop, partial).run()
                 finally:
                     with contextlib.suppress(sqlite3.Error):
                         db.execute("COMMIT")
@@ -636,18 +651,17 @@ class _Search:
         index: SearchIndex,
         db: sqlite3.Connection,
         needle: str,
-        summaries: list[ConversationSummary],
-        stamps: dict[str, Stamp],
+        listing: SearchListing,
         stop: Callable[[], bool] | None,
         partial: Callable[[list[SearchHit]], None] | None,
     ) -> None:
         self.index = index
         self.db = db
         self.needle = needle
-        self.summaries = summaries
-        self.by_id = {s.id: s for s in summaries}
-        self.rank = {s.id: rank for rank, s in enumerate(summaries)}
-        self.stamps = stamps
+        self.listing = listing
+        self.summaries = listing.summaries
+        self.by_id = listing.by_id
+        self.rank = listing.rank
         self.stop = stop or (lambda: False)
         self.partial = partial
         self.prefilter = can_prefilter(needle)
@@ -660,17 +674,19 @@ class _Search:
         index._load_convs(self.db)
         convs = index._convs
         needle = self.needle
-        titled = {s.id for s in self.summaries if needle in fold(s.title)}
+        listing = self.listing
+        titled = {s.id for s, title in zip(self.summaries, listing.titles, strict=True)
+                  if needle in title}  # fmt: skip
         # Not indexed, or changed since: read whole, newest first (usually a few: the
         # conversations written since the last update).
-        current: set[str] = set()
-        unindexed: list[ConversationSummary] = []
-        for summary in self.summaries:
-            conv = convs.get(summary.id)
-            if conv is not None and conv.stamp == self.stamps.get(summary.id):
-                current.add(summary.id)
-            else:
-                unindexed.append(summary)
+        version = index._loads
+        if listing.current is None or listing.current[0] != version:
+            stamps = listing.stamps
+            listing.current = (version, {
+                cid for cid, conv in convs.items() if conv.stamp == stamps.get(cid)
+            })  # fmt: skip
+        current = set(listing.current[1])
+        unindexed = [s for s in self.summaries if s.id not in current]
         query = fts_query(needle, lambda pattern: index._terms_like(self.db, pattern))
         for summary in unindexed:
             if self.stop():
