@@ -470,7 +470,10 @@ class ConversationStore:
             listing = self._listing_for_search()
             updated = {s.id: s.updated.timestamp() for s in listing.summaries}
         try:
-            return self.search_index.update(listing.stamps, updated, stop)
+            done = self.search_index.update(listing.stamps, updated, stop)
+            if done:
+                self.search_index.warm()
+            return done
         except IndexUnusable:
             return False
 

@@ -608,6 +608,17 @@ class SearchIndex:
         self._version = version
         self._loads += 1
 
+    def warm(self) -> None:
+        """Read what searches start from (the conversations as indexed), so that the
+        first key typed does not wait for it. Raises IndexUnusable."""
+        with self._read_lock:
+            try:
+                if self._reader is None:
+                    self._reader = self._connect()
+                self._load_convs(self._reader)
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from exc
+
     def _terms_like(self, db: sqlite3.Connection, pattern: str) -> list[str] | None:
         found = [
             row[0]
