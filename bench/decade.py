@@ -16,8 +16,10 @@ The corpus (bench/_corpus.py) is made once, in DIR (default: the temporary folde
            frame showing all of them (<= 1 s); the index is brought up to date before
            (how long that took is printed: the first time, it is built from scratch).
   list     the conversation list focused, PgDn through the whole of it: time from each key
-           to the frame showing the cursor moved (no page may stall: max <= 100 ms);
-           also how long `list()` of the folder takes (in a worker, after the first frame).
+           to the frame showing the cursor moved (no page may stall: max <= 100 ms), and
+           the slowest page without a full garbage collection (those that ran are
+           printed); also how long `list()` of the folder takes (a worker does it after
+           the first frame).
   open     bench/history.py's open of the 100,000-message conversation, in its own
            process: open -> newest message on screen <= 0.3 s, peak RSS <= 150 MB.
 

@@ -159,6 +159,20 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+def save(config: Path, n: int) -> None:
+    """Make and save the n-message conversation; prints a line about it, then its id."""
+    from tui_chat.store import ConversationStore, Paths
+
+    store = ConversationStore(Paths.resolve(config))
+    conversation = make_conversation(n)
+    t0 = time.perf_counter()
+    store.save(conversation)
+    saved = time.perf_counter() - t0
+    size = store.path_for(conversation.id).stat().st_size
+    print(f"saved {n:,} messages ({size / 1e6:.1f} MB) in {saved:.2f} s")
+    print(conversation.id)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
@@ -167,28 +181,31 @@ def main() -> None:
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     parser.add_argument("--id", help=argparse.SUPPRESS)
+    parser.add_argument("--save", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-
-    from tui_chat.store import ConversationStore, Paths
+    if args.save:
+        save(Path(args.config), args.save)
+        return
 
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
         for n in (int(s) for s in args.sizes.split(",")):
             config = Path(tmp) / f"c{n}"
             write_settings(config, "http://127.0.0.1:9", "m")
-            store = ConversationStore(Paths.resolve(config))
-            conversation = make_conversation(n)
-            t0 = time.perf_counter()
-            store.save(conversation)
-            saved = time.perf_counter() - t0
-            size = store.path_for(conversation.id).stat().st_size
-            print(f"saved {n:,} messages ({size / 1e6:.1f} MB) in {saved:.2f} s")
+            # Made and saved in a process of its own: a child's peak RSS starts from its
+            # parent's (Linux keeps it across exec), and 100,000 messages in memory made
+            # every figure of the child ~310 MB before it had opened anything.
+            made = subprocess.run(
+                [sys.executable, __file__, "--save", str(n), "--config", str(config)],
+                check=True, stdout=subprocess.PIPE, text=True,
+            ).stdout.strip().splitlines()
+            print(made[0])
             out = subprocess.run(
                 [sys.executable, __file__, "--child", str(n), "--config", str(config),
-                 "--id", conversation.id, "--runs", str(args.runs),
+                 "--id", made[-1], "--runs", str(args.runs),
                  "--profile", str(args.profile)],
                 check=True, stdout=subprocess.PIPE, text=True,
             ).stdout

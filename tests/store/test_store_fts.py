@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.store import Conversation, ConversationStore, Message, Paths, fts
+from tui_chat.store import Conversation, ConversationStore, Message, Paths, fts, lazy
 from tui_chat.store.search import fold, search_summaries
 
 _WORDS = (
@@ -95,12 +95,14 @@ def rng() -> random.Random:
     return random.Random(22)
 
 
-@pytest.mark.parametrize("slot_bits", [fts.SLOT_BITS, 2])
+@pytest.mark.parametrize(("slot_bits", "huge"), [(fts.SLOT_BITS, lazy.LAZY_BYTES), (2, 300)])
 def test_results_equal_a_scan_of_every_file(
-    store: ConversationStore, rng, monkeypatch, slot_bits: int
+    store: ConversationStore, rng, monkeypatch, slot_bits: int, huge: int
 ) -> None:
-    # (With slots of 4 messages, a conversation's messages span several.)
+    # (With slots of 4 messages, a conversation's messages span several; files of 300
+    # bytes and more are indexed a table at a time, as huge ones are.)
     monkeypatch.setattr(fts, "SLOT_BITS", slot_bits)
+    monkeypatch.setattr(lazy, "LAZY_BYTES", huge)
     conversations = corpus(store, rng, 60)
     assert store.update_search_index()
     assert store.paths.search_index_file.exists()
@@ -175,7 +177,11 @@ def test_a_file_edited_by_hand_in_place_is_found(store: ConversationStore) -> No
     assert hit.message.snippet.match == "loud seal"
 
 
-def test_a_hand_written_file_in_another_layout_is_searched(store: ConversationStore) -> None:
+@pytest.mark.parametrize("huge", [lazy.LAZY_BYTES, 100])
+def test_a_hand_written_file_in_another_layout_is_searched(
+    store: ConversationStore, monkeypatch, huge: int
+) -> None:
+    monkeypatch.setattr(lazy, "LAZY_BYTES", huge)
     (store.folder / "handmade.toml").write_text(
         'title = "By hand"\ncreated = 2024-01-01T00:00:00+00:00\n\n'
         '[[messages]]\nrole = "user"\ncontent = """a multi-line\nwalrus story"""\n\n'

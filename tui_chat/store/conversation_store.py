@@ -64,7 +64,7 @@ from tui_chat.store.paths import Paths
 
 # search.py, fts.py and trash.py are imported where they are used: start-up needs none.
 if TYPE_CHECKING:
-    from tui_chat.store.fts import SearchIndex
+    from tui_chat.store.fts import SearchIndex, SearchListing
     from tui_chat.store.search import SearchHit
     from tui_chat.store.trash import Trashed
 
@@ -160,6 +160,9 @@ class ConversationStore:
         self._mutex = threading.RLock()
         self._seen: dict[str, _Seen] = {}
         self._index: dict[str, IndexEntry] | None = None
+        # Counts the changes to `_index`: what a search derives from it is kept until then.
+        self._changes = 0
+        self._search_listing: tuple[int, SearchListing] | None = None
         # The index as read by recent_from_index, its entries not all built yet: list()
         # builds them (after the app's first frame) instead of reading the file again.
         self._raw_index: RawIndex | None = None
@@ -310,6 +313,7 @@ class ConversationStore:
         if self._index is None:
             raw, self._raw_index = self._raw_index, None
             self._index = entries_from(raw) if raw is not None else load_index(self.index_file)
+            self._changes += 1
             self._index_dirty = False
         index = self._index
         problems: list[StoreProblem] = []
@@ -336,6 +340,7 @@ class ConversationStore:
                 continue
             try:
                 index[cid] = self._read_summary(cid, entry.path)
+                self._changes += 1
             except FileNotFoundError:
                 continue
             except OSError as exc:
@@ -349,6 +354,7 @@ class ConversationStore:
             self._index_dirty = True
         for cid in set(index) - present:
             del index[cid]
+            self._changes += 1
             self._index_dirty = True
         if journals:
             # Answers a killed tui-chat left unfinished: folded in, the list shows them.
@@ -403,6 +409,7 @@ class ConversationStore:
                 total = len(raw or ())
             if chosen is None:
                 self._index = {}  # unusable: list() rebuilds it from the files
+                self._changes += 1
                 self._index_dirty = False
                 self._raw_index = None
                 return None
@@ -436,14 +443,14 @@ class ConversationStore:
         from tui_chat.store.fts import IndexUnusable
         from tui_chat.store.search import fold, search_summaries
 
-        summaries, stamps = self._listing_for_search()
+        listing = self._listing_for_search()
         needle = fold(query)
         if not needle:
             return []
         try:
-            return self.search_index.find(needle, summaries, stamps, stop, partial)
+            return self.search_index.find(needle, listing, stop, partial)
         except IndexUnusable:
-            return search_summaries(summaries, query, stop)
+            return search_summaries(listing.summaries, query, stop)
 
     @property
     def search_index(self) -> SearchIndex:
@@ -460,22 +467,34 @@ class ConversationStore:
         from tui_chat.store.fts import IndexUnusable
 
         with self._mutex:
-            summaries, stamps = self._listing_for_search()
-            updated = {s.id: s.updated.timestamp() for s in summaries}
+            listing = self._listing_for_search()
+            updated = {s.id: s.updated.timestamp() for s in listing.summaries}
         try:
-            return self.search_index.update(stamps, updated, stop)
+            done = self.search_index.update(listing.stamps, updated, stop)
+            if done:
+                self.search_index.warm()
+            return done
         except IndexUnusable:
             return False
 
-    def _listing_for_search(self) -> tuple[list[ConversationSummary], dict[str, Stamp]]:
+    def _listing_for_search(self) -> SearchListing:
         """Every conversation, newest first, and the stamp of each file as listed: listed
         again only when the folder changed (a search per key typed must not stat every
-        file of a decade of history)."""
+        file of a decade of history), and worked out again only when the list changed."""
+        from tui_chat.store.fts import SearchListing
+
         with self._mutex:
             if self._index is None or self._raw_index is not None or self.changed_on_disk():
                 self.list()
+            kept = self._search_listing
+            if kept is not None and kept[0] == self._changes:
+                return kept[1]
             index = self._index or {}
-            return self._summaries_of(index), {cid: e.stamp for cid, e in index.items()}
+            listing = SearchListing(
+                self._summaries_of(index), {cid: e.stamp for cid, e in index.items()}
+            )
+            self._search_listing = (self._changes, listing)
+            return listing
 
     def changed_on_disk(self) -> bool:
         """Whether the folder may hold other conversations than the last `list()` saw: a
@@ -572,6 +591,7 @@ class ConversationStore:
         self._seen[conversation.id] = _Seen(stamp, messages)
         if self._index is not None:
             # Keeps the next list() from re-reading the file we just wrote.
+            self._changes += 1
             self._index[conversation.id] = IndexEntry(
                 stamp,
                 title,
@@ -695,5 +715,6 @@ class ConversationStore:
 
     def _forget(self, conversation_id: str) -> None:
         self._seen.pop(conversation_id, None)
+        self._changes += 1
         if self._index is not None and self._index.pop(conversation_id, None) is not None:
             self._index_dirty = True

@@ -49,8 +49,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring
 from pathlib import Path
+from typing import BinaryIO
 
-from tui_chat.store.codec import NewerSchema, Unreadable, parse_conversation
+from tui_chat.store import lazy
+from tui_chat.store.codec import NewerSchema, Unreadable, parse_conversation, parse_header
 from tui_chat.store.conversations import ConversationSummary
 from tui_chat.store.search import (
     MessageMatch,
@@ -221,22 +223,9 @@ def _fields_of(block: bytes) -> dict[str, str] | None:
     return found if {"content", "id", "role"} <= found.keys() else None
 
 
-@dataclass
-class _Read:
-    stamp: Stamp
-    contents: list[str]
-    starts: list[int] | None  # None: not in the codec's layout
-
-
-def _read_for_index(path: str, conversation_id: str) -> _Read | None:
-    """A conversation file's messages, for the index; None when it is gone."""
-    try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            raw = f.read()
-    except FileNotFoundError:
-        return None
-    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+def _contents_of(raw: bytes, conversation_id: str) -> tuple[list[str], list[int] | None]:
+    """A conversation file's messages' texts, and where their tables start when the file
+    is in the codec's layout (None otherwise)."""
     starts = _layout(raw)
     if starts is not None:
         contents = []
@@ -247,13 +236,17 @@ def _read_for_index(path: str, conversation_id: str) -> _Read | None:
                 break
             contents.append(content)
         if starts is not None:
-            return _Read(stamp, contents, starts)
+            return contents, starts
     try:
         conversation = parse_conversation(raw, conversation_id, settle_streaming=False)
     except (Unreadable, NewerSchema):
         # Its messages cannot be searched (list() reports a broken file); its title can.
-        return _Read(stamp, [], None)
-    return _Read(stamp, [m.content for m in conversation.messages], None)
+        return [], None
+    return [m.content for m in conversation.messages], None
+
+
+class _NotLaidOut(Exception):
+    """A table of a huge file is not as the codec writes it: the file is parsed whole."""
 
 
 # --- what was typed, as an FTS5 query ------------------------------------------------------
@@ -286,6 +279,20 @@ def fts_query(needle: str, terms_like: Callable[[str], list[str] | None]) -> str
 
 
 # --- the index ---------------------------------------------------------------------------
+
+
+class SearchListing:
+    """Every conversation as listed (newest first), with what each search needs of the
+    list worked out once: the files' stamps, the titles folded, each one's rank."""
+
+    def __init__(self, summaries: list[ConversationSummary], stamps: dict[str, Stamp]) -> None:
+        self.summaries = summaries
+        self.stamps = stamps
+        self.titles = [fold(s.title) for s in summaries]
+        self.rank = {s.id: rank for rank, s in enumerate(summaries)}
+        self.by_id = {s.id: s for s in summaries}
+        # Those whose file is indexed as it is now, for a version of the index.
+        self.current: tuple[int, set[str]] | None = None
 
 
 @dataclass
@@ -340,6 +347,7 @@ class SearchIndex:
         # Where each conversation's tables start: (cid, lo) -> an array of positions.
         self._starts: dict[tuple[str, int], Sequence[int]] = {}
         self._version: int | None = None
+        self._loads = 0  # how many times the conversations were read (a version of them)
 
     # --- connections ------------------------------------------------------------------
 
@@ -472,41 +480,108 @@ class SearchIndex:
     def _index_one(
         self, db: sqlite3.Connection, cid: str, downwards: bool, known: set[str]
     ) -> None:
-        path = os.path.join(self.folder, f"{cid}.toml")
-        read = _read_for_index(path, cid)
-        old = db.execute("SELECT n, ino, mtime, size, count FROM convs WHERE cid = ?", (cid,))
-        row = old.fetchone()
-        if row is not None:
-            if read is not None and tuple(row[1:4]) == read.stamp:
-                return  # indexed meanwhile (another process)
-            db.execute("DELETE FROM convs WHERE n = ?", (row[0],))
-            db.execute("UPDATE meta SET value = value + ? WHERE key = 'garbage'", (row[4],))
-        if read is None:
-            return  # gone: the next update forgets it
-        count = len(read.contents)
+        try:
+            f = open(os.path.join(self.folder, f"{cid}.toml"), "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            f = None
+        with f if f is not None else contextlib.nullcontext():
+            stamp = None
+            if f is not None:
+                st = os.fstat(f.fileno())
+                stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            old = db.execute("SELECT n, ino, mtime, size, count FROM convs WHERE cid = ?", (cid,))
+            row = old.fetchone()
+            if row is not None:
+                if tuple(row[1:4]) == stamp:
+                    return  # indexed meanwhile (another process)
+                db.execute("DELETE FROM convs WHERE n = ?", (row[0],))
+                db.execute("UPDATE meta SET value = value + ? WHERE key = 'garbage'", (row[4],))
+            if f is None or stamp is None:
+                return  # gone: the next update forgets it
+            huge = stamp[2] >= lazy.LAZY_BYTES
+            if huge and self._index_huge(db, cid, f, stamp, downwards, known):
+                return
+            f.seek(0)
+            contents, starts = _contents_of(f.read(), cid)
+        lo = self._allocate(db, len(contents), downwards)
+        fed = [feed(content) for content in contents]
+        db.executemany(
+            "INSERT INTO words(rowid, text) VALUES (?, ?)",
+            zip(range(lo, lo + len(fed)), fed, strict=True),
+        )
+        new: set[str] = set()
+        for text in fed:
+            new.update(_words(text))
+        self._add_terms(db, new, known)
+        self._add_conv(db, cid, stamp, lo, len(contents), starts)
+
+    def _index_huge(
+        self, db: sqlite3.Connection, cid: str, f: BinaryIO, stamp: Stamp, downwards: bool,
+        known: set[str],
+    ) -> bool:  # fmt: skip
+        """A huge file indexed a table at a time (read whole, a 100,000-message file took
+        ~250 MB at its peak); False when it is not in the codec's layout."""
+        starts, _streaming, size = lazy.scan(f)
+        if not starts:
+            return False
+        f.seek(0)
+        try:
+            _header, count = parse_header(f.read(min(starts[0], 1 << 20)), cid)
+        except (Unreadable, NewerSchema):
+            return False
+        if count != len(starts):
+            return False  # a table the scan did not see: not the codec's layout
+        lo = self._allocate(db, count, downwards)
+        new: set[str] = set()
+        ends = [*starts[1:], size]
+
+        def rows() -> Iterator[tuple[int, str]]:
+            f.seek(starts[0])
+            for position, end in enumerate(ends):
+                table = f.read(end - starts[position])
+                content = None if _MULTI_LINE.search(table) else _content_of(table)
+                if content is None:
+                    raise _NotLaidOut
+                fed = feed(content)
+                new.update(_words(fed))
+                yield lo + position, fed
+
+        db.execute("SAVEPOINT huge")
+        try:
+            db.executemany("INSERT INTO words(rowid, text) VALUES (?, ?)", rows())
+        except _NotLaidOut:
+            db.execute("ROLLBACK TO huge")
+            db.execute("RELEASE huge")
+            return False
+        db.execute("RELEASE huge")
+        self._add_terms(db, new, known)
+        self._add_conv(db, cid, stamp, lo, count, [*starts, size])
+        return True
+
+    def _allocate(self, db: sqlite3.Connection, count: int, downwards: bool) -> int:
+        """The first rowid of the slots for `count` messages."""
         key = "down" if downwards else "up"
         (next_slot,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         first = next_slot - _slots(count) if downwards else next_slot
         after = first if downwards else first + _slots(count)
         db.execute("UPDATE meta SET value = ? WHERE key = ?", (after, key))
-        lo = first << SLOT_BITS
-        fed = [feed(content) for content in read.contents]
-        db.executemany(
-            "INSERT INTO words(rowid, text) VALUES (?, ?)",
-            zip(range(lo, lo + count), fed, strict=True),
-        )
-        new: set[str] = set()
-        for text in fed:
-            new.update(_words(text))
+        return first << SLOT_BITS
+
+    def _add_terms(self, db: sqlite3.Connection, new: set[str], known: set[str]) -> None:
         new -= known
         if new:
             db.executemany("INSERT OR IGNORE INTO terms VALUES (?)", [(t,) for t in new])
             known |= new
-        starts = array.array("q", read.starts).tobytes() if read.starts is not None else None
+
+    def _add_conv(
+        self, db: sqlite3.Connection, cid: str, stamp: Stamp, lo: int, count: int,
+        starts: list[int] | None,
+    ) -> None:  # fmt: skip
+        blob = array.array("q", starts).tobytes() if starts is not None else None
         db.execute(
             "INSERT INTO convs(cid, ino, mtime, size, lo, count, starts) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (cid, *read.stamp, lo, count, starts),
+            (cid, *stamp, lo, count, blob),
         )
 
     # --- searching ----------------------------------------------------------------------
@@ -531,6 +606,18 @@ class SearchIndex:
         self._convs, self._ranges, self._slot_of = convs, ranges, slot_of
         self._starts.clear()
         self._version = version
+        self._loads += 1
+
+    def warm(self) -> None:
+        """Read what searches start from (the conversations as indexed), so that the
+        first key typed does not wait for it. Raises IndexUnusable."""
+        with self._read_lock:
+            try:
+                if self._reader is None:
+                    self._reader = self._connect()
+                self._load_convs(self._reader)
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from exc
 
     def _terms_like(self, db: sqlite3.Connection, pattern: str) -> list[str] | None:
         found = [
@@ -544,14 +631,13 @@ class SearchIndex:
     def find(
         self,
         needle: str,
-        summaries: list[ConversationSummary],
-        stamps: dict[str, Stamp],
+        listing: SearchListing,
         stop: Callable[[], bool] | None = None,
         partial: Callable[[list[SearchHit]], None] | None = None,
     ) -> list[SearchHit]:
-        """The conversations among `summaries` (newest first) whose title or a message
-        holds the folded `needle`, in that order; what search_summaries finds, sooner.
-        `partial` gets the results found so far as they come. Raises IndexUnusable."""
+        """The conversations listed whose title or a message holds the folded `needle`,
+        newest first; what search_summaries finds, sooner. `partial` gets the results
+        found so far as they come. Raises IndexUnusable."""
         with self._read_lock:
             try:
                 if self._reader is None:
@@ -559,7 +645,7 @@ class SearchIndex:
                 db = self._reader
                 db.execute("BEGIN")
                 try:
-                    return _Search(self, db, needle, summaries, stamps, stop, partial).run()
+                    return _Search(self, db, needle, listing, stop, partial).run()
                 finally:
                     with contextlib.suppress(sqlite3.Error):
                         db.execute("COMMIT")
@@ -576,18 +662,17 @@ class _Search:
         index: SearchIndex,
         db: sqlite3.Connection,
         needle: str,
-        summaries: list[ConversationSummary],
-        stamps: dict[str, Stamp],
+        listing: SearchListing,
         stop: Callable[[], bool] | None,
         partial: Callable[[list[SearchHit]], None] | None,
     ) -> None:
         self.index = index
         self.db = db
         self.needle = needle
-        self.summaries = summaries
-        self.by_id = {s.id: s for s in summaries}
-        self.rank = {s.id: rank for rank, s in enumerate(summaries)}
-        self.stamps = stamps
+        self.listing = listing
+        self.summaries = listing.summaries
+        self.by_id = listing.by_id
+        self.rank = listing.rank
         self.stop = stop or (lambda: False)
         self.partial = partial
         self.prefilter = can_prefilter(needle)
@@ -600,17 +685,19 @@ class _Search:
         index._load_convs(self.db)
         convs = index._convs
         needle = self.needle
-        titled = {s.id for s in self.summaries if needle in fold(s.title)}
+        listing = self.listing
+        titled = {s.id for s, title in zip(self.summaries, listing.titles, strict=True)
+                  if needle in title}  # fmt: skip
         # Not indexed, or changed since: read whole, newest first (usually a few: the
         # conversations written since the last update).
-        current: set[str] = set()
-        unindexed: list[ConversationSummary] = []
-        for summary in self.summaries:
-            conv = convs.get(summary.id)
-            if conv is not None and conv.stamp == self.stamps.get(summary.id):
-                current.add(summary.id)
-            else:
-                unindexed.append(summary)
+        version = index._loads
+        if listing.current is None or listing.current[0] != version:
+            stamps = listing.stamps
+            listing.current = (version, {
+                cid for cid, conv in convs.items() if conv.stamp == stamps.get(cid)
+            })  # fmt: skip
+        current = set(listing.current[1])
+        unindexed = [s for s in self.summaries if s.id not in current]
         query = fts_query(needle, lambda pattern: index._terms_like(self.db, pattern))
         for summary in unindexed:
             if self.stop():

@@ -195,7 +195,7 @@ UNREADABLE = "_unreadable_table"
 # --- loading -----------------------------------------------------------------------------
 
 
-def _scan(file: BinaryIO) -> tuple[list[int], list[int], int]:
+def scan(file: BinaryIO) -> tuple[list[int], list[int], int]:
     """Where each table starts (its "[[messages]]" line), where a status says
     "streaming", and the file's size, from the file read in chunks."""
     starts: list[int] = []
@@ -240,7 +240,7 @@ def load(
     from tui_chat.store.codec import NewerSchema, _fast_document, decode
     from tui_chat.store.tomlread import SchemaError
 
-    starts, streaming, size = _scan(file)
+    starts, streaming, size = scan(file)
     if len(starts) <= TAIL:
         return None
     file.seek(0)
