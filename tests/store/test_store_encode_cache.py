@@ -12,7 +12,8 @@ import tomllib
 import pytest
 from helpers import full_conversation
 
-from tui_chat.store import Attachment, ConversationStore, Message, codec
+import tui_chat.store.encode as codec
+from tui_chat.store import Attachment, ConversationStore, Message
 from tui_chat.store.codec import encode
 
 
@@ -59,7 +60,7 @@ def test_a_changed_message_is_saved_as_it_now_is(store: ConversationStore, chang
 
 
 def test_every_field_of_a_message_is_in_what_decides_reuse() -> None:
-    """A field added to Message must be added to `codec._message_key` too, or a change of
+    """A field added to Message must be added to `encode._message_key` too, or a change of
     it alone would not reach the file: each field, changed, changes the key."""
     message = full_conversation(1).messages[0]
     key = codec._message_key(message)

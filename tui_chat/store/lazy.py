@@ -151,13 +151,14 @@ def _read(message: Message) -> None:
 
 
 def _fields(source: _Source, position: int) -> dict[str, Any]:
-    from tui_chat.store.codec import _fast_document, _message
+    from tui_chat.store.codec import _message
+    from tui_chat.store.fast_toml import fast_document
     from tui_chat.store.tomlread import SchemaError, parse_toml
 
     table = ""
     try:
         table = source.tables(position, position)
-        parsed = _fast_document(table)
+        parsed = fast_document(table)
         if parsed is None:  # not as the codec writes it (a hand edit): TOML still
             parsed, reason, _line = parse_toml(table)
             if parsed is None:
@@ -237,18 +238,19 @@ def load(
     """The conversation in `file` (open, at its start), its older messages unread; None
     when the file is not in the codec's layout or anything in it is unexpected (the
     caller then parses it whole, which also words what is wrong with it)."""
-    from tui_chat.store.codec import NewerSchema, _fast_document, decode
+    from tui_chat.store.codec import NewerSchema, decode
+    from tui_chat.store.fast_toml import fast_document
     from tui_chat.store.tomlread import SchemaError
 
     starts, streaming, size = scan(file)
     if len(starts) <= TAIL:
         return None
     file.seek(0)
-    header = _fast_document(file.read(starts[0]).decode("utf-8", "replace"))
+    header = fast_document(file.read(starts[0]).decode("utf-8", "replace"))
     tail_from = len(starts) - TAIL
     file.seek(starts[tail_from])
     tail = file.read(size - starts[tail_from])
-    parsed_tail = _fast_document(tail.decode("utf-8", "replace"))
+    parsed_tail = fast_document(tail.decode("utf-8", "replace"))
     if (
         header is None
         or "messages" in header
