@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .attachments import Prepared
+from .branches import add_branch, fork, show_variant
 from .catalog import Catalog, ProviderEntry
 from .chat import (
     AnswerRecorder,
@@ -122,16 +123,29 @@ class ChatSession:
     # --- a turn ----------------------------------------------------------------------------
 
     def add_question(
-        self, text: str, prepared: Sequence[Prepared] = (), *, title_text: str | None = None
+        self,
+        text: str,
+        prepared: Sequence[Prepared] = (),
+        *,
+        title_text: str | None = None,
+        replacing: Message | None = None,
     ) -> Message:
         """The user's message, appended to the current conversation; an untitled
         conversation is titled from `title_text` (the question without the files'
-        contents), else the text, else the files' names."""
+        contents), else the text, else the files' names.
+
+        `replacing` (an edit resent): the new question takes that message's place, and
+        that message with the answers after it stays as a variant (branches.py)."""
         conversation = self.conversation
         message = Message(
             role="user", content=text, attachments=[p.attachment() for p in prepared]
         )
-        conversation.messages.append(message)
+        messages = conversation.messages
+        if replacing is not None and any(m is replacing for m in messages):
+            self._untitle_if_first(replacing)
+            add_branch(messages, messages.index(replacing), [message])
+        else:
+            messages.append(message)
         if not conversation.title:
             names = ", ".join(p.name for p in prepared)
             conversation.title = title_from(title_text or text or names)
@@ -144,34 +158,48 @@ class ChatSession:
         messages = self.conversation.messages
         if message not in messages:
             return []
-        first_user = next((m for m in messages if m.role == "user"), None)
-        if message is first_user and self.conversation.title == title_from(message.content):
-            self.conversation.title = ""
+        self._untitle_if_first(message)
         index = messages.index(message)
         removed = messages[index:]
         del messages[index:]
         return removed
 
+    def _untitle_if_first(self, message: Message) -> None:
+        """A title made from the first question goes when that question is replaced."""
+        messages = self.conversation.messages
+        first_user = next((m for m in messages if m.role == "user"), None)
+        if message is first_user and self.conversation.title == title_from(message.content):
+            self.conversation.title = ""
+
     def start_answer(
         self,
         *,
         continue_from: Message | None = None,
+        replacing: Message | None = None,
         media: Sequence[MediaItem] | None = None,
     ) -> Answer:
         """The answer's message (a new one at the end, or the stopped one to continue),
         marked streaming, with its recorder and journal. Nothing is sent yet. `media` are
-        the images of the question just asked; None reads the last question's again."""
+        the images of the question just asked; None reads the last question's again.
+
+        `replacing` (a retry): the new answer takes that answer's place, which stays as a
+        variant of it (branches.py)."""
         conversation, choice = self.conversation, self.choice
+        messages = conversation.messages
         if continue_from is not None:
             message = continue_from
-            upto = conversation.messages.index(message) + 1
+            upto = messages.index(message) + 1
             message.error = ""
         else:
             message = Message(
                 role="assistant", content="", provider=choice.answerer(), model=choice.model
             )
-            conversation.messages.append(message)
-            upto = len(conversation.messages) - 1
+            if replacing is not None and any(m is replacing for m in messages):
+                upto = messages.index(replacing)
+                add_branch(messages, upto, [message])
+            else:
+                messages.append(message)
+                upto = len(messages) - 1
         message.status = "streaming"
         recorder = AnswerRecorder(message, conversation, state_key=self.state_key(choice))
         journal = self.store.start_journal(conversation.id, message) if self.store else None
@@ -249,6 +277,26 @@ class ChatSession:
             raise
         if answer.journal is not None:
             answer.journal.close()
+
+    # --- branches --------------------------------------------------------------------------
+
+    def show_variant(self, index: int, step: int) -> list[Message]:
+        """Show the variant `step` places after the one shown at message `index` (wrapping
+        around); returns the messages shown from there on. The conversation goes on
+        from it. The caller saves."""
+        messages = self.conversation.messages
+        head = messages[index]
+        return show_variant(messages, index, head.variant + step)
+
+    def fork(self, index: int) -> Conversation:
+        """A new conversation with the messages up to and including `index` (same model,
+        system prompt and parameters), saved, and current from now on; the original is
+        untouched. Raises StoreError."""
+        original = self.conversation
+        forked = fork(original, index)
+        self.save(forked)
+        self.conversation = forked
+        return forked
 
     # --- models ------------------------------------------------------------------------------
 

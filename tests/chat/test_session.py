@@ -44,6 +44,12 @@ class Continuing(Scripted):
 
 @pytest.fixture
 def session(tmp_path: Path) -> ChatSession:
+    return make_session(tmp_path)
+
+
+def make_session(tmp_path: Path) -> ChatSession:
+    """A session saving under tmp_path, asking Scripted ("plain", model m1)."""
+    Scripted.words = ["Hello ", "there."]
     Scripted.asked.clear()
     Continuing.asked.clear()
     paths = Paths.resolve(tmp_path / "config")

@@ -28,6 +28,10 @@ def aside(folder: Path) -> list[str]:
 
 def test_every_field_round_trips(store: ConversationStore) -> None:
     c = full_conversation(9)
+    # Answer variants (schema 2): a hidden branch of two messages, one of them branching.
+    hidden = full_conversation(5).messages[3:5]
+    hidden[1].variants, hidden[1].variant = [[full_conversation(3).messages[2]]], 1
+    c.messages[4].variants, c.messages[4].variant = [hidden], 0
     store.save(c)
     text = store.path_for(c.id).read_text()
     assert tomllib.loads(text)["schema"] == SCHEMA_VERSION
@@ -233,7 +237,8 @@ def test_upgrade_from_schema_0(store: ConversationStore) -> None:
     assert [m.id for m in ConversationStore(store.paths).load(cid).messages] == [
         m.id for m in c.messages]
     store.save(c)
-    assert tomllib.loads(store.path_for(cid).read_text())["schema"] == SCHEMA_VERSION
+    # Upgraded to schema 1, the lowest that holds it (no variants): older readers read it.
+    assert tomllib.loads(store.path_for(cid).read_text())["schema"] == 1
     assert ConversationStore(store.paths).load(cid) == c
 
 

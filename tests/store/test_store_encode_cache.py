@@ -45,6 +45,11 @@ CHANGES = {
     "provider and model": lambda m: (setattr(m, "provider", "p2"), setattr(m, "model", "m2")),
     "role": lambda m: setattr(m, "role", "user"),
     "id": lambda m: setattr(m, "id", "0" * 32),
+    "variant added in place": lambda m: m.variants.append([Message("assistant", "other")]),
+    "hidden variant changed in place": lambda m: (
+        m.variants.append([Message("assistant", "other")]),
+        setattr(m.variants[0][0], "content", "changed"),
+    ),
 }
 
 
@@ -69,10 +74,14 @@ def test_every_field_of_a_message_is_in_what_decides_reuse() -> None:
         value = getattr(changed, field.name)
         if isinstance(value, dict):
             value["added"] = 1
+        elif field.name == "variants":
+            value.append([Message(role="assistant", content="another answer")])
         elif isinstance(value, list):
             value.append(Attachment("/new", "text/plain", 1, "0" * 64))
         elif isinstance(value, str):
             setattr(changed, field.name, value + "x")
+        elif isinstance(value, int):
+            setattr(changed, field.name, value + 1)
         else:  # the creation time
             setattr(changed, field.name, value.replace(year=value.year + 1))
         assert codec._message_key(changed) != key, field.name

@@ -47,6 +47,7 @@ from tui_chat.store.conversations import (
     Attachment,
     Conversation,
     Message,
+    all_messages,
     provider_state_key,
 )
 from tui_chat.store.encode import encode
@@ -70,7 +71,7 @@ class NewerSchema(Exception):
 # --- reading -------------------------------------------------------------------------
 
 
-def stable_message_id(conversation_id: str, position: int, role: str) -> str:
+def stable_message_id(conversation_id: str, position: int | tuple[object, ...], role: str) -> str:
     """An id for a message from a file that had none; the same in every instance."""
     import hashlib  # only for files of schema 0
 
@@ -116,8 +117,11 @@ def _scalar_table(data: dict[str, Any], key: str, where: v.Where) -> dict[str, A
     return dict(table)
 
 
-def _message(m: Any, position: int, conversation: Conversation) -> Message:
-    where: v.Where = ("messages", position)
+def _message(
+    m: Any, position: int, conversation: Conversation, where: v.Where | None = None
+) -> Message:
+    """One [[messages]] table (`where` is its place, when it is in a hidden branch)."""
+    where = where or ("messages", position)
     if not isinstance(m, dict):
         raise v.fail(where, "a [[messages]] table", m)
     role = v.string(m, "role", where)
@@ -144,7 +148,13 @@ def _message(m: Any, position: int, conversation: Conversation) -> Message:
                 sha256=v.string(a, "sha256", aw),
             )
         )
-    message_id = v.string(m, "id", where, "") or stable_message_id(conversation.id, position, role)
+    message_id = v.string(m, "id", where, "") or stable_message_id(
+        conversation.id, position if len(where) == 2 else where, role
+    )
+    variants = _variants(m, conversation, where)
+    variant = v.integer(m, "variant", where, 0) or 0
+    if not 0 <= variant <= len(variants):
+        raise v.fail((*where, "variant"), f"a number from 0 to {len(variants)}", variant)
     return Message(
         role=role,
         content=v.string(m, "content", where),
@@ -158,7 +168,24 @@ def _message(m: Any, position: int, conversation: Conversation) -> Message:
         status=status,
         error=v.string(m, "error", where),
         attachments=attachments,
+        variants=variants,
+        variant=variant,
     )
+
+
+def _variants(m: dict[str, Any], conversation: Conversation, where: v.Where) -> list[list[Message]]:
+    """The hidden branches of a message: each a [[….variants]] table holding the
+    messages of that branch (at least one)."""
+    branches = []
+    for i, branch in enumerate(v.table_list(m, "variants", where) or []):
+        bw: v.Where = (*where, "variants", i)
+        tables = v.table_list(branch, "messages", bw) or []
+        if not tables:
+            raise SchemaError((*bw, "messages"), f"variant {i + 1} has no messages")
+        branches.append(
+            [_message(t, j, conversation, (*bw, "messages", j)) for j, t in enumerate(tables)]
+        )
+    return branches
 
 
 def header_fields(data: dict[str, Any], conversation_id: str) -> Conversation:
@@ -212,7 +239,7 @@ def decode(data: dict[str, Any], conversation_id: str, settle_streaming: bool) -
         _message(m, i, conversation) for i, m in enumerate(data.get("messages", []))
     ]
     if settle_streaming:
-        for m in conversation.messages:
+        for m in all_messages(conversation.messages):
             if m.status == "streaming":
                 m.status = "stopped"
     return conversation

@@ -7,13 +7,16 @@ conversation_store.py reads, writes, lists and merges them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# Bump when the file layout changes, and teach codec.upgrade() the old shape.
-SCHEMA_VERSION = 1
+# Bump when the file layout changes, and teach codec.upgrade() the old shape. A file
+# is written with the lowest schema that holds it (encode.schema_for): one without
+# answer variants stays readable by a tui-chat that knows only schema 1.
+SCHEMA_VERSION = 2
 
 ROLES = ("user", "assistant", "system")
 # "streaming" marks an answer saved while it was still arriving.
@@ -54,6 +57,12 @@ class Message:
     status: str = "complete"
     error: str = ""  # why it failed, when status == "failed"
     attachments: list[Attachment] = field(default_factory=list)
+    #: The other branches in this message's place (a retried answer, an edited question,
+    #: the answers of several models asked at once), each the messages that followed
+    #: there instead; the conversation shows this one (see tui_chat/branches.py).
+    variants: list[list[Message]] = field(default_factory=list)
+    #: Where the branch shown sits among all of them (0-based), when there are variants.
+    variant: int = 0
 
 
 @dataclass
@@ -73,6 +82,14 @@ class Conversation:
     #: by `provider_state_key`: switching provider and back keeps each one's context.
     provider_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+
+
+def all_messages(messages: Iterable[Message]) -> Iterator[Message]:
+    """These messages and those of every branch hidden under them, depth first."""
+    for m in messages:
+        yield m
+        for branch in m.variants:
+            yield from all_messages(branch)
 
 
 def provider_state_key(provider: str, via: str = "") -> str:

@@ -23,8 +23,10 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def _message_lines(m: Message, out: list[str]) -> None:
-    out.append("\n[[messages]]")
+def _message_lines(m: Message, out: list[str], table: str = "messages") -> None:
+    """The message's table; `table` is where it sits ("messages", or a hidden branch's
+    "messages.variants.messages", nested as deep as branches branch)."""
+    out.append(f"\n[[{table}]]")
     out.append(f"id = {toml_string(m.id)}")
     out.append(f"role = {toml_string(m.role)}")
     out.append(f"created = {toml_datetime(m.created)}")
@@ -51,6 +53,15 @@ def _message_lines(m: Message, out: list[str]) -> None:
             for a in m.attachments
         )
         out.append(f"attachments = [{items}]")
+    if m.variants:
+        # After every key of the message's own: a header line ends its table. The
+        # variants nest under the message, so a reader that splits the file at its
+        # `[[messages]]` lines (lazy.py) keeps each message whole.
+        out.append(f"variant = {m.variant}")
+        for branch in m.variants:
+            out.append(f"\n[[{table}.variants]]")
+            for hidden in branch:
+                _message_lines(hidden, out, f"{table}.variants.messages")
 
 
 def _message_key(m: Message) -> tuple[object, ...]:
@@ -59,6 +70,8 @@ def _message_key(m: Message) -> tuple[object, ...]:
         m.id, m.role, m.created, m.status, m.content, m.provider, m.model, m.reasoning,
         tuple(m.usage.items()), m.finish_reason, m.error,
         tuple((a.path, a.mime_type, a.size, a.sha256) for a in m.attachments),
+        m.variant,
+        tuple(tuple(map(_message_key, branch)) for branch in m.variants),
     )  # fmt: skip
 
 
@@ -113,10 +126,20 @@ def _messages_toml(messages: list[Message]) -> list[str]:
     return out
 
 
+def schema_for(c: Conversation) -> int:
+    """The lowest schema that holds the conversation: 2 once any message has variants (a
+    tui-chat that reads schema 1 would drop them, so it says the file is newer), else 1."""
+    for m in c.messages:
+        unread = lazy.unread_at(m)  # (asking an unread message would read it)
+        if m.variants if unread is None else unread[0].schema > 1:
+            return SCHEMA_VERSION
+    return 1
+
+
 def encode(c: Conversation) -> bytes:
     """The TOML bytes for a conversation (always single-line strings; see tomlwrite)."""
     out = [
-        f"schema = {SCHEMA_VERSION}",
+        f"schema = {schema_for(c)}",
         f"id = {toml_string(c.id)}",
         f"title = {toml_string(c.title)}",
         f"created = {toml_datetime(c.created)}",

@@ -52,14 +52,18 @@ def fast_document(text: str) -> dict[str, Any] | None:
 
     tomllib reads basic strings character by character in Python: a 10,000-message
     conversation (5 MB) took ~1 s to load. Our files are `key = value` lines with
-    single-line values and `[[messages]]` headers, where every string is also a JSON
-    string, so they are read line by line with the C JSON string scanner. Anything
-    else (comments, other tables, multi-line values, dotted or quoted keys, escapes
-    TOML and JSON read differently, duplicate keys) returns None and the caller
-    parses with tomllib, which also words the error for a broken file.
+    single-line values and `[[messages]]` headers (and, for answer variants,
+    `[[messages.variants]]` and `[[messages.variants.messages]]`, nested as deep as
+    branches go), where every string is also a JSON string, so they are read line by
+    line with the C JSON string scanner. Anything else (comments, other tables,
+    multi-line values, dotted or quoted keys, escapes TOML and JSON read differently,
+    duplicate keys) returns None and the caller parses with tomllib, which also words
+    the error for a broken file.
     """
     top: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
+    # The arrays made by [[...]] headers: only those take more tables.
+    made = {id(messages)}
     table = top
     try:
         for line in text.split("\n"):
@@ -68,6 +72,11 @@ def fast_document(text: str) -> dict[str, Any] | None:
             if line == "[[messages]]":
                 table = {}
                 messages.append(table)
+                continue
+            if line[:2] == "[[":
+                table = _nested_table(line, messages, made)
+                if table is None:
+                    return None
                 continue
             key, sep, value = line.partition(" = ")
             if not sep or key in table or not _BARE_KEY.fullmatch(key):
@@ -80,6 +89,35 @@ def fast_document(text: str) -> dict[str, Any] | None:
             return None
         top["messages"] = messages
     return top
+
+
+_BRANCH_HEADER = re.compile(r"\[\[messages((?:\.variants\.messages)*(?:\.variants)?)\]\]")
+
+
+def _nested_table(
+    line: str, messages: list[dict[str, Any]], made: set[int]
+) -> dict[str, Any] | None:
+    """The new table a `[[messages.variants…]]` header opens, in the last table of each
+    array on its path (as TOML reads it), or None for any other header."""
+    found = _BRANCH_HEADER.fullmatch(line)
+    if found is None or not messages:
+        return None
+    names = found.group(1).split(".")[1:]
+    parent = messages[-1]
+    for name in names[:-1]:
+        array = parent.get(name)
+        if not isinstance(array, list) or id(array) not in made or not array:
+            return None
+        parent = array[-1]
+    array = parent.get(names[-1])
+    if array is None:
+        array = parent[names[-1]] = []
+        made.add(id(array))
+    elif not isinstance(array, list) or id(array) not in made:
+        return None
+    table: dict[str, Any] = {}
+    array.append(table)
+    return table
 
 
 _FAST_STR = frozenset({"id", "title", "provider", "model"})

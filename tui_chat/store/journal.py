@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tui_chat.store.conversations import Conversation, Message
+from tui_chat.store.conversations import Conversation, Message, all_messages
 
 try:
     import fcntl
@@ -175,7 +175,8 @@ def claim(path: Path) -> int | None:
 
 def fold(conversation: Conversation, answer: JournalAnswer) -> bool:
     """Put a journal's answer into the conversation, as stopped; True if anything changed."""
-    for message in conversation.messages:
+    # (an answer of several asked at once may be a hidden variant)
+    for message in all_messages(conversation.messages):
         if message.id == answer.message.id:
             if len(answer.text) <= len(message.content) and message.status != "streaming":
                 return False  # the file was saved after the journal's last words

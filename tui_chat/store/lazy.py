@@ -49,7 +49,7 @@ _STREAMING = b'\nstatus = "streaming"\n'
 # looking for the last question goes through every message's role).
 _READS = frozenset(
     ("content", "created", "provider", "model", "reasoning", "usage", "finish_reason",
-     "status", "error", "attachments", "__dict__")
+     "status", "error", "attachments", "variants", "variant", "__dict__")
 )  # fmt: skip
 _FIRST_LINES = frozenset(("id", "role"))
 
@@ -57,11 +57,11 @@ _FIRST_LINES = frozenset(("id", "role"))
 class _Source:
     """The open file unread messages are read from."""
 
-    __slots__ = ("conversation_id", "created", "file", "path", "settle", "starts")
+    __slots__ = ("conversation_id", "created", "file", "path", "schema", "settle", "starts")
 
     def __init__(
         self, file: BinaryIO, path: str, conversation_id: str, created: Any,
-        settle: bool, starts: list[int],
+        settle: bool, starts: list[int], schema: int = 1,
     ) -> None:  # fmt: skip
         self.file = file
         self.path = path
@@ -70,6 +70,9 @@ class _Source:
         self.settle = settle
         # Where each table starts (its "[[messages]]" line), then the end of the file.
         self.starts = starts
+        # The file's schema: its unread tables are written back as they are, so a save
+        # keeps it (encode.schema_for).
+        self.schema = schema
 
     def __del__(self) -> None:
         file = getattr(self, "file", None)
@@ -266,8 +269,9 @@ def load(
     except (SchemaError, NewerSchema):
         return None
     source = _Source(
-        file, path, conversation_id, conversation.created, settle_streaming, [*starts, size]
-    )
+        file, path, conversation_id, conversation.created, settle_streaming, [*starts, size],
+        header.get("schema", 1),
+    )  # fmt: skip
     new, set_ = object.__new__, object.__setattr__
     messages: list[Message] = []
     append = messages.append
