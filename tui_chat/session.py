@@ -3,9 +3,9 @@
 It holds the settings, the keys, the state, the conversation store, the catalog of
 providers, the conversation in use and the model chosen, and it does a chat turn's steps
 the one way both front ends need them: a new conversation, a question added (with its
-title), an answer started (its placeholder, journal, request and stream), the history cut
-for a retry or an edit, a model remembered. It raises; it never tells the user anything
-itself (no Textual here: the import-guard test checks).
+title), an answer started (its placeholder, journal, request and stream), a retry or an
+edit kept as a variant (branches.py), a fork, a model remembered. It raises; it never
+tells the user anything itself (no Textual here: the import-guard test checks).
 """
 
 from __future__ import annotations
@@ -150,19 +150,6 @@ class ChatSession:
             names = ", ".join(p.name for p in prepared)
             conversation.title = title_from(title_text or text or names)
         return message
-
-    def truncate_from(self, message: Message) -> list[Message]:
-        """Remove this message and everything after it (an edit is resent, an answer
-        retried); returns what was removed. A title made from a first question that is
-        being replaced goes with it."""
-        messages = self.conversation.messages
-        if message not in messages:
-            return []
-        self._untitle_if_first(message)
-        index = messages.index(message)
-        removed = messages[index:]
-        del messages[index:]
-        return removed
 
     def _untitle_if_first(self, message: Message) -> None:
         """A title made from the first question goes when that question is replaced."""

@@ -123,17 +123,6 @@ async def test_continue_asks_each_provider_the_way_it_can(session: ChatSession) 
             assert asked["messages"][-1] == {"role": "user", "content": CONTINUE_PROMPT}
 
 
-def test_truncating_an_edited_first_question_drops_its_title(session: ChatSession) -> None:
-    question = session.add_question("frist question")
-    session.start_answer()
-    assert session.conversation.title == "frist question"
-    removed = session.truncate_from(question)
-    assert [m.role for m in removed] == ["user", "assistant"]
-    assert session.conversation.messages == []
-    session.add_question("first question")
-    assert session.conversation.title == "first question"
-
-
 def test_a_provider_that_takes_one_image_says_how_many_are_left_out(tmp_path: Path) -> None:
     class OneImage(Scripted):
         max_images = 1

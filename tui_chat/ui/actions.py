@@ -145,6 +145,14 @@ ACTIONS: tuple[Action, ...] = (
            "Edit and resend your last message"),
     Action("chat.continue", "ctrl+l", "continue_answer", "Continue", "Continue answer",
            "Continue a stopped answer"),
+    Action("chat.variant_prev", "alt+left", "variant(-1)", "‹ Variant", "Previous variant",
+           "Show the answer (or your edit) made before this one in its place; the "
+           "conversation goes on from the one shown", key_display="alt+←"),
+    Action("chat.variant_next", "alt+right", "variant(1)", "Variant ›", "Next variant",
+           "Show the next answer (or edit) in its place", key_display="alt+→"),
+    Action("chat.fork", "", "fork", "", "Fork from here",
+           "A new conversation with the messages up to the one under the log's cursor (the "
+           "last one from elsewhere); the original is kept", scope=NONE),
     Action("chat.stop", "escape", "stop", "Stop", "Stop answer",
            "Stop the answer that is streaming"),
     Action("chat.reasoning", "f5", "toggle_reasoning", "Reasoning", "Reasoning",
@@ -176,6 +184,14 @@ ACTIONS: tuple[Action, ...] = (
            help="Jump to the newest text and follow it", scope=PROMPT, where="in the prompt"),
     Action("log.follow_top", "end,home", help="Follow the newest text / jump to the first "
            "message", scope=LOG, where="in the log", key_display="End / Home"),
+    Action("log.cursor", "up,down", help="Move the cursor between messages (a tall one "
+           "scrolls first)", scope=LOG, where="in the log", key_display="↑ / ↓"),
+    Action("log.variants", "left,right", help="Flip between the variants of the message "
+           "under the cursor", scope=LOG, where="in the log", key_display="← / →"),
+    Action("log.fork", "f", help="Fork from the message under the cursor", scope=LOG,
+           where="in the log"),
+    Action("log.copy", "c", help="Copy the message under the cursor", scope=LOG,
+           where="in the log"),
     Action("app.focus", "tab", help="Move between sidebar, log and prompt", scope=TEXTUAL),
     Action("app.command_palette", "ctrl+p", "command_palette",
            help="Command palette (themes, every action)", scope=TEXTUAL),

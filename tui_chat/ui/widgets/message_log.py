@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
@@ -23,6 +24,7 @@ from textual.widgets import Static
 from ...store import Message
 from ..compat import set_vertical_scrollbar, start_widget, vertical_scrollbar
 from ..sizing import LaidOutOnce
+from .log_cursor import LogCursor
 from .message_view import MessageView
 from .scrollbar import TextScrollBar
 
@@ -41,16 +43,23 @@ MAX_MOUNTED = 120
 JUMP = 0.5
 
 
-class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
+class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
     """The conversation, following new text while the reader is at the bottom.
 
     Only a window of the messages is mounted: the newest when a conversation opens; older
     ones are added when the reader scrolls to the top, newer ones at the bottom.
     """
 
+    # (actions.py describes them: the LOG rows; "screen." runs on the chat screen)
     BINDINGS = [
         ("end", "follow", "Follow"),
         ("home", "jump_top", "Top"),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("left", "screen.variant(-1)", "‹ Variant"),
+        Binding("right", "screen.variant(1)", "Variant ›"),
+        Binding("f", "screen.fork", "Fork"),
+        Binding("c", "screen.copy_message", "Copy"),
     ]
 
     following: var[bool] = var(True)
@@ -151,6 +160,8 @@ class MessageLog(LaidOutOnce, VerticalScroll, can_focus=True):
 
     def _view(self, message: Message) -> MessageView:
         view = self.views[message.id] = self.new_view(message)
+        if message.id == self.cursor:
+            view.set_class(True, "-cursor")
         return view
 
     def new_view(self, message: Message, *, streaming: bool = False) -> MessageView:

@@ -38,7 +38,13 @@ def header_text(message: Message) -> Content:
         who = "System"
     else:
         who = " › ".join(part for part in (message.provider, message.model) if part) or "Assistant"
-    return Content.assemble((one_line(who, 80), "bold"), (f"  {_time(message.created)}", "dim"))
+    header = Content.assemble((one_line(who, 80), "bold"), (f"  {_time(message.created)}", "dim"))
+    if message.variants:
+        # Which of the answers (or edits) in this place is shown: alt+←/→ (← → in the
+        # log) flip between them.
+        shown = f"  ‹ {message.variant + 1}/{len(message.variants) + 1} ›"
+        header = Content.assemble(header, (shown, "bold"))
+    return header
 
 
 def usage_summary(usage: dict[str, int]) -> str:

@@ -43,6 +43,7 @@ class Answers:
         self: ChatScreen,
         *,
         continue_from: Message | None = None,
+        replacing: Message | None = None,
         media: list[MediaItem] | None = None,
         question: MessageView | None = None,
     ) -> None:
@@ -51,11 +52,14 @@ class Answers:
         `media` are the images of the message just sent; for a retry or a continue (None)
         the session reads them again from their files, in a thread, with the request.
         `question` is the view of the message just sent: it is shown with the answer's, in
-        one mount.
+        one mount. `replacing`: a retry, the answer that stays as a variant of the new one.
         """
-        if continue_from is not None:
-            await self.log_view.drop(continue_from)
-        answer = self.session.start_answer(continue_from=continue_from, media=media)
+        for shown in (continue_from, replacing):
+            if shown is not None:
+                await self.log_view.drop(shown)
+        answer = self.session.start_answer(
+            continue_from=continue_from, replacing=replacing, media=media
+        )
         # Marked streaming by the session: the new view does not also say "stopped".
         view = self.log_view.new_view(answer.message, streaming=True)
         await self.log_view.add(*([question] if question else []), view)
@@ -207,14 +211,14 @@ class Answers:
         if reason := self.why_not("retry"):
             self.notify(reason, markup=False, timeout=4)
             return
-        last = self.conversation.messages[-1]
-        if last.role == "assistant":
-            self.conversation.messages.pop()
-            await self.log_view.drop(last)
-        if not self.conversation.messages or self.conversation.messages[-1].role != "user":
+        messages = self.conversation.messages
+        last = messages[-1]
+        question = messages[-2] if last.role == "assistant" and len(messages) > 1 else last
+        if question.role != "user":
             self.notify("There is no message of yours to answer.", markup=False)
             return
-        await self.start_answer()
+        # The answer asked again stays as a variant of the new one (alt+←/→ flip).
+        await self.start_answer(replacing=last if last.role == "assistant" else None)
 
     def action_edit_last(self: ChatScreen) -> None:
         if reason := self.why_not("edit_last"):
@@ -230,8 +234,8 @@ class Answers:
         self.prompt.move_cursor(self.prompt.document.end)
         self.prompt.focus()
         self._set_note(
-            "Editing your last message: Enter resends it (the answers after it are "
-            "replaced), Esc cancels."
+            "Editing your last message: Enter resends it (the old one and its answer stay "
+            "as a variant: alt+←/→), Esc cancels."
         )
 
     def _cancel_edit(self: ChatScreen) -> None:
@@ -246,10 +250,6 @@ class Answers:
         draft, self._draft = self._draft or "", None
         self.prompt.text = draft
         self.prompt.move_cursor(self.prompt.document.end)
-
-    async def _truncate_from(self: ChatScreen, message: Message) -> None:
-        for doomed in self.session.truncate_from(message):
-            await self.log_view.drop(doomed)
 
     async def action_continue_answer(self: ChatScreen) -> None:
         if reason := self.why_not("continue_answer"):

@@ -3,9 +3,10 @@
 It shows the app's `ChatSession` (session.py) and turns keys into its steps. Its parts
 live in sibling modules, each a mixin of this class: `models` (model lists, the welcome
 panel, the picker), `sending` (the prompt, attachments),
-`answers` (the streaming engine, retry, edit, continue, copy) and `manage` (rename,
-delete, search, export, parameters). Widgets post messages up to it; it calls their
-methods down. The look is in chat.tcss, beside this.
+`answers` (the streaming engine, retry, edit, continue, copy), `branching` (answer
+variants, forks) and `manage` (rename, delete, search, export, parameters). Widgets
+post messages up to it; it calls their methods down. The look is in chat.tcss, beside
+this.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
 from ...widgets.welcome import Welcome
 from .answers import Answers
+from .branching import Branching
 from .manage import Manage
 from .models import RECHECK_EVERY, Models
 from .sending import Sending
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
 NARROW = 90
 
 
-class ChatScreen(Models, Sending, Answers, Manage, Screen):
+class ChatScreen(Models, Sending, Answers, Branching, Manage, Screen):
     """The screen the app starts with, and the only one that is not a dialog."""
 
     # Keys typed while the app starts belong in the prompt, not the first focusable widget.

@@ -52,12 +52,18 @@ class Sending:
         if self.editing is None:
             self._set_note("")
         conversation = self.conversation
-        if self.editing is not None:
-            await self._truncate_from(self.editing)
+        replacing = self.editing
+        if replacing is not None:
+            # The edited message and what followed stay as a variant of the new one.
+            start = next(
+                (i for i, m in enumerate(conversation.messages) if m is replacing), None
+            )
+            for shown in conversation.messages[start:] if start is not None else []:
+                await self.log_view.drop(shown)
             self.editing = None
             self._set_note("")
         message = self.session.add_question(
-            compose_prompt(text, prepared), prepared, title_text=text
+            compose_prompt(text, prepared), prepared, title_text=text, replacing=replacing
         )
         self.show_welcome()  # a message sent: the conversation takes the room
         self.remember_shown()
