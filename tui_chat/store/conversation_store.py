@@ -62,9 +62,10 @@ from tui_chat.store.index import (
 from tui_chat.store.locking import folder_lock
 from tui_chat.store.paths import Paths
 
-# search.py, fts.py and trash.py are imported where they are used: start-up needs none.
+# search.py, fts*.py and trash.py are imported where they are used: start-up needs none.
 if TYPE_CHECKING:
-    from tui_chat.store.fts import SearchIndex, SearchListing
+    from tui_chat.store.fts import SearchIndex
+    from tui_chat.store.fts_find import SearchListing
     from tui_chat.store.search import SearchHit
     from tui_chat.store.trash import Trashed
 
@@ -440,7 +441,7 @@ class ConversationStore:
         The search index (fts.py) names the messages that may match; each is checked in
         its file. Files the index does not have as they are now are read whole, and so
         are all of them when the index cannot be used."""
-        from tui_chat.store.fts import IndexUnusable
+        from tui_chat.store.fts_schema import IndexUnusable
         from tui_chat.store.search import fold, search_summaries
 
         listing = self._listing_for_search()
@@ -464,7 +465,7 @@ class ConversationStore:
         """Bring the search index in line with the files: index what is new or changed,
         forget what is gone (the first time, everything: ~25 s for a million messages, in
         steps that are kept if stopped). False when stopped or when it cannot be used."""
-        from tui_chat.store.fts import IndexUnusable
+        from tui_chat.store.fts_schema import IndexUnusable
 
         with self._mutex:
             listing = self._listing_for_search()
@@ -481,7 +482,7 @@ class ConversationStore:
         """Every conversation, newest first, and the stamp of each file as listed: listed
         again only when the folder changed (a search per key typed must not stat every
         file of a decade of history), and worked out again only when the list changed."""
-        from tui_chat.store.fts import SearchListing
+        from tui_chat.store.fts_find import SearchListing
 
         with self._mutex:
             if self._index is None or self._raw_index is not None or self.changed_on_disk():
