@@ -1,4 +1,4 @@
-"""The search index (store/fts.py): a search through it finds exactly what reading every
+"""The search index (store/fts*.py): a search through it finds exactly what reading every
 file finds; it follows the files (new, changed, edited by hand, deleted); a missing,
 damaged, outdated or locked index never changes a result, and is built again."""
 
@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.store import Conversation, ConversationStore, Message, Paths, fts, lazy
+from tui_chat.store import (
+    Conversation,
+    ConversationStore,
+    Message,
+    Paths,
+    fts_build,
+    fts_find,
+    fts_schema,
+    lazy,
+)
 from tui_chat.store.search import fold, search_summaries
 
 _WORDS = (
@@ -95,13 +104,13 @@ def rng() -> random.Random:
     return random.Random(22)
 
 
-@pytest.mark.parametrize(("slot_bits", "huge"), [(fts.SLOT_BITS, lazy.LAZY_BYTES), (2, 300)])
+@pytest.mark.parametrize(("slot_bits", "huge"), [(fts_schema.SLOT_BITS, lazy.LAZY_BYTES), (2, 300)])
 def test_results_equal_a_scan_of_every_file(
     store: ConversationStore, rng, monkeypatch, slot_bits: int, huge: int
 ) -> None:
     # (With slots of 4 messages, a conversation's messages span several; files of 300
     # bytes and more are indexed a table at a time, as huge ones are.)
-    monkeypatch.setattr(fts, "SLOT_BITS", slot_bits)
+    monkeypatch.setattr(fts_schema, "SLOT_BITS", slot_bits)
     monkeypatch.setattr(lazy, "LAZY_BYTES", huge)
     conversations = corpus(store, rng, 60)
     assert store.update_search_index()
@@ -117,14 +126,14 @@ def test_the_index_names_the_candidates(store: ConversationStore, rng, monkeypat
     store.save(narwhal)
     assert store.update_search_index()
     read: list[str] = []
-    check = fts._Search._check
+    check = fts_find.Search._check
 
     def counting_check(self, cid, positions, title):
         read.append(cid)
         return check(self, cid, positions, title)
 
-    monkeypatch.setattr(fts._Search, "_check", counting_check)
-    monkeypatch.setattr(fts, "scan_file", lambda *a: pytest.fail("a file was read whole"))
+    monkeypatch.setattr(fts_find.Search, "_check", counting_check)
+    monkeypatch.setattr(fts_find, "scan_file", lambda *a: pytest.fail("a file was read whole"))
     [hit] = store.find("narwhal here")
     assert hit.summary.id == narwhal.id
     assert read == [narwhal.id]
@@ -263,13 +272,13 @@ def test_a_locked_index_is_not_used_nor_deleted(store: ConversationStore) -> Non
     holder = sqlite3.connect(store.paths.search_index_file, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        fts_busy = fts.BUSY_SECONDS
-        fts.BUSY_SECONDS = 0.1
+        fts_busy = fts_schema.BUSY_SECONDS
+        fts_schema.BUSY_SECONDS = 0.1
         try:
             assert not other.update_search_index()
             assert len(other.find("walrus")) == 2
         finally:
-            fts.BUSY_SECONDS = fts_busy
+            fts_schema.BUSY_SECONDS = fts_busy
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -282,7 +291,7 @@ def test_an_index_of_another_version_is_built_again(store: ConversationStore, mo
     store.save(Conversation(title="a", messages=[Message("user", "walrus one")]))
     assert store.update_search_index()
     store.search_index.close()
-    monkeypatch.setattr(fts, "FEED", "another Unicode")
+    monkeypatch.setattr(fts_schema, "FEED", "another Unicode")
     fresh = ConversationStore(store.paths)
     assert fresh.update_search_index()
     with sqlite3.connect(store.paths.search_index_file) as db:
@@ -291,7 +300,7 @@ def test_an_index_of_another_version_is_built_again(store: ConversationStore, mo
 
 
 def test_rows_left_behind_lead_to_a_rebuild(store: ConversationStore, monkeypatch) -> None:
-    monkeypatch.setattr(fts, "MAX_GARBAGE", 5)
+    monkeypatch.setattr(fts_build, "MAX_GARBAGE", 5)
     conversation = Conversation(title="a", messages=[Message("user", f"walrus {i}")
                                                      for i in range(4)])  # fmt: skip
     store.save(conversation)
