@@ -51,34 +51,66 @@ def conversation_to_markdown(conversation: Conversation, secrets: Iterable[str] 
     lines.append(f"- Messages: {len(conversation.messages)}")
     if conversation.system_prompt.strip():
         lines += ["", "**System prompt:**", "", f"> {conversation.system_prompt.strip()}"]
-    for message in conversation.messages:
-        lines += ["", "---", "", f"## {_speaker(message)} · {_when(message.created)}", ""]
-        if message.reasoning.strip():
-            fence = _fence(message.reasoning)
-            lines += [
-                "<details><summary>Reasoning</summary>", "", fence, message.reasoning.strip(),
-                fence, "", "</details>", "",
-            ]  # fmt: skip
-        if message.content:
-            lines.append(message.content)
-        notes = []
-        for attachment in message.attachments:
-            notes.append(
-                f"- Attachment: `{Path(attachment.path).name}` ({attachment.mime_type}, "
-                f"{describe_size(attachment.size)}, sha256 {attachment.sha256[:12]}…)"
-            )
-        if message.status == "stopped":
-            notes.append("- *Stopped before the end.*")
-        elif message.status == "failed":
-            notes.append(f"- *Failed: {message.error or 'unknown error'}*")
-        if message.usage:
-            counts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in message.usage.items())
-            notes.append(f"- Tokens: {counts}")
-        if message.finish_reason and message.finish_reason != "stop":
-            notes.append(f"- Finish reason: {message.finish_reason}")
-        if notes:
-            lines += ["", *notes]
+    hidden: list[tuple[str, list[Message]]] = []
+    _messages(conversation.messages, lines, "##", hidden, "")
+    if hidden:
+        # Retried answers, edits and the other models' answers: after the conversation as
+        # it was read, each with the messages that followed it there.
+        lines += ["", "---", "", "## Other variants"]
+    while hidden:
+        where, branch = hidden.pop(0)
+        lines += ["", "---", "", f"### {where}"]
+        _messages(branch, lines, "####", hidden, where + " ›")
     return redact("\n".join(lines).rstrip() + "\n", list(secrets))
+
+
+def _messages(
+    messages: list[Message],
+    lines: list[str],
+    heading: str,
+    hidden: list[tuple[str, list[Message]]],
+    trail: str,
+) -> None:
+    """The messages' sections; the variants hidden under them go to `hidden`, named."""
+    for position, message in enumerate(messages):
+        title = f"{_speaker(message)} · {_when(message.created)}"
+        if message.variants:
+            count = len(message.variants) + 1
+            title += f" · variant {message.variant + 1} of {count}"
+            others = [n for n in range(count) if n != message.variant]
+            for number, branch in zip(others, message.variants, strict=True):
+                where = f"{trail} Message {position + 1}, variant {number + 1} of {count}"
+                hidden.append((where.strip(), branch))
+        lines += ["", "---", "", f"{heading} {title}", ""]
+        _message_body(message, lines)
+
+
+def _message_body(message: Message, lines: list[str]) -> None:
+    if message.reasoning.strip():
+        fence = _fence(message.reasoning)
+        lines += [
+            "<details><summary>Reasoning</summary>", "", fence, message.reasoning.strip(),
+            fence, "", "</details>", "",
+        ]  # fmt: skip
+    if message.content:
+        lines.append(message.content)
+    notes = []
+    for attachment in message.attachments:
+        notes.append(
+            f"- Attachment: `{Path(attachment.path).name}` ({attachment.mime_type}, "
+            f"{describe_size(attachment.size)}, sha256 {attachment.sha256[:12]}…)"
+        )
+    if message.status == "stopped":
+        notes.append("- *Stopped before the end.*")
+    elif message.status == "failed":
+        notes.append(f"- *Failed: {message.error or 'unknown error'}*")
+    if message.usage:
+        counts = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in message.usage.items())
+        notes.append(f"- Tokens: {counts}")
+    if message.finish_reason and message.finish_reason != "stop":
+        notes.append(f"- Finish reason: {message.finish_reason}")
+    if notes:
+        lines += ["", *notes]
 
 
 def export_filename(conversation: Conversation) -> str:

@@ -119,3 +119,17 @@ async def test_fork_copies_the_path_up_to_a_message(session: ChatSession) -> Non
     session.conversation = forked
     await ask(session, "Q3", ["A3"])
     assert asked_texts() == ["Q1", "A1 bis", "Q3"]
+
+
+async def test_export_lists_every_variant_after_the_conversation(session: ChatSession) -> None:
+    from tui_chat.export import conversation_to_markdown
+
+    await ask(session, "Q", ["first"])
+    await retry(session, ["second"])
+    await ask(session, "Q2", ["A2"])
+    session.show_variant(1, -1)  # the first answer shown; "second", Q2, A2 its variant
+    text = conversation_to_markdown(session.conversation)
+    main, others = text.split("## Other variants")
+    assert "variant 1 of 2" in main and "first" in main and "A2" not in main
+    assert "### Message 2, variant 2 of 2" in others
+    assert others.index("second") < others.index("Q2") < others.index("A2")

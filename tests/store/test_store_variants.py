@@ -155,3 +155,19 @@ def test_the_schema_1_reader_says_the_file_is_newer(store: ConversationStore, tm
     assert lines[1].startswith("refused:") and "newer tui-chat (schema 2)" in lines[1]
     # The old reader moved nothing aside: the file is as it was.
     assert tomllib.loads(store.path_for(c.id).read_text())["schema"] == 2
+
+
+@pytest.mark.parametrize("indexed", [True, False], ids=["index", "scan"])
+def test_search_finds_words_of_hidden_variants(store: ConversationStore, indexed: bool) -> None:
+    c = branched()
+    store.save(c)
+    store.save(Conversation(title="other", messages=[Message("user", "nothing here")]))
+    if indexed:
+        assert store.update_search_index()
+    # "older still" is a variant of a variant of the edited question's old answer.
+    for query, position in [("OLDER STILL", 2), ("answer 2", 1), ("old second question", 2)]:
+        [hit] = store.find(query)
+        assert hit.summary.id == c.id and hit.message is not None, query
+        assert hit.message.index == position, query
+        assert hit.message.id == c.messages[position].id, query
+        assert hit.message.snippet.match.casefold() == query.casefold(), query

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from json.decoder import scanstring
 
 from tui_chat.store.codec import NewerSchema, Unreadable, parse_conversation
+from tui_chat.store.conversations import all_messages
 
 _BLOCK = b"\n[[messages]]\n"
 _CONTENT = b"\ncontent = "
@@ -58,14 +59,28 @@ def _layout(raw: bytes) -> list[int] | None:
     return starts
 
 
+# Lines that open a table: in the codec's layout (single-line strings) only headers do.
+_HEADER_LINE = re.compile(rb"^\[.*$", re.MULTILINE)
+_VARIANT_HEADER = re.compile(rb"\[\[messages(?:\.variants\.messages)*\.variants(?:\.messages)?\]\]")
+_CONTENT_LINE = re.compile(rb"^content = (.*)$", re.MULTILINE)
+
+
 def content_of(block: bytes) -> str | None:
-    """The content of one [[messages]] table as the codec writes it, or None."""
+    """The text of one [[messages]] table as the codec writes it, or None. A message
+    with answer variants is searched with theirs: its text, then each variant's."""
     at = block.find(_CONTENT)
-    if at < 0 or block.find(b"\n[", 1) >= 0:
+    if at < 0:
         return None
-    start = at + len(_CONTENT)
-    end = block.find(b"\n", start)
-    return _string(block[start : end if end >= 0 else len(block)])
+    if block.find(b"\n[", 1) < 0:
+        start = at + len(_CONTENT)
+        end = block.find(b"\n", start)
+        return _string(block[start : end if end >= 0 else len(block)])
+    if not all(_VARIANT_HEADER.fullmatch(h) for h in _HEADER_LINE.findall(block)[1:]):
+        return None
+    texts = [_string(value) for value in _CONTENT_LINE.findall(block)]
+    if any(text is None for text in texts):
+        return None
+    return "\n\n".join(texts)  # type: ignore[arg-type]
 
 
 # The lines of a [[messages]] table a result shows (each on one line in a file in the
@@ -79,11 +94,17 @@ def _fields_of(block: bytes) -> dict[str, str] | None:
     if not block.startswith(b"[[messages]]\n"):
         return None
     found: dict[str, str] = {}
-    for key, value in _FIELD_LINES.findall(block):
+    own = block.find(b"\n[", 1)  # the message's own keys end where its variants begin
+    for key, value in _FIELD_LINES.findall(block[: own if own >= 0 else len(block)]):
         text = _string(value)
         if text is None:
             return None
         found[key.decode("ascii")] = text
+    if own >= 0:
+        content = content_of(block)
+        if content is None:
+            return None
+        found["content"] = content
     # (A file of schema 0 has no message ids: the codec makes them, so it is parsed.)
     return found if {"content", "id", "role"} <= found.keys() else None
 
@@ -120,4 +141,4 @@ def contents_of(raw: bytes, conversation_id: str) -> tuple[list[str], list[int] 
     except (Unreadable, NewerSchema):
         # Its messages cannot be searched (list() reports a broken file); its title can.
         return [], None
-    return [m.content for m in conversation.messages], None
+    return ["\n\n".join(x.content for x in all_messages([m])) for m in conversation.messages], None

@@ -16,7 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tui_chat.store.codec import NewerSchema, Unreadable, parse_conversation
-from tui_chat.store.conversations import Conversation, ConversationSummary, Message
+from tui_chat.store.conversations import (
+    Conversation,
+    ConversationSummary,
+    Message,
+    all_messages,
+)
 
 #: How much context a snippet keeps on each side of the match (the UI cuts it to fit).
 BEFORE = 80
@@ -176,13 +181,19 @@ class SearchHit:
 
 def first_message_match(messages: Iterable[Message], needle: str) -> MessageMatch | None:
     for index, message in enumerate(messages):
-        if needle not in fold(message.content):
+        # A message is found by the words of its variants too (those hidden under it).
+        text = (
+            "\n\n".join(m.content for m in all_messages([message]))
+            if message.variants
+            else message.content
+        )
+        if needle not in fold(text):
             continue
-        span = find_folded(message.content, needle)
+        span = find_folded(text, needle)
         # (Folding character by character may disagree with folding the whole text in
         # rare sequences of combining marks: the message still matched, shown from its
         # start.)
-        shown = snippet(message.content, *span) if span else preview(message.content)
+        shown = snippet(text, *span) if span else preview(text)
         return MessageMatch(index, message.id, message.role, message.provider, message.model, shown)
     return None
 
