@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .attachments import Prepared
-from .branches import add_branch, fork, show_variant
+from .branches import add_branch, add_hidden, fork, show_variant
 from .catalog import Catalog, ProviderEntry
 from .chat import (
     AnswerRecorder,
@@ -164,32 +164,65 @@ class ChatSession:
         continue_from: Message | None = None,
         replacing: Message | None = None,
         media: Sequence[MediaItem] | None = None,
+        choice: ModelChoice | None = None,
     ) -> Answer:
         """The answer's message (a new one at the end, or the stopped one to continue),
         marked streaming, with its recorder and journal. Nothing is sent yet. `media` are
         the images of the question just asked; None reads the last question's again.
 
         `replacing` (a retry): the new answer takes that answer's place, which stays as a
-        variant of it (branches.py)."""
-        conversation, choice = self.conversation, self.choice
+        variant of it (branches.py). `choice`: another model than the session's."""
+        conversation, choice = self.conversation, choice or self.choice
         messages = conversation.messages
         if continue_from is not None:
             message = continue_from
             upto = messages.index(message) + 1
             message.error = ""
         else:
-            message = Message(
-                role="assistant", content="", provider=choice.answerer(), model=choice.model
-            )
+            message = self._answer_message(choice)
             if replacing is not None and any(m is replacing for m in messages):
                 upto = messages.index(replacing)
                 add_branch(messages, upto, [message])
             else:
                 messages.append(message)
                 upto = len(messages) - 1
+        return self._answer(message, choice, upto, continue_from is not None, media)
+
+    def start_answers(
+        self, choices: Sequence[ModelChoice], media: Sequence[MediaItem] | None = None
+    ) -> list[Answer]:
+        """Several models asked the last question at once: one answer each, streaming
+        side by side. The first is shown in the conversation, the others are variants of
+        it (`show_variant` picks another to go on with); each has a journal of its own."""
+        if not choices:
+            raise ValueError("no model to ask")
+        first = self.start_answer(media=media, choice=choices[0])
+        answers = [first]
+        messages = self.conversation.messages
+        for slot, choice in enumerate(choices[1:], start=1):
+            message = self._answer_message(choice)
+            add_hidden(messages, first.upto, [message])
+            answers.append(self._answer(message, choice, first.upto, False, media, slot))
+        return answers
+
+    def _answer_message(self, choice: ModelChoice) -> Message:
+        return Message(role="assistant", content="", provider=choice.answerer(), model=choice.model)
+
+    def _answer(
+        self,
+        message: Message,
+        choice: ModelChoice,
+        upto: int,
+        continuing: bool,
+        media: Sequence[MediaItem] | None,
+        slot: int = 0,
+    ) -> Answer:
+        conversation = self.conversation
         message.status = "streaming"
         recorder = AnswerRecorder(message, conversation, state_key=self.state_key(choice))
-        journal = self.store.start_journal(conversation.id, message) if self.store else None
+        journal = (
+            self.store.start_journal(conversation.id, message, slot) if self.store else None
+        )
         return Answer(
             conversation,
             choice,
@@ -197,7 +230,7 @@ class ChatSession:
             recorder,
             journal,
             upto,
-            continue_from is not None,
+            continuing,
             None if media is None else list(media),
             self.images_said.setdefault(conversation.id, set()),
         )

@@ -133,3 +133,58 @@ async def test_export_lists_every_variant_after_the_conversation(session: ChatSe
     assert "variant 1 of 2" in main and "first" in main and "A2" not in main
     assert "### Message 2, variant 2 of 2" in others
     assert others.index("second") < others.index("Q2") < others.index("A2")
+
+
+async def test_several_models_at_once_each_answer_is_kept(session: ChatSession) -> None:
+    from tui_chat.catalog import Catalog, ProviderEntry
+    from tui_chat.model_choice import ModelChoice
+
+    from .test_session import Scripted as Base
+
+    class Slow(Base):
+        words = ["slow ", "answer"]
+
+    class Broken(Base):
+        @classmethod
+        async def create_async_generator(cls, model, messages, media=None, **kwargs):  # type: ignore[override]
+            yield "half "
+            raise RuntimeError("upstream went away")
+
+    session.catalog = Catalog([
+        ProviderEntry("plain", Base), ProviderEntry("slow", Slow), ProviderEntry("broken", Broken)
+    ])
+    Scripted.words = ["fast answer"]
+    session.add_question("Q")
+    choices = [ModelChoice("plain", "m1"), ModelChoice("slow", "s"), ModelChoice("broken", "b")]
+    answers = session.start_answers(choices)
+    assert session.store is not None
+    # Each streams into its own journal while the others do.
+    journals = session.store.journal_paths(session.conversation.id)
+    assert len(journals) == 3
+
+    async def run(answer) -> None:
+        try:
+            async for item in await session.open_stream(answer):
+                answer.recorder.feed(item)
+            answer.recorder.finish()
+        except RuntimeError as error:
+            answer.recorder.fail(error)
+        session.save_answer(answer)
+
+    import asyncio
+
+    await asyncio.gather(*(run(a) for a in answers))
+    assert not session.store.journal_paths(session.conversation.id)
+    messages = session.conversation.messages
+    assert [m.content for m in messages] == ["Q", "fast answer"]
+    hidden = [branch[0] for branch in messages[1].variants]
+    assert [(m.provider, m.content, m.status) for m in hidden] == [
+        ("slow", "slow answer", "complete"), ("broken", "half ", "failed")]
+    # Each was asked the same question.
+    data = on_disk(session)
+    assert [b["messages"][0]["content"] for b in data["messages"][1]["variants"]] == [
+        "slow answer", "half "]
+    # Going on with the second one.
+    session.show_variant(1, 1)
+    await ask(session, "Q2", ["ok"])
+    assert asked_texts() == ["Q", "slow answer", "Q2"]

@@ -108,7 +108,8 @@ class Listing:
             found = _FILE_NAME.fullmatch(entry.name)
             if not found:
                 if entry.name.endswith(journal.SUFFIX):
-                    journals.append(entry.name[: -len(journal.SUFFIX)])
+                    name = entry.name[: -len(journal.SUFFIX)]
+                    journals.append(name.partition(journal.SLOT)[0])
                 continue
             cid = found.group(1)
             try:
@@ -139,7 +140,8 @@ class Listing:
             self._index_dirty = True
         if journals:
             # Answers a killed tui-chat left unfinished: folded in, the list shows them.
-            self._fold_orphan_journals([cid for cid in journals if cid in present])
+            orphans = dict.fromkeys(cid for cid in journals if cid in present)
+            self._fold_orphan_journals(list(orphans))
         if self._index_dirty:
             save_index(self.index_file, index)
             self._index_dirty = False

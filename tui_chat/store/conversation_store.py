@@ -150,18 +150,31 @@ class ConversationStore(Listing, Searching, Trash):
         self._fold_journal(conversation)
         return conversation
 
-    def journal_path(self, conversation_id: str) -> Path:
-        return self.folder / f"{validate_id(conversation_id)}{journal.SUFFIX}"
+    def journal_path(self, conversation_id: str, slot: int = 0) -> Path:
+        """The journal of an answer streaming into the conversation; answers streaming
+        at once (several models asked) each have a slot of their own: `<id>~1.journal`."""
+        name = validate_id(conversation_id) + (f"{journal.SLOT}{slot}" if slot else "")
+        return self.folder / f"{name}{journal.SUFFIX}"
 
-    def start_journal(self, conversation_id: str, message: Message) -> journal.AnswerJournal | None:
+    def journal_paths(self, conversation_id: str) -> list[Path]:
+        """Every journal of the conversation on disk (slot 0 first)."""
+        first = self.journal_path(conversation_id)
+        others = sorted(self.folder.glob(f"{first.stem}{journal.SLOT}*{journal.SUFFIX}"))
+        return [path for path in [first, *others] if path.exists()]
+
+    def start_journal(
+        self, conversation_id: str, message: Message, slot: int = 0
+    ) -> journal.AnswerJournal | None:
         """Write this answer's text to disk as it arrives (see journal.py)."""
-        return journal.AnswerJournal.start(self.folder, validate_id(conversation_id), message)
+        path = self.journal_path(conversation_id, slot)
+        return journal.AnswerJournal.start(self.folder, path.stem, message)
 
     def _fold_journal(self, conversation: Conversation) -> None:
-        """An answer a killed process left in a journal goes into the conversation file."""
-        path = self.journal_path(conversation.id)
-        if not path.exists():
-            return
+        """Answers a killed process left in journals go into the conversation file."""
+        for path in self.journal_paths(conversation.id):
+            self._fold_one_journal(conversation, path)
+
+    def _fold_one_journal(self, conversation: Conversation, path: Path) -> None:
         handle = journal.claim(path)
         if handle is None:
             return  # being written by a running tui-chat: its answer is not over yet

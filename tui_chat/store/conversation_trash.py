@@ -73,8 +73,9 @@ class Trash:
                 with contextlib.suppress(OSError):
                     # The file's time becomes the time of deletion (trash.deleted_at).
                     os.utime(target)
-                with contextlib.suppress(OSError):
-                    os.unlink(self.journal_path(conversation_id))
+                for journal_path in self.journal_paths(conversation_id):
+                    with contextlib.suppress(OSError):
+                        os.unlink(journal_path)
         except FileNotFoundError as exc:
             if not path.exists():
                 raise ConversationNotFound(

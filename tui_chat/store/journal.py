@@ -34,6 +34,8 @@ except ImportError:  # pragma: no cover - Windows: no lock, folding is left to l
     fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".journal"
+#: Between the conversation's id and the slot of an answer streaming beside another.
+SLOT = "~"
 #: A power cut loses at most this many seconds of an answer (kill -9 loses nothing written).
 SYNC_EVERY = 0.5
 
