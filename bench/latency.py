@@ -1,7 +1,7 @@
 """Typing while an answer streams: keypress to the character on screen in the prompt.
 
     python bench/latency.py [--presses 200] [--rate 2000] [--interval 0.04] [--history N]
-                            [--profile FILE]
+                            [--streams N] [--profile FILE]
 
 The real ChatApp runs headless (120x40); a loopback BackendApi server (another process)
 streams a long Markdown answer at --rate chunks per second. Meanwhile a key ("x") is
@@ -17,6 +17,9 @@ no more than twice the p95 with nothing streaming.
 
 --history N types in a saved conversation of N messages instead of a new one: the answer
 is saved with all of them every 2 s while it streams (on the event loop).
+
+--streams N asks N models at once (issue 20: side by side, each at --rate chunks/s) and
+compares the p95 with the single stream's: target, no more than twice it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ async def measure(
     stream: bool,
     profile: str = "",
     history: int = 0,
+    streams: int = 1,
 ) -> dict:
     from tui_chat.store import Paths
     from tui_chat.ui.app import ChatApp
@@ -78,6 +82,10 @@ async def measure(
             await app.chat.open_conversation(opened)
             await pilot.pause(0.2)
         if stream:
+            if streams > 1:
+                from tui_chat.model_choice import ModelChoice
+
+                app.chat.compare = tuple(ModelChoice("bench", model) for _ in range(streams))
             await app.chat.send("Write a very long answer, please.")
             t_end = time.perf_counter() + 2.0
             while time.perf_counter() < t_end:  # let the answer grow for a while first
@@ -152,15 +160,26 @@ async def main_async(args: argparse.Namespace) -> None:
         common = (server.url, args.presses, args.rate, args.interval)
         idle = await measure(*common, False, history=args.history)
         busy = await measure(*common, True, history=args.history)
+        several = (
+            await measure(*common, True, history=args.history, streams=args.streams)
+            if args.streams > 1
+            else None
+        )
         if args.profile:
-            await measure(*common, True, args.profile, history=args.history)
+            await measure(
+                *common, True, args.profile, history=args.history, streams=args.streams
+            )
     print(f"\nlatency: key -> character on screen in the prompt, {args.presses} keys "
           f"every {args.interval * 1000:.0f} ms"
           + (f", in a conversation of {args.history:,} saved messages" if args.history else ""))
-    for label, result, target in (
+    runs = [
         (f"while an answer streams at {args.rate:g} chunks/s", busy, TARGET_P95),
         ("with nothing streaming", idle, None),
-    ):
+    ]
+    if several is not None:
+        runs.insert(1, (f"while {args.streams} answers stream at {args.rate:g} chunks/s each",
+                        several, None))
+    for label, result, target in runs:
         lat = result["lat"]
         print(f"\n{label}:")
         print(row("p50", percentile(lat, 50), None))
@@ -170,6 +189,9 @@ async def main_async(args: argparse.Namespace) -> None:
     ratio = percentile(busy["lat"], 95) / percentile(idle["lat"], 95)
     print()
     print(row("p95 while streaming / p95 with nothing streaming", ratio, TARGET_RATIO, "x"))
+    if several is not None:
+        ratio = percentile(several["lat"], 95) / percentile(busy["lat"], 95)
+        print(row(f"p95 with {args.streams} streams / p95 with one", ratio, TARGET_RATIO, "x"))
     if not busy["streaming_to_the_end"]:
         print("\n  note: the answer finished before the last key; use a longer answer")
 
@@ -181,6 +203,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.04)
     parser.add_argument("--history", type=int, default=0, metavar="N",
                         help="type in a saved conversation of N messages (saved with the answer)")
+    parser.add_argument("--streams", type=int, default=1, metavar="N",
+                        help="also measure with N models asked at once (side by side)")
     parser.add_argument("--profile", metavar="FILE", default="",
                         help="one more streaming run under pyinstrument, report to FILE")
     asyncio.run(main_async(parser.parse_args()))

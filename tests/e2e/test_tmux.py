@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import tomllib
 
 import pytest
@@ -54,3 +55,44 @@ def test_escape_stops_a_slow_answer_and_it_is_saved(tmux, upstream, tmp_path):
     answer = data["messages"][-1]
     assert answer["status"] == "stopped"
     assert answer["content"].startswith("s0 s1 ")
+
+
+def test_three_models_at_once_at_80x24(tmux, upstream, tmp_path):
+    """Marked in the picker with Tab, asked at once: at 80 columns the answers are stacked,
+    one bar per model; one fails, the slow one is stopped with Esc, one completes."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env(), width=80, height=24)
+    tmux.wait_for("Type a message")
+    for _ in range(30):  # the picker lists what is loaded when it opens
+        tmux.keys("C-o")
+        time.sleep(0.3)
+        if "local › e500" in tmux.screen():
+            break
+        tmux.keys("Escape")
+        time.sleep(0.3)
+    for model in ("echo", "slow", "e500"):
+        tmux.type(model)
+        tmux.keys("Tab", "C-u")
+    tmux.wait_for("Marked 3/4")
+    tmux.keys("Enter")
+    tmux.wait_for("asking local")
+    tmux.type("side by side")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("s1 ")
+    lines = screen.splitlines()
+    bars = [next(i for i, line in enumerate(lines) if f"alt+{n}  ·" in line) for n in (1, 2)]
+    assert bars[0] < bars[1]  # stacked, not side by side
+    assert "Echo: side by side" in screen
+    tmux.keys("Escape")
+    screen = tmux.wait_for("stopped")
+    tmux.wait_for("failed")
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    [file] = (config / "conversations").glob("*.toml")
+    data = tomllib.loads(file.read_text(encoding="utf-8"))
+    answer = data["messages"][1]
+    assert (answer["model"], answer["content"]) == ("echo", "Echo: side by side")
+    hidden = [branch["messages"][0] for branch in answer["variants"]]
+    assert [(m["model"], m["status"]) for m in hidden] == [("slow", "stopped"), ("e500", "failed")]
+    assert hidden[0]["content"].startswith("s0 s1 ")

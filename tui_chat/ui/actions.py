@@ -150,6 +150,18 @@ ACTIONS: tuple[Action, ...] = (
            "conversation goes on from the one shown", key_display="alt+←"),
     Action("chat.variant_next", "alt+right", "variant(1)", "Variant ›", "Next variant",
            "Show the next answer (or edit) in its place", key_display="alt+→"),
+    Action("chat.pick_1", "alt+1", "pick_answer(1)", "Answer 1", "Go on with answer 1",
+           "Of the models asked at once (or the variants shown): go on with answer 1; "
+           "the others stay as its variants"),
+    Action("chat.pick_2", "alt+2", "pick_answer(2)", "Answer 2", "Go on with answer 2",
+           "Of the models asked at once (or the variants shown): go on with answer 2; "
+           "the others stay as its variants"),
+    Action("chat.pick_3", "alt+3", "pick_answer(3)", "Answer 3", "Go on with answer 3",
+           "Of the models asked at once (or the variants shown): go on with answer 3; "
+           "the others stay as its variants"),
+    Action("chat.pick_4", "alt+4", "pick_answer(4)", "Answer 4", "Go on with answer 4",
+           "Of the models asked at once (or the variants shown): go on with answer 4; "
+           "the others stay as its variants"),
     Action("chat.fork", "", "fork", "", "Fork from here",
            "A new conversation with the messages up to the one under the log's cursor (the "
            "last one from elsewhere); the original is kept", scope=NONE),
@@ -188,6 +200,9 @@ ACTIONS: tuple[Action, ...] = (
            "scrolls first)", scope=LOG, where="in the log", key_display="↑ / ↓"),
     Action("log.variants", "left,right", help="Flip between the variants of the message "
            "under the cursor", scope=LOG, where="in the log", key_display="← / →"),
+    Action("log.column", "s,enter", help="On answers of several models: stop the column "
+           "under the cursor / go on with it (←/→ pick the column)", scope=LOG,
+           where="in the log", key_display="s / enter"),
     Action("log.fork", "f", help="Fork from the message under the cursor", scope=LOG,
            where="in the log"),
     Action("log.copy", "c", help="Copy the message under the cursor", scope=LOG,

@@ -124,10 +124,16 @@ class PickerInput(TextInput):
         Binding("up", "screen.move(-1)", "Up", show=False),
         Binding("pagedown", "screen.move(10)", show=False),
         Binding("pageup", "screen.move(-10)", show=False),
+        # As in fzf: Tab marks several, to ask them all at once.
+        Binding("tab", "screen.mark", "Mark", show=False),
     ]
 
 
-class ModelPicker(ModalScreen[ModelChoice | None]):
+#: Models asked at once at most (comparing.py: a key each, alt+1 … alt+4).
+MAX_MARKED = 4
+
+
+class ModelPicker(ModalScreen[ModelChoice | list[ModelChoice] | None]):
     """A fuzzy finder over every provider/model pair: typed words match in any order,
     and a name no list has can still be used with a provider that takes it."""
 
@@ -151,15 +157,24 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         self.unlisted = unlisted
         #: The choice of each row of the list, in order (None: a row that says something).
         self.shown: list[ModelChoice | None] = []
+        #: Models marked with Tab, in the order marked: Enter asks them all at once.
+        self.marked: list[ModelChoice] = []
+        self._filtered: str | None = None  # the query the list shows
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
             yield Label("Switch model", classes="modal-title")
             yield PickerInput(placeholder="Type to filter: provider, model…", id="picker-input")
             yield OptionList(id="picker-list")
-            yield Label(
-                plain(self.note or "Enter chooses · Esc closes · ↑↓ move"), classes="modal-hint"
-            )
+            yield Label(plain(self._hint()), classes="modal-hint", id="picker-hint")
+
+    def _hint(self) -> str:
+        if self.marked:
+            names = ", ".join(choice.describe() for choice in self.marked)
+            return f"Marked {len(self.marked)}/{MAX_MARKED}: {names} · Enter asks them all at once"
+        if self.note:
+            return f"{self.note} · Tab marks several to compare"
+        return "Enter chooses · Tab marks several to compare · Esc closes · ↑↓ move"
 
     def on_mount(self) -> None:
         self.filter("")
@@ -168,14 +183,25 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter(event.value)
 
+    def _filter_typed(self) -> None:
+        """Filter by what the field holds now: a key bound here runs as soon as it comes,
+        before the Changed messages of the characters typed just before it (a burst over
+        SSH: "echo" and Tab at once must mark echo, not the row highlighted before)."""
+        value = self.query_one(Input).value
+        if value != self._filtered:
+            self.filter(value)
+
     def filter(self, query: str) -> None:
+        self._filtered = query
         recency = [candidate.recent for candidate in self.candidates]
         found = rank(words_of(query), self.haystacks, recency)
         rows = found[:MAX_ROWS]
         options = [
-            Option(highlighted(self.candidates[index], self.haystacks[index], matched))
+            Option(self._mark(self.candidates[index].choice, highlighted(
+                self.candidates[index], self.haystacks[index], matched
+            )))
             for index, matched in rows
-        ]
+        ]  # fmt: skip
         shown: list[ModelChoice | None] = [self.candidates[index].choice for index, _ in rows]
         if len(found) > len(rows):
             more = f"… and {len(found) - len(rows)} more: type to narrow the list"
@@ -194,6 +220,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             option_list.highlighted = 0
 
     def action_move(self, delta: int) -> None:
+        self._filter_typed()
         option_list = self.query_one(OptionList)
         move_highlight(option_list, delta)
         index = option_list.highlighted
@@ -201,13 +228,47 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             # A row that only says something ("… and 80 more"): on past it if there is more.
             move_highlight(option_list, 1 if delta > 0 else -1)
 
+    def _mark(self, choice: ModelChoice, row: Content) -> Content:
+        """The row with its number among the marked, if it is marked."""
+        keys = [marked.key() for marked in self.marked]
+        if choice.key() in keys:
+            return Content.assemble((f"[{keys.index(choice.key()) + 1}] ", "bold"), row)
+        return row
+
+    def action_mark(self) -> None:
+        """Tab: mark the highlighted model (or unmark it) to ask several at once."""
+        self._filter_typed()
+        option_list = self.query_one(OptionList)
+        index = option_list.highlighted
+        choice = self.shown[index] if index is not None and index < len(self.shown) else None
+        if choice is None:
+            return
+        keys = [marked.key() for marked in self.marked]
+        if choice.key() in keys:
+            del self.marked[keys.index(choice.key())]
+        elif len(self.marked) >= MAX_MARKED:
+            self.notify(f"At most {MAX_MARKED} models can be asked at once.", markup=False)
+            return
+        else:
+            self.marked.append(choice)
+        self.query_one("#picker-hint", Label).update(plain(self._hint()))
+        self.filter(self.query_one(Input).value)
+        option_list.highlighted = index
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._filter_typed()
         self._choose(self.query_one(OptionList).highlighted)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
 
     def _choose(self, index: int | None) -> None:
+        if len(self.marked) > 1:
+            self.dismiss(list(self.marked))
+            return
+        if self.marked:
+            self.dismiss(self.marked[0])
+            return
         if index is not None and 0 <= index < len(self.shown):
             choice = self.shown[index]
             if choice is not None:

@@ -60,6 +60,8 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
         Binding("right", "screen.variant(1)", "Variant ›"),
         Binding("f", "screen.fork", "Fork"),
         Binding("c", "screen.copy_message", "Copy"),
+        Binding("s", "screen.stop_column", "Stop column", show=False),
+        Binding("enter", "screen.pick_answer(0)", "Go on with it", show=False),
     ]
 
     following: var[bool] = var(True)
@@ -103,7 +105,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
     async def show(self, messages: list[Message], at: str | None = None) -> None:
         """Show a conversation: mount its newest messages and follow the bottom; or, `at`
         the id of one of its messages, the messages around that one, scrolled to it."""
-        await self.remove_children(MessageView)
+        await self.remove_children(".message")  # (views and comparisons)
         self.views.clear()
         self._held = None
         self.messages = list(messages)
@@ -134,7 +136,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
             self._loading = True
             self.call_after_refresh(self._scroll_to_message, message_id)
             return
-        await self.remove_children(MessageView)
+        await self.remove_children(".message")  # (views and comparisons)
         self.views.clear()
         self.start, self.end = _window_around(index, len(self.messages))
         await self._mount_and_reveal(message_id)
@@ -390,7 +392,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
         self._loading = True
         self._held = None
         try:
-            await self.remove_children(MessageView)
+            await self.remove_children(".message")  # (views and comparisons)
             self.views.clear()
             self.start, self.end = start, end
             await self.mount_all(

@@ -154,7 +154,11 @@ class MessageView(LaidOutOnce, Vertical):
     MessageView { height: auto; }
     """
 
-    def __init__(self, message: Message, *, streaming: bool = False, dark: bool = True) -> None:
+    def __init__(
+        self, message: Message, *, streaming: bool = False, dark: bool = True, room: bool = True
+    ) -> None:
+        """`room`: a streaming answer keeps blank room below it to grow into (markdown
+        block.py); not one among others (a comparison), where it would push them away."""
         classes = f"message -{message.role}"
         super().__init__(classes=classes)
         self.message = message
@@ -169,6 +173,8 @@ class MessageView(LaidOutOnce, Vertical):
         self._body: MarkdownBody | Static
         if streaming or message.role == "assistant":
             self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
+            if not room:
+                self._body.room_screens = 0
         else:
             self._body = Text(plain(message.content), classes="body")
         self._body.display = streaming or bool(message.content)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING
 
@@ -34,8 +35,9 @@ class Answers:
 
     #: The worker streaming the answer now, if any.
     answer_worker: Worker[None] | None = None
-    #: The answer streaming now (session.Answer: its message, recorder and journal).
-    _answer: Answer | None = None
+    #: The answers streaming now (session.Answer: message, recorder and journal): one, or
+    #: one per model when several are asked at once (comparing.py).
+    _answers: list[Answer] = []
     #: What the prompt held when ctrl+g took it over; put back after the edit.
     _draft: str | None = None
 
@@ -84,20 +86,9 @@ class Answers:
             if answer.journal is not None
             else None
         )
-        self._answer = answer
-        last_yield = time.monotonic()
+        self._answers = [answer]
         try:
-            stream = await self.session.open_stream(answer)
-            # aclosing: a stopped answer closes the provider's generator (and its
-            # connection) here, not later from the garbage collector.
-            async with aclosing(stream):
-                async for item in stream:
-                    recorder.feed(item)
-                    now = time.monotonic()
-                    if now - last_yield >= YIELD_EVERY:
-                        # Data already buffered does not suspend; let keys and frames through.
-                        await asyncio.sleep(0)
-                        last_yield = now
+            await self.consume(answer)
             recorder.finish()
         except asyncio.CancelledError:
             recorder.stop()
@@ -118,6 +109,28 @@ class Answers:
             if journaling is not None:
                 journaling.stop()
             self._finish_answer(view, recorder)
+
+    async def consume(
+        self: ChatScreen, answer: Answer, first: Callable[[], object] | None = None
+    ) -> None:
+        """Feed the provider's stream to the answer's recorder; `first()` at its first
+        item. Raises what the stream raises."""
+        recorder = answer.recorder
+        last_yield = time.monotonic()
+        stream = await self.session.open_stream(answer)
+        # aclosing: a stopped answer closes the provider's generator (and its connection)
+        # here, not later from the garbage collector.
+        async with aclosing(stream):
+            async for item in stream:
+                if first is not None:
+                    first()
+                    first = None
+                recorder.feed(item)
+                now = time.monotonic()
+                if now - last_yield >= YIELD_EVERY:
+                    # Data already buffered does not suspend; let keys and frames through.
+                    await asyncio.sleep(0)
+                    last_yield = now
 
     def _paint(self: ChatScreen, view: MessageView, recorder: AnswerRecorder) -> None:
         self.chat_app.keys_since_paint = False
@@ -140,12 +153,15 @@ class Answers:
         self.refresh_conversations()
         self.refresh_bindings()
 
-    def _save_answer(self: ChatScreen) -> None:
-        """Save the conversation of the answer that streams or just ended, with every word
-        received; its journal goes once the file holds them (kept if the save failed)."""
-        answer, self._answer = self._answer, None
+    def _save_answer(self: ChatScreen, answer: Answer | None = None) -> None:
+        """Save the conversation of an answer that streams or just ended (the one
+        streaming by default), with every word received; its journal goes once the file
+        holds them (kept if the save failed)."""
+        if answer is None:
+            answer = self._answers[0] if self._answers else None
         if answer is None:
             return
+        self._answers = [a for a in self._answers if a is not answer]
         try:
             self.session.save_answer(answer)
         except StoreError as error:
@@ -154,9 +170,10 @@ class Answers:
     def save_now(self: ChatScreen) -> None:
         """Keep what arrived (the app is ending on a signal): a streaming answer is saved
         as stopped, otherwise the conversation as it is."""
-        if self._answer is not None:
-            self._answer.recorder.stop()
-            self._save_answer()
+        if self._answers:
+            for answer in list(self._answers):
+                answer.recorder.stop()
+                self._save_answer(answer)
         else:
             self.save_conversation(quiet=True)
 

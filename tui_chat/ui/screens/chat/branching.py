@@ -28,6 +28,10 @@ class Branching:
     async def action_variant(self: ChatScreen, step: int) -> None:
         """Show the previous (-1) or next (+1) variant: of the message under the log's
         cursor, else of the newest message that has some."""
+        comparison = self._comparison_in_log()
+        if comparison is not None and self._cursor_message() is comparison.message:
+            comparison.move_cursor(step)  # ← → pick a column of the models asked at once
+            return
         if self.streaming:
             self.notify(
                 "An answer is streaming: press Esc to stop it, then flip.", markup=False, timeout=4

@@ -119,8 +119,13 @@ class Models:
     def action_pick_model(self: ChatScreen) -> None:
         from ..pickers import ModelPicker
 
-        def chosen(choice: ModelChoice | None) -> None:
-            if choice is not None:
+        def chosen(choice: ModelChoice | list[ModelChoice] | None) -> None:
+            if isinstance(choice, list):
+                # Several marked (Tab): each question goes to all of them at once.
+                self.set_choice(choice[0])
+                self.compare = tuple(choice)
+                self.prompt.focus()
+            elif choice is not None:
                 self.set_choice(choice)
                 self.prompt.focus()  # "pick a model, type the question"
 
@@ -145,6 +150,7 @@ class Models:
         """Use this model from now on, for this conversation and at the next start
         (remembered in state.toml; settings.toml is not touched)."""
         self.session.remember(choice, self.chat_app.configured(), to_front=reorder)
+        self.compare = ()  # one model from now on
         self.choice = choice
         self.chat_app.save_state()
         self.notify(f"Model: {choice.describe()}", markup=False, timeout=2)

@@ -44,6 +44,7 @@ from ...widgets.status import StatusBar
 from ...widgets.welcome import Welcome
 from .answers import Answers
 from .branching import Branching
+from .comparing import Comparing
 from .manage import Manage
 from .models import RECHECK_EVERY, Models
 from .sending import Sending
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 NARROW = 90
 
 
-class ChatScreen(Models, Sending, Answers, Branching, Manage, Screen):
+class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, Screen):
     """The screen the app starts with, and the only one that is not a dialog."""
 
     # Keys typed while the app starts belong in the prompt, not the first focusable widget.
@@ -72,6 +73,8 @@ class ChatScreen(Models, Sending, Answers, Branching, Manage, Screen):
     editing: var[Message | None] = var(None, bindings=True)
     #: The last answer's token counts, worded, for the status line.
     last_usage: var[str] = var("")
+    #: The models marked in the picker (Tab) to be asked at once; () asks `choice`.
+    compare: var[tuple[ModelChoice, ...]] = var(())
 
     class FirstListShown(TextualMessage):
         """The first conversation list is on screen (or could not be read): what start-up
@@ -198,6 +201,10 @@ class ChatScreen(Models, Sending, Answers, Branching, Manage, Screen):
         self.tree.mark_current(choice)
         self._show_model()
 
+    def watch_compare(self, compare: tuple[ModelChoice, ...]) -> None:
+        if self.ready:
+            self._show_model()
+
     def watch_editing(self, editing: Message | None) -> None:
         if self.ready:
             self.status.editing = editing is not None
@@ -207,6 +214,8 @@ class ChatScreen(Models, Sending, Answers, Branching, Manage, Screen):
         choice = self.choice
         entry = self.catalog.get(choice.provider)
         self.status.model = choice.describe() if choice.provider else ""
+        if self.compare:
+            self.status.model = "asking " + " · ".join(c.describe() for c in self.compare)
         ready = entry is None or entry.state == READY
         self.status.provider_state = "" if ready else entry.state
         self.app.sub_title = choice.describe()

@@ -80,7 +80,11 @@ class Sending:
                 # brought up to date when the answer ends (message count, a backend title).
                 self.refresh_conversations()
             media = [item for p in prepared if (item := p.media()) is not None]
-            await self.start_answer(media=media, question=self.log_view.new_view(message))
+            question = self.log_view.new_view(message)
+            if len(self.compare) > 1:
+                await self.start_comparison(self.compare, media, question)
+            else:
+                await self.start_answer(media=media, question=question)
 
     def _prepare_attachments(
         self: ChatScreen, paths: list[Path], text: str

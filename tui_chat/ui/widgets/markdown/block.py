@@ -248,6 +248,9 @@ class MarkdownBody(LaidOutOnce, Widget):
         #: Render the bottom screenful before layout (set for the answer being followed).
         self.eager_bottom = streaming
         self.streaming = streaming
+        #: Screenfuls of room while streaming: 0 for an answer beside others (comparison.py),
+        #: where blank room would push the answers below it away.
+        self.room_screens = ROOM_SCREENS
         self._height = 0  # the height of the last layout: the text's, plus the room
         self.text = ""
         self.committed = 0  # text[:committed] is in finished pieces
@@ -393,7 +396,7 @@ class MarkdownBody(LaidOutOnce, Widget):
             # The "streaming…" line, and room from the start: a short answer growing
             # needs no layout either (each one redrew the whole log), and the log can
             # jump into it as soon as the text reaches its bottom.
-            self._height += 1 + ROOM_SCREENS * viewport.height
+            self._height += 1 + self.room_screens * viewport.height
         return self._height
 
     def _lay_out(self, width: int) -> _Layout:

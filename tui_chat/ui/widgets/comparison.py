@@ -1,0 +1,138 @@
+"""Several models' answers to one question, side by side (or stacked when narrow).
+
+Each column is a bar (its key, the model, time to first token, total time, its state)
+over the answer's own MessageView, which streams as a single answer does. In the log the
+comparison stands for the first answer's message (the one the conversation shows); the
+others are that message's variants (branches.py), so once one is chosen the log shows
+it as a plain answer with `‹ 2/3 ›`.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from ...model_choice import ModelChoice
+from ...store import Message
+from ..safe import one_line
+from .message_view import MessageView
+
+#: A column narrower than this is hard to read: below it the answers are stacked.
+MIN_COLUMN = 46
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+class Column(Vertical):
+    """One model's answer in a comparison."""
+
+    DEFAULT_CSS = """
+    Column { height: auto; width: 1fr; }
+    Column > .column-bar { height: 1; color: $text-muted; }
+    Column.-cursor > .column-bar { color: $text; text-style: bold; }
+    Column > MessageView > .header { display: none; }
+    """
+
+    def __init__(self, number: int, message: Message, *, dark: bool = True) -> None:
+        super().__init__()
+        self.number = number
+        self.view = MessageView(message, streaming=True, dark=dark, room=False)
+        self.bar = Static("", classes="column-bar")
+        #: Seconds from the request to the first words, and to the end (None: not yet).
+        self.first_token: float | None = None
+        self.total: float | None = None
+        self.state = "waiting"
+        self.update_bar()
+
+    def compose(self) -> ComposeResult:
+        yield self.bar
+        yield self.view
+
+    @property
+    def message(self) -> Message:
+        return self.view.message
+
+    def update_bar(self) -> None:
+        message = self.message
+        who = " › ".join(part for part in (message.provider, message.model) if part)
+        parts = [f"alt+{self.number}", one_line(who or "Assistant", 50)]
+        if self.first_token is not None:
+            parts.append(f"first words {seconds(self.first_token)}")
+        if self.total is not None:
+            parts.append(f"total {seconds(self.total)}")
+        parts.append(self.state)
+        self.bar.update(Content("  ·  ".join(parts)))
+
+
+class Comparison(Vertical):
+    """The answers of the models asked at once, in the log in the first one's place."""
+
+    DEFAULT_CSS = """
+    Comparison { height: auto; }
+    Comparison > .columns { height: auto; }
+    Comparison.-stacked > .columns { layout: vertical; }
+    Comparison.-stacked Column { margin-bottom: 1; }
+    Comparison > .columns > Column { margin-right: 1; }
+    Comparison > .comparison-hint { height: auto; color: $text-muted; }
+    """
+
+    def __init__(self, messages: list[Message], *, width: int = 0, dark: bool = True) -> None:
+        """`width`: the log's, to lay the columns out right in the first frame."""
+        super().__init__(classes="message -comparison")
+        self.columns = [Column(n, m, dark=dark) for n, m in enumerate(messages, start=1)]
+        self.set_class(bool(width) and width // len(messages) < MIN_COLUMN, "-stacked")
+        self.streaming = True
+        #: The model of each column, to go on with the one chosen.
+        self.choices: list[ModelChoice] = []
+        self.cursor = 0
+        self.hint = Static(self._hint(), classes="comparison-hint")
+
+    def _hint(self) -> Content:
+        count = len(self.columns)
+        return Content.styled(
+            f"alt+1…{count}: go on with that answer (the others are kept as its variants) · "
+            "Esc stops all · in the log ←/→ pick a column, s stops it, Enter goes on with it",
+            "dim",
+        )
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="columns"):
+            yield from self.columns
+        yield self.hint
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width // max(1, len(self.columns)) < MIN_COLUMN, "-stacked")
+
+    # --- what the log asks of a view -------------------------------------------------------
+
+    @property
+    def message(self) -> Message:
+        return self.columns[0].message
+
+    @property
+    def room(self) -> int:
+        return 0
+
+    @property
+    def awaiting_layout(self) -> bool:
+        return any(column.view.awaiting_layout for column in self.columns)
+
+    def render_bottom_first(self) -> None:
+        pass
+
+    def shown_text(self) -> str:
+        return "\n\n".join(column.view.shown_text() for column in self.columns)
+
+    # --- the column cursor -----------------------------------------------------------------
+
+    def move_cursor(self, step: int) -> None:
+        self.columns[self.cursor].set_class(False, "-cursor")
+        self.cursor = (self.cursor + step) % len(self.columns)
+        self.columns[self.cursor].set_class(True, "-cursor")
+
+    def show_cursor(self, on: bool) -> None:
+        self.columns[self.cursor].set_class(on, "-cursor")
