@@ -107,13 +107,17 @@ class Fanout:
             except BrokenPipeError:
                 self._pipe()
             self.tasks = [asyncio.create_task(self._stream(run)) for run in self.runs]
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            # Each waited for to its end, whatever the others do: every answer is saved.
+            results = await asyncio.gather(*self.tasks, return_exceptions=True)
         finally:
             unwatch_signals(loop, watched)
         for run in self.runs:  # a stream cancelled before it began has not ended yet
             if not run.outcome:
                 self._end(run, "stopped")
         self._print_ended()
+        for result in results:  # a bug of ours, not an answer that failed: not hidden
+            if isinstance(result, Exception):
+                raise result
         return self._report()
 
     async def _stream(self, run: Run) -> None:
