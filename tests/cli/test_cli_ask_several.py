@@ -182,3 +182,17 @@ def test_closed_stdout_stops_every_stream_quietly(cli: CLI) -> None:
     [[other]] = shown.variants
     assert other.status == "stopped"  # slow: 60 s had it gone on
     assert journals(cli) == []
+
+
+def test_the_conversation_goes_on_with_the_first_models_answer(cli: CLI) -> None:
+    assert cli.run("ask", "-m", "echo", "-m", "drip", "first").returncode == 0
+    again = cli.run("ask", "-c", "next")  # no -m: the conversation's model, the first one
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "Echo: next\n"
+    last = cli.requests()[-1]
+    assert last["model"] == "echo"
+    assert [m["content"] for m in last["messages"]] == ["first", "Echo: first", "next"]
+    [conversation] = cli.conversations()
+    assert [m.content for m in conversation.messages] == [
+        "first", "Echo: first", "next", "Echo: next"]
+    assert conversation.messages[1].variants[0][0].content == "Drip: first"
