@@ -107,6 +107,8 @@ class Fanout:
             except BrokenPipeError:
                 self._pipe()
             self.tasks = [asyncio.create_task(self._stream(run)) for run in self.runs]
+            if self.piped:  # stdout closed already: none of them is worth asking
+                self._stop_all()
             # Each waited for to its end, whatever the others do: every answer is saved.
             results = await asyncio.gather(*self.tasks, return_exceptions=True)
         finally:
