@@ -3,8 +3,8 @@
 
 Copied from the project's shared peer (peers/openai_upstream.py) so the CLI tests need
 nothing outside the repository; added: a g4f-style model list (`/backend-api/v2/models`,
-one backend-side provider "ProvX" with models m1 and m2), and a model "ansi" whose
-answer holds an escape sequence.
+one backend-side provider "ProvX" with models m1 and m2), a model "ansi" whose
+answer holds an escape sequence, and a model "drip" (a slow echo that ends).
 
 It stands in for a model behind a real g4f server (see g4f-peer), or in front of any
 OpenAI-compatible client. The model name picks the behaviour:
@@ -14,6 +14,7 @@ OpenAI-compatible client. The model name picks the behaviour:
   think       "<think>pondering</think>Answer." as content
   long-N      N chunks "w0 w1 w2 ..." as fast as the socket takes them
   slow        one word every 0.5 s for 60 s (for cancel tests)
+  drip        "Drip: <last user text>", one word every 0.2 s (slow, but it ends; unlisted)
   cut         two chunks, then the connection drops without [DONE]
   e401        HTTP 401 {"error": {"message": "bad key"}}
   e500        HTTP 500 {"error": {"message": "upstream exploded"}}
@@ -28,6 +29,7 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# drip answers but is not listed: tests count the models listed.
 MODELS = ["echo", "ansi", "reasoner", "think", "long-1000", "slow", "cut", "e401", "e500"]
 
 
@@ -112,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             words = ["plain ", "\x1b[31mred\x1b[0m", " \x07bell\r\n", "end"]
         elif model == "slow":
             words = [f"s{i} " for i in range(120)]
+        elif model == "drip":
+            words[0] = "Drip:"
         if not request.get("stream"):
             return self.reply_json(
                 200,
@@ -157,9 +161,9 @@ class Handler(BaseHTTPRequestHandler):
             chunk({"reasoning_content": token})
         for i, word in enumerate(words):
             chunk({"content": word})
-            if model == "slow":
+            if model in ("slow", "drip"):
                 self.wfile.flush()
-                time.sleep(0.5)
+                time.sleep(0.5 if model == "slow" else 0.2)
             if model == "cut" and i == 1:
                 self.wfile.flush()
                 return

@@ -27,6 +27,10 @@ models:
   MODEL (or -m PROVIDER/MODEL). Without -m/-p: the continued conversation's model,
   else the model last chosen in the app (state.toml) unless [defaults] in settings.toml
   changed since, else [defaults].
+  -m may be given 2 to 4 times to compare models: each is asked the same question at
+  once, and the answers are printed one after the other, in the order given, each under
+  a line naming its model (`── PROVIDER/MODEL ──`). The conversation goes on with the
+  first model's answer; the others are saved as variants of it (flip to them in the app).
 
 attachments (-a):
   PNG, JPEG, GIF and WebP images (recognised by content) are sent as images; UTF-8 text
@@ -40,11 +44,11 @@ output:
   symbols rather than obeyed. Reasoning is hidden unless --show-reasoning (stderr).
 
 exit status:
-  0 answered; 1 the answer failed (server down, bad key, unknown model, an answer
-  cut short, ...) - it is saved as failed with what arrived; 2 a usage error (unknown
-  provider or conversation, a refused attachment, nothing to ask) - nothing is sent or
-  saved; 130 interrupted by Ctrl+C (143 by SIGTERM) - what arrived stays printed and is
-  saved as stopped.
+  0 answered (with several -m: every model did); 1 an answer failed (server down, bad
+  key, unknown model, an answer cut short, ...) - it is saved as failed with what
+  arrived; 2 a usage error (unknown provider or conversation, a refused attachment,
+  nothing to ask, more than 4 -m) - nothing is sent or saved; 130 interrupted by
+  Ctrl+C (143 by SIGTERM) - what arrived stays printed and is saved as stopped.
 """
 
 LIST_EPILOG = """\
@@ -72,7 +76,13 @@ def _add_ask(subparsers: Any) -> None:
         "prompt", nargs="*", metavar="QUESTION", help="the question (words are joined)"
     )
     choose = parser.add_argument_group("model")
-    choose.add_argument("-m", "--model", metavar="MODEL", help="model, or PROVIDER/MODEL")
+    choose.add_argument(
+        "-m",
+        "--model",
+        action="append",
+        metavar="MODEL",
+        help="model, or PROVIDER/MODEL; repeat (up to 4) to compare models",
+    )
     choose.add_argument("-p", "--provider", metavar="NAME", help="provider, as configured")
     choose.add_argument(
         "-s", "--system", metavar="TEXT", help="system prompt (replaces a continued one's)"

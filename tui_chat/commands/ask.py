@@ -1,13 +1,13 @@
 """`tui-chat ask`: one question, the answer streamed to stdout, the exchange saved.
 
 The answer is recorded exactly as the app records one (`tui_chat.chat.AnswerRecorder`),
-so a conversation started here opens, and continues, the same way in the app.
+so a conversation started here opens, and continues, the same way in the app. With
+several -m, each model answers at once and the answers are printed in turn (fanout.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -46,26 +46,34 @@ from .common import (
     load_context,
     usage_error,
 )
-from .terminal import TextOut, say, silence_stdout
-
-#: SIGTERM ends an answer like Ctrl+C does (saved as stopped), with its own exit code.
-TERMINATED = 143
-ENDING_SIGNALS = [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)] + [
-    (getattr(signal, name), 128 + getattr(signal, name))
-    for name in ("SIGHUP", "SIGQUIT")
-    if hasattr(signal, name)
-]
+from .fanout import (
+    MOST_MODELS,
+    Fanout,
+    model_name,
+    unwatch_signals,
+    watch_signals,
+)
+from .terminal import Printer, Section, TextOut, say, silence_stdout
 
 
 @command
 def run_ask(args: Any, paths: Any) -> int:
+    models: list[str | None] = list(args.model or [None])
+    if len(models) > MOST_MODELS:
+        raise usage_error(
+            f"At most {MOST_MODELS} models can be asked at once (-m was given "
+            f"{len(models)} times). Nothing was sent."
+        )
     context = load_context(paths)
     settings, catalog = context.settings, context.catalog
     if not len(catalog):
         raise CommandError("No provider is configured: add one to settings.toml.")
     store = ConversationStore(paths)
     conversation = _existing_conversation(args, store)
-    choice = _choose(args, catalog, settings, conversation, context.state)
+    # Every model is checked before anything is sent.
+    choices = [
+        _choose(args, catalog, settings, conversation, context.state, model) for model in models
+    ]
     try:
         prepared = prepare_attachments(args.attach or (), settings.attachments)
     except AttachmentRefused as refused:
@@ -83,7 +91,7 @@ def run_ask(args: Any, paths: Any) -> int:
         settings=settings,
         catalog=catalog,
         conversation=conversation,
-        choice=choice,
+        choices=choices,
         question=question,
         text=text,
         prepared=prepared,
@@ -124,10 +132,11 @@ def _choose(
     settings: Any,
     conversation: Conversation | None,
     state: Any = None,
+    model: str | None = None,
 ) -> ModelChoice:
-    """The model to ask: -p/-m, else the continued conversation's, else the default."""
+    """The model to ask: -p and `model` (one -m), else the continued conversation's,
+    else the default."""
     provider: str = args.provider or ""
-    model: str | None = args.model
     via = ""
     if provider and catalog.get(provider) is None:
         raise usage_error(_unknown_provider(provider, catalog))
@@ -205,41 +214,60 @@ class Turn:
     settings: Any
     catalog: Catalog
     conversation: Conversation | None
-    choice: ModelChoice
+    #: The models asked, in the order given: the first one's answer is the one shown.
+    choices: list[ModelChoice]
     question: str
     text: str
     prepared: list[Prepared]
     signal_code: int = 0
     out: TextOut = field(init=False)
     err: TextOut = field(init=False)
+    printer: Printer = field(init=False)
+
+    @property
+    def choice(self) -> ModelChoice:
+        return self.choices[0]
 
     async def run(self) -> int:
-        entry = self.catalog.get(self.choice.provider)
-        assert entry is not None
         try:  # a character the output encoding lacks must not end the answer
             sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
         self.out = TextOut(sys.stdout)
         self.err = TextOut(sys.stderr, dim=True)
-        if entry.managed is not None:
-            await self._use_managed(entry)
-        if not self.choice.model and not entry.picks_default_model:
-            await self._pick_default_model(entry)
+        managed: set[str] = set()
+        for index, choice in enumerate(self.choices):
+            entry = self.catalog.get(choice.provider)
+            assert entry is not None
+            if entry.managed is not None and entry.name not in managed:
+                managed.add(entry.name)
+                await self._use_managed(entry)
+            if not choice.model and not entry.picks_default_model:
+                self.choices[index] = await self._pick_default_model(entry, choice)
         # The same steps as the app's (session.py): the question, the answer's placeholder
         # and journal, the request.
         self.session = ChatSession(self.settings, self.catalog, self.store)
         self.session.choice = self.choice
         conversation = self._conversation()
-        answer = self.session.start_answer(media=media_items(self.prepared))
+        media = media_items(self.prepared)
+        if len(self.choices) > 1:
+            answers = self.session.start_answers(self.choices, media)
+        else:
+            answers = [self.session.start_answer(media=media)]
         self._save(conversation, before=True)
         if self.args.verbose:
             saved = f"conversation {conversation.id}" if self.store else "not saved"
-            say(f"asking {self.choice.key() or self.choice.provider} ({saved})")
-        outcome, error = await self._stream(answer)
-        return self._finish(answer, outcome, error)
+            if len(answers) > 1:
+                names = ", ".join(model_name(choice) for choice in self.choices)
+            else:
+                names = self.choice.key() or self.choice.provider
+            say(f"asking {names} ({saved})")
+        if len(answers) > 1:
+            return await Fanout(self, answers).run()
+        outcome, error = await self._stream(answers[0])
+        return self._finish(answers[0], outcome, error)
 
-    async def _pick_default_model(self, entry: ProviderEntry) -> None:
+    async def _pick_default_model(self, entry: ProviderEntry, choice: ModelChoice) -> ModelChoice:
         """An OpenAI-compatible server with no model named: ask it which it has."""
         request = self.settings.request
         try:
@@ -251,7 +279,7 @@ class Turn:
         model = entry.default_model()
         if not model:
             raise usage_error(f"{entry.name} lists no models; choose one with -m.")
-        self.choice = ModelChoice(self.choice.provider, model, self.choice.via)
+        return ModelChoice(choice.provider, model, choice.via)
 
     async def _use_managed(self, entry: ProviderEntry) -> None:
         """The g4f backend on this machine, when nothing answers at its URL: the g4f
@@ -308,9 +336,9 @@ class Turn:
 
     async def _stream(self, answer: Answer) -> tuple[str, BaseException | None]:
         """Run the answer; returns ("complete" | "stopped" | "failed" | "pipe", error)."""
-        consumer = asyncio.create_task(self._consume(answer))
+        self.printer = Printer(self.out, self.err, show_reasoning=self.args.show_reasoning)
+        consumer = asyncio.create_task(self._consume(answer, self.printer))
         loop = asyncio.get_running_loop()
-        watched: list[int] = []
 
         def on_signal(signum: int, code: int) -> None:
             self.signal_code = self.signal_code or code
@@ -320,12 +348,7 @@ class Turn:
 
         # Ctrl+C, and the session ending under it (SSH gone, kill, Ctrl+\\): the words so
         # far are saved, marked stopped, and the exit status says which signal it was.
-        for signum, code in ENDING_SIGNALS:
-            try:
-                loop.add_signal_handler(signum, on_signal, signum, code)
-                watched.append(signum)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # not the main thread, or no signals here: Ctrl+C raises instead
+        watched = watch_signals(loop, on_signal)
         try:
             await consumer
         except asyncio.CancelledError:
@@ -337,11 +360,11 @@ class Turn:
         except Exception as error:
             return "failed", error
         finally:
-            for signum in watched:
-                loop.remove_signal_handler(signum)
+            unwatch_signals(loop, watched)
         return "complete", None
 
-    async def _consume(self, answer: Answer) -> None:
+    async def _consume(self, answer: Answer, sink: Printer | Section) -> None:
+        """Stream the answer into its recorder and journal, its words to `sink`."""
         recorder = answer.recorder
         stream = await self.session.open_stream(answer)
         for note in recorder.notices:  # earlier images gone or changed: said now, once
@@ -350,19 +373,13 @@ class Turn:
         # Words go to the journal as they come (at most JOURNAL_EVERY apart): a kill -9
         # or a power cut loses at most that much of the answer.
         journaled = time.monotonic()
-        show_reasoning = self.args.show_reasoning
-        in_reasoning = False
         try:
             async for item in stream:
                 kind = recorder.feed(item)
                 if kind == TEXT:
-                    if in_reasoning:
-                        self.err.end_line()
-                        in_reasoning = False
-                    self.out.write(recorder.parts[-1])
-                elif kind == REASONING and show_reasoning:
-                    in_reasoning = True
-                    self.err.write(recorder.reasoning_parts[-1])
+                    sink.text(recorder.parts[-1])
+                elif kind == REASONING:
+                    sink.reasoning(recorder.reasoning_parts[-1])
                 # After the output: reading the whole text joins the recorder's parts.
                 if time.monotonic() - journaled >= JOURNAL_EVERY:
                     answer.write_journal()
@@ -381,8 +398,7 @@ class Turn:
             silence_stdout()
         else:
             try:
-                self.err.end_line()
-                self.out.end_line()
+                self.printer.end()
             except BrokenPipeError:
                 silence_stdout()
                 outcome = "pipe"
@@ -413,7 +429,6 @@ class Turn:
             say(problem)
         if outcome == "failed":
             assert error is not None
-            where = self.choice.key() if self.choice.model else self.choice.provider
-            say(f"{where}: {describe_error(error)}")
+            say(f"{model_name(self.choice)}: {describe_error(error)}")
             return FAILED
         return FAILED if problem else OK

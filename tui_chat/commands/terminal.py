@@ -102,3 +102,69 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
+
+
+class Printer:
+    """Where an answer's words go as they arrive: its text to stdout, its reasoning (when
+    asked for) to stderr, each line of reasoning ended before the text goes on."""
+
+    def __init__(self, out: TextOut, err: TextOut, *, show_reasoning: bool = False) -> None:
+        self.out = out
+        self.err = err
+        self.show_reasoning = show_reasoning
+        self._in_reasoning = False
+
+    def text(self, piece: str) -> None:
+        if self._in_reasoning:
+            self.err.end_line()
+            self._in_reasoning = False
+        self.out.write(piece)
+
+    def reasoning(self, piece: str) -> None:
+        if self.show_reasoning:
+            self._in_reasoning = True
+            self.err.write(piece)
+
+    def end(self) -> None:
+        """End the lines the answer left open (reasoning's, then the text's)."""
+        self._in_reasoning = False
+        self.err.end_line()
+        self.out.end_line()
+
+
+#: The line above each answer when several models are asked (`── up/echo ──`).
+HEADING = "── {} ──\n"
+
+
+class Section:
+    """One of several answers printed one after the other: its words are held back until
+    the answers before it are printed (`show()`), so no two answers ever interleave."""
+
+    def __init__(self, printer: Printer, name: str) -> None:
+        self.printer = printer
+        self.name = name
+        self.live = False
+        self._held: list[tuple[bool, str]] = []  # (is text, piece)
+
+    def show(self, *, first: bool) -> None:
+        """Print the heading and what arrived so far; from now on words go straight out."""
+        self.printer.out.write(("" if first else "\n") + HEADING.format(self.name))
+        self.live = True
+        held, self._held = self._held, []
+        for is_text, piece in held:
+            if is_text:
+                self.printer.text(piece)
+            else:
+                self.printer.reasoning(piece)
+
+    def text(self, piece: str) -> None:
+        if self.live:
+            self.printer.text(piece)
+        else:
+            self._held.append((True, piece))
+
+    def reasoning(self, piece: str) -> None:
+        if self.live:
+            self.printer.reasoning(piece)
+        elif self.printer.show_reasoning:
+            self._held.append((False, piece))
