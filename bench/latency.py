@@ -3,7 +3,7 @@
     python bench/latency.py [--presses 200] [--rate 2000] [--interval 0.04] [--history N]
                             [--streams N] [--profile FILE]
 
-The real ChatApp runs headless (120x40); a loopback BackendApi server (another process)
+The real ChatApp runs headless (--size, 120x40); a loopback BackendApi server (another process)
 streams a long Markdown answer at --rate chunks per second. Meanwhile a key ("x") is
 delivered every --interval seconds the way the terminal driver delivers it (posted to
 the app's queue) on a fixed schedule, and timed from its scheduled time: when the loop
@@ -61,6 +61,7 @@ async def measure(
     profile: str = "",
     history: int = 0,
     streams: int = 1,
+    size: tuple[int, int] = (120, 40),
 ) -> dict:
     from tui_chat.store import Paths
     from tui_chat.ui.app import ChatApp
@@ -73,7 +74,7 @@ async def measure(
     opened = saved_history(paths, history, model) if history else ""
     app = ChatApp.from_paths(paths, environ={})
     latencies: list[float] = []
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         frames = Frames(app)
         entry = app.catalog.get("bench")
         while entry is None or entry.state != "ready":
@@ -158,10 +159,11 @@ async def measure(
 async def main_async(args: argparse.Namespace) -> None:
     with start_server() as server:
         common = (server.url, args.presses, args.rate, args.interval)
-        idle = await measure(*common, False, history=args.history)
-        busy = await measure(*common, True, history=args.history)
+        size = tuple(int(n) for n in args.size.split("x"))
+        idle = await measure(*common, False, history=args.history, size=size)
+        busy = await measure(*common, True, history=args.history, size=size)
         several = (
-            await measure(*common, True, history=args.history, streams=args.streams)
+            await measure(*common, True, history=args.history, streams=args.streams, size=size)
             if args.streams > 1
             else None
         )
@@ -170,7 +172,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 *common, True, args.profile, history=args.history, streams=args.streams
             )
     print(f"\nlatency: key -> character on screen in the prompt, {args.presses} keys "
-          f"every {args.interval * 1000:.0f} ms"
+          f"every {args.interval * 1000:.0f} ms, {args.size}"
           + (f", in a conversation of {args.history:,} saved messages" if args.history else ""))
     runs = [
         (f"while an answer streams at {args.rate:g} chunks/s", busy, TARGET_P95),
@@ -203,6 +205,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.04)
     parser.add_argument("--history", type=int, default=0, metavar="N",
                         help="type in a saved conversation of N messages (saved with the answer)")
+    parser.add_argument("--size", default="120x40", help="the terminal, COLSxROWS "
+                        "(at 200x40 three answers stand side by side, at 120x40 stacked)")
     parser.add_argument("--streams", type=int, default=1, metavar="N",
                         help="also measure with N models asked at once (side by side)")
     parser.add_argument("--profile", metavar="FILE", default="",

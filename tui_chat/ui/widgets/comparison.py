@@ -19,6 +19,9 @@ from ...store import Message
 from ..safe import one_line
 from .message_view import MessageView
 
+#: Screenfuls of blank room each answer streams into (as a single answer's).
+ROOM_SCREENS = 1
+
 #: A column narrower than this is hard to read: below it the answers are stacked.
 MIN_COLUMN = 46
 
@@ -40,7 +43,8 @@ class Column(Vertical):
     def __init__(self, number: int, message: Message, *, dark: bool = True) -> None:
         super().__init__()
         self.number = number
-        self.view = MessageView(message, streaming=True, dark=dark, room=False)
+        self.view = MessageView(message, streaming=True, dark=dark)
+        self.view.set_room(ROOM_SCREENS)
         self.bar = Static("", classes="column-bar")
         #: Seconds from the request to the first words, and to the end (None: not yet).
         self.first_token: float | None = None
@@ -77,14 +81,14 @@ class Comparison(Vertical):
     Comparison.-stacked > .columns { layout: vertical; }
     Comparison.-stacked Column { margin-bottom: 1; }
     Comparison > .columns > Column { margin-right: 1; }
-    Comparison > .comparison-hint { height: auto; color: $text-muted; }
+    Comparison > .comparison-hint { height: auto; color: $text-muted; margin-bottom: 1; }
     """
 
     def __init__(self, messages: list[Message], *, width: int = 0, dark: bool = True) -> None:
         """`width`: the log's, to lay the columns out right in the first frame."""
         super().__init__(classes="message -comparison")
         self.columns = [Column(n, m, dark=dark) for n, m in enumerate(messages, start=1)]
-        self.set_class(bool(width) and width // len(messages) < MIN_COLUMN, "-stacked")
+        self.stack(bool(width) and width // len(messages) < MIN_COLUMN)
         self.streaming = True
         #: The model of each column, to go on with the one chosen.
         self.choices: list[ModelChoice] = []
@@ -100,12 +104,22 @@ class Comparison(Vertical):
         )
 
     def compose(self) -> ComposeResult:
+        # The hint above the columns: the blank room the answers grow into (markdown
+        # block.py) must be the comparison's last rows, for the log to follow into it.
+        yield self.hint
         with Horizontal(classes="columns"):
             yield from self.columns
-        yield self.hint
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width // max(1, len(self.columns)) < MIN_COLUMN, "-stacked")
+        self.stack(self.size.width // max(1, len(self.columns)) < MIN_COLUMN)
+
+    def stack(self, stacked: bool) -> None:
+        """One under another, or side by side. Side by side every answer grows into blank
+        room below it without a layout; stacked only the last can (the others' growth
+        moves the ones below them)."""
+        self.set_class(stacked, "-stacked")
+        for column in self.columns:
+            column.view.set_room(0 if stacked and column is not self.columns[-1] else ROOM_SCREENS)
 
     # --- what the log asks of a view -------------------------------------------------------
 
@@ -115,7 +129,14 @@ class Comparison(Vertical):
 
     @property
     def room(self) -> int:
-        return 0
+        """Blank rows at the bottom, below every answer's text (see MessageLog.room)."""
+        if self.has_class("-stacked"):
+            return self.columns[-1].view.room
+        if not self.columns[0].view.is_mounted:
+            return 0
+        height = max(column.outer_size.height for column in self.columns)
+        ends = [column.outer_size.height - column.view.room for column in self.columns]
+        return max(0, height - max(ends))
 
     @property
     def awaiting_layout(self) -> bool:

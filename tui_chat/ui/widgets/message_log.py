@@ -260,6 +260,10 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
             if held is not None and current <= lowest:
                 self._held = None  # the text has grown past the jump: nothing blank below
             return None
+        if current >= max(text_end, 1):
+            # Its end above the view (a room unknown at the last scroll): back to it.
+            self._held = None
+            return lowest
         if room:
             self._held = min(lowest + max(1, int(height * JUMP)), lowest + room)
             return self._held
@@ -483,12 +487,8 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
 
 
 def _index_of(messages: list[Message], message_id: str | None) -> int | None:
-    if message_id is None:
-        return None
-    for index, message in enumerate(messages):
-        if message.id == message_id:
-            return index
-    return None
+    found = (i for i, message in enumerate(messages) if message.id == message_id)
+    return next(found, None) if message_id is not None else None
 
 
 def _window_around(index: int, count: int) -> tuple[int, int]:

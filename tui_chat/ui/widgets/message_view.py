@@ -154,11 +154,7 @@ class MessageView(LaidOutOnce, Vertical):
     MessageView { height: auto; }
     """
 
-    def __init__(
-        self, message: Message, *, streaming: bool = False, dark: bool = True, room: bool = True
-    ) -> None:
-        """`room`: a streaming answer keeps blank room below it to grow into (markdown
-        block.py); not one among others (a comparison), where it would push them away."""
+    def __init__(self, message: Message, *, streaming: bool = False, dark: bool = True) -> None:
         classes = f"message -{message.role}"
         super().__init__(classes=classes)
         self.message = message
@@ -173,8 +169,6 @@ class MessageView(LaidOutOnce, Vertical):
         self._body: MarkdownBody | Static
         if streaming or message.role == "assistant":
             self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
-            if not room:
-                self._body.room_screens = 0
         else:
             self._body = Text(plain(message.content), classes="body")
         self._body.display = streaming or bool(message.content)
@@ -244,6 +238,15 @@ class MessageView(LaidOutOnce, Vertical):
         self.streaming = False
         self._body.display = bool(text)
         self.refresh_meta()
+
+    def set_room(self, screens: int) -> None:
+        """Screenfuls of blank room a streaming answer keeps below it to grow into
+        (markdown block.py); 0 for one above others (stacked in a comparison), where it
+        would push them away."""
+        if isinstance(self._body, MarkdownBody) and self._body.room_screens != screens:
+            self._body.room_screens = screens
+            if self._body.is_mounted:
+                self._body.refresh(layout=True)
 
     @property
     def room(self) -> int:
