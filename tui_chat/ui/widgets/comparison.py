@@ -50,6 +50,7 @@ class Column(Vertical):
         self.first_token: float | None = None
         self.total: float | None = None
         self.state = "waiting"
+        self._shown = ""
         self.update_bar()
 
     def compose(self) -> ComposeResult:
@@ -69,7 +70,11 @@ class Column(Vertical):
         if self.total is not None:
             parts.append(f"total {seconds(self.total)}")
         parts.append(self.state)
-        self.bar.update(Content("  ·  ".join(parts)))
+        text = "  ·  ".join(parts)
+        if text != self._shown:
+            # (Only on a change: an update lays the screen out again, a 20 ms frame.)
+            self._shown = text
+            self.bar.update(Content(text))
 
 
 class Comparison(Vertical):

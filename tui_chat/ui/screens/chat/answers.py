@@ -111,10 +111,15 @@ class Answers:
             self._finish_answer(view, recorder)
 
     async def consume(
-        self: ChatScreen, answer: Answer, first: Callable[[], object] | None = None
+        self: ChatScreen,
+        answer: Answer,
+        first: Callable[[], object] | None = None,
+        budget: float = YIELD_EVERY,
     ) -> None:
         """Feed the provider's stream to the answer's recorder; `first()` at its first
-        item. Raises what the stream raises."""
+        item. `budget`: seconds of items handled before the loop is let go (shared by
+        streams running at once, so a key waits no longer behind all of them). Raises what
+        the stream raises."""
         recorder = answer.recorder
         last_yield = time.monotonic()
         stream = await self.session.open_stream(answer)
@@ -127,7 +132,7 @@ class Answers:
                     first = None
                 recorder.feed(item)
                 now = time.monotonic()
-                if now - last_yield >= YIELD_EVERY:
+                if now - last_yield >= budget:
                     # Data already buffered does not suspend; let keys and frames through.
                     await asyncio.sleep(0)
                     last_yield = now

@@ -19,6 +19,7 @@ from ...pacing import FramePacer, frame_rate
 from ...safe import one_line
 from ...widgets.comparison import Column, Comparison
 from ...widgets.message_view import MessageView
+from .answers import YIELD_EVERY
 
 if TYPE_CHECKING:
     from .screen import ChatScreen
@@ -109,7 +110,7 @@ class Comparing:
             column.state = "streaming"
 
         try:
-            await self.consume(answer, first)
+            await self.consume(answer, first, YIELD_EVERY / max(1, len(self._answers)))
             recorder.finish()
             column.state = "done"
         except asyncio.CancelledError:
