@@ -51,6 +51,8 @@ class Column(Vertical):
         self.total: float | None = None
         self.state = "waiting"
         self._shown = ""
+        #: How much of the answer (text and reasoning) the view was last given.
+        self.painted_length = -1
         self.update_bar()
 
     def compose(self) -> ComposeResult:
@@ -98,6 +100,8 @@ class Comparison(Vertical):
         #: The model of each column, to go on with the one chosen.
         self.choices: list[ModelChoice] = []
         self.cursor = 0
+        #: The column painted last while they stream (they are painted in turn).
+        self.painted = -1
         self.hint = Static(self._hint(), classes="comparison-hint")
 
     def _hint(self) -> Content:

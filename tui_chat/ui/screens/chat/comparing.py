@@ -64,10 +64,13 @@ class Comparing:
         """Every answer streams in a task of its own; one painter keeps the screen up to
         date with all of them, once per frame."""
         app = self.chat_app
+        # One column is painted per frame, in turn (`_paint_columns`): as many frames a
+        # second as columns (up to twice one answer's rate) keep each column's rate.
+        rate = frame_rate(app.environ)
         painter = FramePacer(
             app,
             lambda: self._paint_columns(comparison, answers),
-            frame_rate(app.environ),
+            rate * min(2, len(answers)),
             input_waiting=lambda: app.keys_since_paint,
             backlog=lambda: pending_writes(app),
         ).start()
@@ -135,13 +138,25 @@ class Comparing:
             self._save_answer(answer)
 
     def _paint_columns(self: ChatScreen, comparison: Comparison, answers: list[Answer]) -> None:
+        """Paint the column that has waited longest for its new words. One a frame: a
+        frame painting all of them kept a key waiting behind all their layouts."""
         self.chat_app.keys_since_paint = False
         if not comparison.is_attached:
             return
-        for answer, column in zip(answers, comparison.columns, strict=True):
-            if column.total is None:
-                column.view.show_progress(answer.recorder.text, answer.recorder.reasoning)
-                column.update_bar()
+        columns = comparison.columns
+        for column in columns:
+            column.update_bar()  # (cheap: only a change of its text is drawn)
+        count = len(columns)
+        for step in range(1, count + 1):
+            index = (comparison.painted + step) % count
+            column, recorder = columns[index], answers[index].recorder
+            if column.total is None and column.painted_length != len(recorder.text) + len(
+                recorder.reasoning
+            ):
+                column.painted_length = len(recorder.text) + len(recorder.reasoning)
+                column.view.show_progress(recorder.text, recorder.reasoning)
+                comparison.painted = index
+                break
         self.log_view.follow_now()
 
     # --- keys ----------------------------------------------------------------------------
