@@ -58,8 +58,9 @@ def test_escape_stops_a_slow_answer_and_it_is_saved(tmux, upstream, tmp_path):
 
 
 def test_three_models_at_once_at_80x24(tmux, upstream, tmp_path):
-    """Marked in the picker with Tab, asked at once: at 80 columns the answers are stacked,
-    one bar per model; one fails, the slow one is stopped with Esc, one completes."""
+    """Marked in the picker with Tab, asked at once: at 80 columns the answers are tabs, a
+    line per model over the one shown (alt+→ shows the next); one fails, the slow one is
+    stopped with Esc, one completes."""
     config = tmp_path / "config"
     write_settings(config, upstream, "echo")
     tmux.start(app_command(config), app_env(), width=80, height=24)
@@ -79,11 +80,14 @@ def test_three_models_at_once_at_80x24(tmux, upstream, tmp_path):
     tmux.wait_for("asking local")
     tmux.type("side by side")
     tmux.keys("Enter")
-    screen = tmux.wait_for("s1 ")
+    screen = tmux.wait_for("Echo: side by side")
     lines = screen.splitlines()
-    bars = [next(i for i, line in enumerate(lines) if f"alt+{n}  ·" in line) for n in (1, 2)]
-    assert bars[0] < bars[1]  # stacked, not side by side
-    assert "Echo: side by side" in screen
+    bars = [next(i for i, line in enumerate(lines) if f"alt+{n}  ·" in line) for n in (1, 2, 3)]
+    assert bars == [bars[0], bars[0] + 1, bars[0] + 2]  # a line per model, one under another
+    assert "▸ alt+1" in lines[bars[0]] and "s1 " not in screen
+    tmux.keys("M-Right")  # the slow one's answer, streaming
+    screen = tmux.wait_for("s1 ")
+    assert "Echo: side by side" not in screen
     tmux.keys("Escape")
     screen = tmux.wait_for("stopped")
     tmux.wait_for("failed")

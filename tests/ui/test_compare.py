@@ -88,7 +88,9 @@ async def test_three_models_one_fails_one_is_stopped_one_completes(fake_app, fak
             "compare", "Echo: compare", "next"]
 
 
-async def test_at_80_columns_the_answers_are_stacked(fake_app, fake):
+async def test_at_80_columns_the_answers_are_tabs(fake_app, fake):
+    """Too narrow for columns: a line per model (its bar), and one answer under them, the
+    one picked with alt+←/→ from the prompt (stacked answers pushed each other away)."""
     app = fake_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await mark_models(pilot, "echo", "markup")
@@ -97,5 +99,17 @@ async def test_at_80_columns_the_answers_are_stacked(fake_app, fake):
         comparison = app.chat.query_one(Comparison)
         assert comparison.has_class("-stacked")
         first, second = comparison.columns
-        assert second.region.y > first.region.y  # one under the other
         assert first.state == second.state == "done"
+        text = screen_text(app)
+        bars = [line for line in text.splitlines() if "alt+1  ·" in line or "alt+2  ·" in line]
+        assert len(bars) == 2 and "▸ alt+1" in bars[0]  # a line per model, the first shown
+        assert "Echo: hi" in text and "[bold]" not in text
+        await pilot.press("alt+right")
+        await wait_until(pilot, lambda: "[bold]" in screen_text(app))
+        text = screen_text(app)
+        assert "Echo: hi" not in text and "▸ alt+2" in text
+        await pilot.press("alt+right")  # round: the first again
+        await wait_until(pilot, lambda: "Echo: hi" in screen_text(app))
+        await pilot.press("alt+2")  # go on with the second
+        await wait_until(pilot, lambda: not app.chat.query(Comparison))
+        assert app.conversation.messages[-1].model == "markup"

@@ -1,7 +1,10 @@
-"""Several models' answers to one question, side by side (or stacked when narrow).
+"""Several models' answers to one question, side by side (or as tabs when narrow).
 
 Each column is a bar (its key, the model, time to first token, total time, its state)
-over the answer's own MessageView, which streams as a single answer does. In the log the
+over the answer's own MessageView, which streams as a single answer does. Below about
+46 columns a model the bars become a line each above one answer, the one picked with
+←/→ (tabs): stacked answers pushed each other out of sight as they grew, and drawing
+one answer costs what a single answer does. In the log the
 comparison stands for the first answer's message (the one the conversation shows); the
 others are that message's variants (branches.py), so once one is chosen the log shows
 it as a plain answer with `‹ 2/3 ›`.
@@ -22,7 +25,7 @@ from .message_view import MessageView
 #: Screenfuls of blank room each answer streams into (as a single answer's).
 ROOM_SCREENS = 1
 
-#: A column narrower than this is hard to read: below it the answers are stacked.
+#: A column narrower than this is hard to read: below it the answers are tabs.
 MIN_COLUMN = 46
 
 
@@ -63,7 +66,8 @@ class Column(Vertical):
     def message(self) -> Message:
         return self.view.message
 
-    def update_bar(self) -> None:
+    def update_bar(self) -> bool:
+        """Bring the bar's text up to date; True if it changed."""
         message = self.message
         who = " › ".join(part for part in (message.provider, message.model) if part)
         parts = [f"alt+{self.number}", one_line(who or "Assistant", 50)]
@@ -73,10 +77,16 @@ class Column(Vertical):
             parts.append(f"total {seconds(self.total)}")
         parts.append(self.state)
         text = "  ·  ".join(parts)
-        if text != self._shown:
-            # (Only on a change: an update lays the screen out again, a 20 ms frame.)
-            self._shown = text
-            self.bar.update(Content(text))
+        if text == self._shown:
+            return False
+        # (Only on a change: an update lays the screen out again, a 20 ms frame.)
+        self._shown = text
+        self.bar.update(Content(text))
+        return True
+
+    @property
+    def bar_text(self) -> str:
+        return self._shown
 
 
 class Comparison(Vertical):
@@ -86,29 +96,41 @@ class Comparison(Vertical):
     Comparison { height: auto; }
     Comparison > .columns { height: auto; }
     Comparison.-stacked > .columns { layout: vertical; }
-    Comparison.-stacked Column { margin-bottom: 1; }
     Comparison > .columns > Column { margin-right: 1; }
     Comparison > .comparison-hint { height: auto; color: $text-muted; margin-bottom: 1; }
+    Comparison > .comparison-tabs { display: none; height: auto; margin-bottom: 1; }
+    Comparison.-stacked > .comparison-tabs { display: block; }
+    Comparison.-stacked > .columns > Column { display: none; margin-right: 0; }
+    Comparison.-stacked > .columns > Column.-shown { display: block; }
+    Comparison.-stacked > .columns > Column > .column-bar { display: none; }
     """
 
     def __init__(self, messages: list[Message], *, width: int = 0, dark: bool = True) -> None:
         """`width`: the log's, to lay the columns out right in the first frame."""
         super().__init__(classes="message -comparison")
         self.columns = [Column(n, m, dark=dark) for n, m in enumerate(messages, start=1)]
-        self.stack(bool(width) and width // len(messages) < MIN_COLUMN)
         self.streaming = True
         #: The model of each column, to go on with the one chosen.
         self.choices: list[ModelChoice] = []
         self.cursor = 0
+        self.columns[0].add_class("-shown")
         #: The column painted last while they stream (they are painted in turn).
         self.painted = -1
-        self.hint = Static(self._hint(), classes="comparison-hint")
+        self.hint = Static(classes="comparison-hint")
+        #: As tabs: a line per model (its bar), the one shown marked.
+        self.tabs = Static(classes="comparison-tabs")
+        self.stack(bool(width) and width // len(messages) < MIN_COLUMN)
 
     def _hint(self) -> Content:
         count = len(self.columns)
+        pick = (
+            "alt+←/→ (or ←/→ in the log) shows another"
+            if self.tabbed
+            else "in the log ←/→ pick a column"
+        )
         return Content.styled(
             f"alt+1…{count}: go on with that answer (the others are kept as its variants) · "
-            "Esc stops all · in the log ←/→ pick a column, s stops it, Enter goes on with it",
+            f"Esc stops all · {pick}, s stops it, Enter goes on with it",
             "dim",
         )
 
@@ -116,19 +138,47 @@ class Comparison(Vertical):
         # The hint above the columns: the blank room the answers grow into (markdown
         # block.py) must be the comparison's last rows, for the log to follow into it.
         yield self.hint
+        yield self.tabs
         with Horizontal(classes="columns"):
             yield from self.columns
 
     def on_resize(self) -> None:
         self.stack(self.size.width // max(1, len(self.columns)) < MIN_COLUMN)
 
+    @property
+    def tabbed(self) -> bool:
+        return self.has_class("-stacked")
+
     def stack(self, stacked: bool) -> None:
-        """One under another, or side by side. Side by side every answer grows into blank
-        room below it without a layout; stacked only the last can (the others' growth
-        moves the ones below them)."""
+        """Tabs (a line per model over the answer picked), or side by side. Side by side
+        every answer grows into blank room below it without a layout; as tabs the one
+        shown does, as a single answer."""
         self.set_class(stacked, "-stacked")
         for column in self.columns:
-            column.view.set_room(0 if stacked and column is not self.columns[-1] else ROOM_SCREENS)
+            column.view.set_room(
+                0 if stacked and column is not self.columns[self.cursor] else ROOM_SCREENS
+            )
+        self.hint.update(self._hint())
+        self._update_tabs()
+
+    def update_bars(self) -> None:
+        """Bring every column's bar (and the tabs) up to date with its answer."""
+        changed = [column.update_bar() for column in self.columns]
+        if any(changed):
+            self._update_tabs()
+
+    def _update_tabs(self) -> None:
+        if not self.tabbed:
+            return
+        lines = []
+        for column in self.columns:
+            shown = column is self.columns[self.cursor]
+            lines.append(
+                Content.styled(f"▸ {column.bar_text}", "bold")
+                if shown
+                else Content.styled(f"  {column.bar_text}", "dim")
+            )
+        self.tabs.update(Content("\n").join(lines))
 
     # --- what the log asks of a view -------------------------------------------------------
 
@@ -137,10 +187,15 @@ class Comparison(Vertical):
         return self.columns[0].message
 
     @property
+    def shown(self) -> Column:
+        """The column under the cursor: as tabs, the one answer shown."""
+        return self.columns[self.cursor]
+
+    @property
     def room(self) -> int:
         """Blank rows at the bottom, below every answer's text (see MessageLog.room)."""
-        if self.has_class("-stacked"):
-            return self.columns[-1].view.room
+        if self.tabbed:
+            return self.shown.view.room
         if not self.columns[0].view.is_mounted:
             return 0
         height = max(column.outer_size.height for column in self.columns)
@@ -160,9 +215,14 @@ class Comparison(Vertical):
     # --- the column cursor -----------------------------------------------------------------
 
     def move_cursor(self, step: int) -> None:
-        self.columns[self.cursor].set_class(False, "-cursor")
+        """Pick the next (+1) or previous (-1) column; as tabs, show its answer."""
+        marked = self.columns[self.cursor].has_class("-cursor")  # (the log's cursor on it)
+        self.columns[self.cursor].remove_class("-cursor", "-shown")
         self.cursor = (self.cursor + step) % len(self.columns)
-        self.columns[self.cursor].set_class(True, "-cursor")
+        self.columns[self.cursor].add_class("-shown")
+        self.columns[self.cursor].set_class(marked, "-cursor")
+        if self.tabbed:
+            self.stack(True)  # (the room moves to the answer shown)
 
     def show_cursor(self, on: bool) -> None:
         self.columns[self.cursor].set_class(on, "-cursor")

@@ -29,15 +29,21 @@ class Branching:
         """Show the previous (-1) or next (+1) variant: of the message under the log's
         cursor, else of the newest message that has some."""
         comparison = self._comparison_in_log()
-        if comparison is not None and self._cursor_message() is comparison.message:
-            comparison.move_cursor(step)  # ← → pick a column of the models asked at once
+        cursor = self._cursor_message()
+        messages = self.conversation.messages
+        if comparison is not None and (
+            cursor is comparison.message
+            or (cursor is None and messages and messages[-1] is comparison.message)
+        ):
+            # Pick a column of the models asked at once (as tabs: show its answer); from
+            # the prompt, of the comparison the conversation ends with.
+            comparison.move_cursor(step)
             return
         if self.streaming:
             self.notify(
                 "An answer is streaming: press Esc to stop it, then flip.", markup=False, timeout=4
             )
             return
-        cursor = self._cursor_message()
         index = (
             self._index_in_conversation(cursor)
             if cursor is not None

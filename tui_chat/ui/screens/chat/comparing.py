@@ -64,13 +64,14 @@ class Comparing:
         """Every answer streams in a task of its own; one painter keeps the screen up to
         date with all of them, once per frame."""
         app = self.chat_app
-        # One column is painted per frame, in turn (`_paint_columns`): as many frames a
-        # second as columns (up to twice one answer's rate) keep each column's rate.
+        # One column is painted per frame, in turn (`_paint_columns`): side by side, up to
+        # twice one answer's frame rate keeps each column's rate bearable; as tabs only
+        # the answer shown is painted.
         rate = frame_rate(app.environ)
         painter = FramePacer(
             app,
             lambda: self._paint_columns(comparison, answers),
-            rate * min(2, len(answers)),
+            rate if comparison.tabbed else rate * min(2, len(answers)),
             input_waiting=lambda: app.keys_since_paint,
             backlog=lambda: pending_writes(app),
         ).start()
@@ -82,7 +83,7 @@ class Comparing:
         journaling = self.set_interval(JOURNAL_EVERY, journal)
         self._answers = list(answers)
         tasks = [
-            asyncio.create_task(self._run_column(answer, column))
+            asyncio.create_task(self._run_column(answer, column, comparison))
             for answer, column in zip(answers, comparison.columns, strict=True)
         ]
         self._column_tasks = tasks
@@ -103,7 +104,9 @@ class Comparing:
             self.refresh_conversations()
             self.refresh_bindings()
 
-    async def _run_column(self: ChatScreen, answer: Answer, column: Column) -> None:
+    async def _run_column(
+        self: ChatScreen, answer: Answer, column: Column, comparison: Comparison
+    ) -> None:
         recorder = answer.recorder
         started = time.monotonic()
         column.state = "waiting for the first words"
@@ -134,7 +137,7 @@ class Comparing:
             if column.is_attached:
                 column.view.finish(recorder.text, recorder.reasoning)
                 column.view.refresh_meta(recorder.notices)
-                column.update_bar()
+                comparison.update_bars()
             self._save_answer(answer)
 
     def _paint_columns(self: ChatScreen, comparison: Comparison, answers: list[Answer]) -> None:
@@ -143,12 +146,13 @@ class Comparing:
         self.chat_app.keys_since_paint = False
         if not comparison.is_attached:
             return
+        comparison.update_bars()  # (cheap: only a change of a bar's text is drawn)
         columns = comparison.columns
-        for column in columns:
-            column.update_bar()  # (cheap: only a change of its text is drawn)
         count = len(columns)
         for step in range(1, count + 1):
             index = (comparison.painted + step) % count
+            if comparison.tabbed and index != comparison.cursor:
+                continue  # (hidden: brought up to date when shown)
             column, recorder = columns[index], answers[index].recorder
             if column.total is None and column.painted_length != len(recorder.text) + len(
                 recorder.reasoning
