@@ -45,6 +45,7 @@ from ...widgets.welcome import Welcome
 from .answers import Answers
 from .branching import Branching
 from .comparing import Comparing
+from .late_media import LateMedia
 from .manage import Manage
 from .models import RECHECK_EVERY, Models
 from .sending import Sending
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 NARROW = 90
 
 
-class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, Screen):
+class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMedia, Screen):
     """The screen the app starts with, and the only one that is not a dialog."""
 
     # Keys typed while the app starts belong in the prompt, not the first focusable widget.
