@@ -296,3 +296,34 @@ async def test_attached_image_is_copied_into_the_media_folder(tmp_path, backend)
         assert media.source == str(picture)
         copy = app.paths.config_dir / media.path
         assert copy.read_bytes() == picture.read_bytes()
+
+
+async def test_a_fetch_cut_short_by_a_quit_is_done_at_the_next_start(tmp_path, backend):
+    from tui_chat.store import Conversation, ConversationStore, Message
+    from tui_chat.store.conversations import MediaFile
+    from tui_chat.store.state import State, save_state
+
+    app = make_app(tmp_path, backend)  # writes settings.toml
+    paths = app.paths
+    conversation = Conversation(title="cut", provider="g4f", model="image-1")
+    conversation.messages = [
+        Message("user", "draw"),
+        Message(
+            "assistant",
+            "Here.",
+            media=[MediaFile(source="/media/cat.png"), MediaFile(source="data:")],
+        ),
+    ]
+    ConversationStore(paths).save(conversation)
+    save_state(paths, State(conversation=conversation.id))
+    again = ChatApp.from_paths(paths, environ={})
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: again.conversation.id == conversation.id)
+        media = again.conversation.messages[-1].media
+        await wait_until(pilot, lambda: not any(m.pending for m in media))
+        assert media[0].sha256 == hashlib.sha256(backend.image).hexdigest()
+        assert media[1].error.startswith("not saved")
+        await wait_until(pilot, lambda: len(again.screen.query(HalfcellImage)) == 1)
+        await pilot.pause(0.3)
+    tables = tomllib.loads(paths.conversations_dir.joinpath(f"{conversation.id}.toml").read_text())
+    assert tables["messages"][-1]["media"][0]["sha256"] == media[0].sha256

@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from ....media import resolve
 from ....session import Answer
 from ....store import Conversation, Message, StoreError
-from ....store.conversations import MediaFile
+from ....store.conversations import MediaFile, all_messages
 from ...open_media import open_or_copy
 from ..image import ImageScreen
 
 if TYPE_CHECKING:
     from .screen import ChatScreen
+
+#: Messages from the end looked at for images still to fetch when a conversation shows.
+RECENT = 20
+#: The images being fetched now (by id()): shown again meanwhile, none is fetched twice.
+_in_flight: set[int] = set()
 
 
 class LateMedia:
@@ -31,7 +37,33 @@ class LateMedia:
         """Fetch the images the answer announced (none: nothing to do)."""
         items = self.session.media_to_fetch(answer)
         if items:
+            _in_flight.update(id(m) for m, _url in items)
             self._fetch_media(answer.conversation, answer.message, items)
+
+    def fetch_pending_media(self: ChatScreen) -> None:
+        """Images of the conversation shown whose fetch a quit cut short: fetched again
+        from their URLs (a data URI's bytes went with the app). Only the newest messages
+        are looked at: a cut fetch is the last answer's, and a huge conversation's older
+        messages are not read from their file for this."""
+        conversation = self.conversation
+        entry = self.session.catalog.get(conversation.provider)
+        base = entry.url if entry is not None else ""
+        changed = False
+        for message in all_messages(conversation.messages[-RECENT:]):
+            items = []
+            for media in message.media:
+                if not media.pending or id(media) in _in_flight:
+                    continue
+                if media.source.startswith(("http://", "https://", "/")):
+                    items.append((media, resolve(media.source, base)))
+                else:
+                    media.error = "not saved: the app was closed before it was"
+                    changed = True
+            if items:
+                _in_flight.update(id(m) for m, _url in items)
+                self._fetch_media(conversation, message, items)
+        if changed:
+            self.save_conversation(quiet=True)
 
     @work(group="media", exit_on_error=False)
     async def _fetch_media(
@@ -40,7 +72,10 @@ class LateMedia:
         message: Message,
         items: list[tuple[MediaFile, str]],
     ) -> None:
-        await self.session.fetch_media(conversation.id, items)
+        try:
+            await self.session.fetch_media(conversation.id, items)
+        finally:
+            _in_flight.difference_update(id(m) for m, _url in items)
         try:
             self.session.save(conversation)
         except StoreError as error:

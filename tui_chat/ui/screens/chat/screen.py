@@ -262,6 +262,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
             self.run_worker, self.chat_app.store.purge_trash, thread=True, group="trash",
             exit_on_error=False,
         )  # fmt: skip
+        self.fetch_pending_media()  # the reopened conversation's images a quit cut short
         self.post_message(self.FirstListShown())
 
     # --- conversations ---------------------------------------------------------------------
@@ -292,6 +293,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
 
     def remember_shown(self) -> None:
         """Remember the conversation shown (state.toml), for the next start to reopen."""
+        self.fetch_pending_media()  # (images a quit cut short)
         app = self.chat_app
         shown = self.conversation.id if self.conversation.messages else ""
         if app.state.conversation != shown:
