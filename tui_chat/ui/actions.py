@@ -162,7 +162,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("chat.pick_4", "alt+4", "pick_answer(4)", "Answer 4", "Go on with answer 4",
            "Of the models asked at once (or the variants shown): go on with answer 4; "
            "the others stay as its variants"),
-    Action("chat.open_image", "ctrl+e", "open_image", "", "Open image",
+    Action("chat.open_image", "ctrl+e", "open_image", "Open image", "Open image",
            "Open the image under the log's cursor (else the newest one) with the system's "
            "viewer; with no display (SSH), copy its path"),
     Action("chat.fork", "", "fork", "", "Fork from here",
