@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urljoin
@@ -54,6 +53,8 @@ def store_bytes(
     kind = image_type(data)
     if kind is None:
         raise MediaProblem("not an image (PNG, JPEG, GIF or WebP)")
+    import hashlib  # here, not at start-up (the app starts without it)
+
     digest = hashlib.sha256(data).hexdigest()
     relative = Path("media") / _safe_name(conversation_id) / f"{digest[:16]}.{_EXTENSIONS[kind]}"
     target = data_dir / relative
