@@ -389,9 +389,9 @@ class Turn:
                 elif kind == MEDIA:
                     # An image on stdout is its link (a data URI's bytes are not printed);
                     # the file is fetched into the media folder when the answer is saved.
-                    media, url = recorder.media_sources[-1]
-                    shown = url if not url.startswith("data:") else "data URI"
-                    sink.text(f"\n[image: {media.alt or 'image'}] ({shown})\n")
+                    for media, url in recorder.media_sources[-len(getattr(item, "urls", ())) :]:
+                        shown = url if not url.startswith("data:") else "data URI"
+                        sink.text(f"\n[image: {media.alt or 'image'}] ({shown})\n")
                 # After the output: reading the whole text joins the recorder's parts.
                 if time.monotonic() - journaled >= JOURNAL_EVERY:
                     answer.write_journal()
