@@ -389,7 +389,8 @@ class Turn:
                 elif kind == MEDIA:
                     # An image on stdout is its link (a data URI's bytes are not printed);
                     # the file is fetched into the media folder when the answer is saved.
-                    for media, url in recorder.media_sources[-len(getattr(item, "urls", ())) :]:
+                    count = len(getattr(item, "urls", ()))
+                    for media, url in recorder.media_sources[len(recorder.media_sources) - count :]:
                         shown = url if not url.startswith("data:") else "data URI"
                         sink.text(f"\n[image: {media.alt or 'image'}] ({shown})\n")
                 # After the output: reading the whole text joins the recorder's parts.
