@@ -190,6 +190,17 @@ async def test_a_data_uri_and_a_served_url_land_on_disk_with_their_hash(tmp_path
         app.chat.log_view.scroll_end(animate=False)
         await pilot.pause(0.3)
         await wait_until(pilot, lambda: "▀" in screen_text(app))
+        # Enter on the answer in the log: its images full-screen, ← → between them.
+        app.chat.log_view.focus()
+        await pilot.pause()
+        app.chat.log_view.cursor = answer.id
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImageScreen))
+        await wait_until(pilot, lambda: "1/3" in screen_text(app))
+        await pilot.press("right")
+        await wait_until(pilot, lambda: "2/3" in screen_text(app))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ImageScreen))
 
 
 async def test_broken_images_show_their_reason_never_a_crash(tmp_path, backend):
@@ -256,6 +267,8 @@ async def test_reopened_after_a_restart_the_image_is_shown(tmp_path, backend):
         await pilot.pause(0.3)
         shown = again.screen.query_one(HalfcellImage)
         assert shown.size.height > 12
+        await pilot.press("right")  # one image: stays
+        assert again.screen.query_one(HalfcellImage).size.height > 12
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(again.screen, ImageScreen))
 

@@ -1,4 +1,5 @@
-"""One image, as big as the terminal allows; Esc (or q) goes back to the chat."""
+"""A message's image, as big as the terminal allows; ← / → show its others, Esc (or q)
+goes back to the chat."""
 
 from __future__ import annotations
 
@@ -27,13 +28,22 @@ class ImageScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("ctrl+e", "open_outside", "Open", show=False),
+        Binding("left", "step(-1)", "Previous", show=False),
+        Binding("right", "step(1)", "Next", show=False),
     ]
 
-    def __init__(self, media: MediaFile, data_dir: Path | None, mode: str) -> None:
+    def __init__(
+        self, media: list[MediaFile], data_dir: Path | None, mode: str, index: int = 0
+    ) -> None:
         super().__init__()
-        self.media = media
+        self.images = media
+        self.index = index
         self.data_dir = data_dir
         self.mode = mode
+
+    @property
+    def media(self) -> MediaFile:
+        return self.images[self.index]
 
     def compose(self) -> ComposeResult:
         rows = max(3, self.app.size.height - 2)
@@ -42,8 +52,14 @@ class ImageScreen(Screen[None]):
         mode = "halfcell" if self.mode == "off" else self.mode
         with Vertical():
             yield image_widget(self.media, self.data_dir, mode, rows)
-        caption = f"{where}  ·  esc back · ctrl+e opens it outside"
+        which = f"{self.index + 1}/{len(self.images)} · ← → · " if len(self.images) > 1 else ""
+        caption = f"{where}  ·  {which}esc back · ctrl+e opens it outside"
         yield Static(Content(caption), classes="image-caption", markup=False)
+
+    async def action_step(self, step: int) -> None:
+        if len(self.images) > 1:
+            self.index = (self.index + step) % len(self.images)
+            await self.recompose()
 
     def action_open_outside(self) -> None:
         from ..open_media import open_or_copy

@@ -107,7 +107,7 @@ class LateMedia:
         message = self._cursor_message()
         if message is not None and message.media:
             self.app.push_screen(
-                ImageScreen(message.media[0], self.session.data_dir, self.chat_app.graphics)
+                ImageScreen(message.media, self.session.data_dir, self.chat_app.graphics)
             )
             return
         await self.action_pick_answer(0)
