@@ -53,7 +53,8 @@ class ImageScreen(Screen[None]):
         with Vertical():
             yield image_widget(self.media, self.data_dir, mode, rows)
         which = f"{self.index + 1}/{len(self.images)} · ← → · " if len(self.images) > 1 else ""
-        caption = f"{where}  ·  {which}esc back · ctrl+e opens it outside"
+        # The keys first: a long path is what a narrow terminal cuts.
+        caption = f"{which}esc back · ctrl+e opens it outside · {where}"
         yield Static(Content(caption), classes="image-caption", markup=False)
 
     async def action_step(self, step: int) -> None:
