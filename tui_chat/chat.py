@@ -27,9 +27,9 @@ from .providers.events import (
 )
 from .providers.helpers import MediaItem, to_data_uri
 from .store import Attachment, AttachmentLimits, Conversation, Message
-from .store.conversations import provider_state_key
+from .store.conversations import MediaFile, provider_state_key
 
-TEXT, REASONING, META, IGNORED = "text", "reasoning", "meta", "ignored"
+TEXT, REASONING, META, IGNORED, MEDIA = "text", "reasoning", "meta", "ignored", "media"
 
 #: Debug events a g4f backend sends alongside every answer: skipped without a note.
 DEBUG_EVENTS = frozenset({"parameters", "request", "headers", "response", "log"})
@@ -142,6 +142,9 @@ class AnswerRecorder:
     #: Whose conversation state a `ConversationState` event is (`provider_state_key`);
     #: "" means the conversation's own provider.
     state_key: str = ""
+    #: The images announced and not fetched yet: each recorded one with its URL (a data
+    #: URI's bytes live only here, until they are written to the media folder).
+    media_sources: list[tuple[MediaFile, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.message.content:
@@ -164,7 +167,8 @@ class AnswerRecorder:
         return self.reasoning_parts[0] if self.reasoning_parts else ""
 
     def feed(self, item: object) -> str:
-        """Record one output; returns what changed: TEXT, REASONING, META or IGNORED."""
+        """Record one output; returns what changed: TEXT, REASONING, META, MEDIA (an image
+        recorded, `media_sources[-1]`) or IGNORED."""
         if isinstance(item, str):
             self.parts.append(item)
             return TEXT
@@ -205,10 +209,13 @@ class AnswerRecorder:
                     return IGNORED
                 self.notices.append(note)
             case MediaResponse(urls=urls, alt=alt):
-                # Keep media in the answer itself so it is saved and shown as links.
-                links = "".join(f"\n\n[{alt or 'media'}]({url})" for url in urls)
-                self.parts.append(links)
-                return TEXT
+                # Recorded as the answer's images, fetched into the media folder after
+                # (session.fetch_media); a data URI's bytes stay out of the message.
+                for url in urls:
+                    media = MediaFile(source="data:" if url.startswith("data:") else url, alt=alt)
+                    self.message.media.append(media)
+                    self.media_sources.append((media, url))
+                return MEDIA
             case _:
                 return IGNORED
         return META

@@ -113,6 +113,11 @@ def run_app(paths: object) -> int:
         from .ui.app import ChatApp
 
         app = ChatApp.from_paths(paths, resume_gc=True)  # type: ignore[arg-type]
+        # Before Textual takes stdin: a terminal's reply read later would be typed text.
+        from .ui.graphics import detect, prepare
+
+        app.graphics = detect(app.session.settings.display.images)
+        prepare(app.graphics)
         app.run()
     finally:
         gc.enable()

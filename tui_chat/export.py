@@ -15,6 +15,7 @@ from pathlib import Path
 from .attachments import describe_size
 from .providers.http import redact
 from .store import Conversation, Message
+from .store.conversations import MediaFile
 
 
 def _when(value: datetime) -> str:
@@ -36,7 +37,11 @@ def _speaker(message: Message) -> str:
     return f"Assistant ({who})" if who else "Assistant"
 
 
-def conversation_to_markdown(conversation: Conversation, secrets: Iterable[str] = ()) -> str:
+def conversation_to_markdown(
+    conversation: Conversation, secrets: Iterable[str] = (), data_dir: Path | None = None
+) -> str:
+    """The conversation as Markdown; its images as links to their files in the media
+    folder under `data_dir` (absolute paths), or the reason one could not be had."""
     lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
     model = " › ".join(p for p in (conversation.provider, conversation.model) if p)
     lines.append(f"- Created: {_when(conversation.created)}")
@@ -52,7 +57,7 @@ def conversation_to_markdown(conversation: Conversation, secrets: Iterable[str] 
     if conversation.system_prompt.strip():
         lines += ["", "**System prompt:**", "", f"> {conversation.system_prompt.strip()}"]
     hidden: list[tuple[str, list[Message]]] = []
-    _messages(conversation.messages, lines, "##", hidden, "")
+    _messages(conversation.messages, lines, "##", hidden, "", data_dir)
     if hidden:
         # Retried answers, edits and the other models' answers: after the conversation as
         # it was read, each with the messages that followed it there.
@@ -60,7 +65,7 @@ def conversation_to_markdown(conversation: Conversation, secrets: Iterable[str] 
     while hidden:
         where, branch = hidden.pop(0)
         lines += ["", "---", "", f"### {where}"]
-        _messages(branch, lines, "####", hidden, where + " ›")
+        _messages(branch, lines, "####", hidden, where + " ›", data_dir)
     return redact("\n".join(lines).rstrip() + "\n", list(secrets))
 
 
@@ -70,6 +75,7 @@ def _messages(
     heading: str,
     hidden: list[tuple[str, list[Message]]],
     trail: str,
+    data_dir: Path | None = None,
 ) -> None:
     """The messages' sections; the variants hidden under them go to `hidden`, named."""
     for position, message in enumerate(messages):
@@ -82,10 +88,10 @@ def _messages(
                 where = f"{trail} Message {position + 1}, variant {number + 1} of {count}"
                 hidden.append((where.strip(), branch))
         lines += ["", "---", "", f"{heading} {title}", ""]
-        _message_body(message, lines)
+        _message_body(message, lines, data_dir)
 
 
-def _message_body(message: Message, lines: list[str]) -> None:
+def _message_body(message: Message, lines: list[str], data_dir: Path | None = None) -> None:
     if message.reasoning.strip():
         fence = _fence(message.reasoning)
         lines += [
@@ -94,6 +100,8 @@ def _message_body(message: Message, lines: list[str]) -> None:
         ]  # fmt: skip
     if message.content:
         lines.append(message.content)
+    for media in message.media:
+        lines += ["", _media_line(media, data_dir)]
     notes = []
     for attachment in message.attachments:
         notes.append(
@@ -111,6 +119,17 @@ def _message_body(message: Message, lines: list[str]) -> None:
         notes.append(f"- Finish reason: {message.finish_reason}")
     if notes:
         lines += ["", *notes]
+
+
+def _media_line(media: MediaFile, data_dir: Path | None) -> str:
+    """An image as Markdown: a link to its saved file, or why there is none."""
+    alt = " ".join(media.alt.replace("]", " ").replace("[", " ").split()) or "image"
+    if media.path:
+        where = data_dir / media.path if data_dir is not None else Path(media.path)
+        return f"![{alt}](<{where}>)"
+    source = "" if media.source in ("", "data:") else f" ({media.source})"
+    why = media.error or "not fetched yet"
+    return f"*Image{source}: {why}*"
 
 
 def export_filename(conversation: Conversation) -> str:

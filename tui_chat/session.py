@@ -15,6 +15,7 @@ import copy
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .attachments import Prepared
@@ -29,13 +30,15 @@ from .chat import (
     resend_media,
     title_from,
 )
+from .media import attached_media, fetch_all
+from .media import resolve as resolve_media_url
 from .model_choice import ModelChoice
 from .providers import ProviderError
 from .providers.base import Timeouts
 from .providers.events import Event
 from .providers.helpers import MediaItem
 from .store import Conversation, ConversationStore, Message
-from .store.conversations import provider_state_key
+from .store.conversations import MediaFile, provider_state_key
 from .store.journal import AnswerJournal
 from .store.settings import Settings
 from .store.state import State
@@ -140,6 +143,11 @@ class ChatSession:
         message = Message(
             role="user", content=text, attachments=[p.attachment() for p in prepared]
         )
+        if self.data_dir is not None:
+            # Copies in the media folder: the conversation shows them when the originals
+            # have moved (what is sent again is still read from the originals).
+            images = [(p.data, str(p.path)) for p in prepared if p.is_image]
+            message.media = attached_media(self.data_dir, self.conversation.id, images)
         messages = conversation.messages
         if replacing is not None and any(m is replacing for m in messages):
             self._untitle_if_first(replacing)
@@ -327,6 +335,36 @@ class ChatSession:
         entry = self.catalog.get(choice.provider)
         via = entry.via_for(choice) if entry is not None else choice.via
         return provider_state_key(choice.provider, via)
+
+    # --- images ----------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The folder `MediaFile.path` is relative to; None when nothing is saved."""
+        return self.store.paths.config_dir if self.store is not None else None
+
+    def media_to_fetch(self, answer: Answer) -> list[tuple[MediaFile, str]]:
+        """The images the answer announced, taken from its recorder, each with its URL
+        resolved against its provider's (g4f serves its own as `/media/…`)."""
+        items, answer.recorder.media_sources = answer.recorder.media_sources, []
+        entry = self.catalog.get(answer.choice.provider)
+        base = entry.url if entry is not None else ""
+        return [(m, resolve_media_url(url, base)) for m, url in items]
+
+    async def fetch_media(self, conversation_id: str, items: list[tuple[MediaFile, str]]) -> None:
+        """Fetch or decode each image into the media folder (a failure is recorded in its
+        place, never raised); the caller saves the conversation after."""
+        if self.data_dir is None:
+            for media, _url in items:
+                media.error = "not saved (this session saves nothing)"
+            return
+        await fetch_all(
+            self.data_dir,
+            conversation_id,
+            items,
+            cap=self.settings.attachments.max_image_bytes,
+            proxy=self.settings.request.proxy or None,
+        )
 
     def entry(self, provider: str) -> ProviderEntry:
         entry = self.catalog.get(provider)

@@ -15,6 +15,7 @@ from helpers import full_conversation
 import tui_chat.store.encode as codec
 from tui_chat.store import Attachment, ConversationStore, Message
 from tui_chat.store.codec import encode
+from tui_chat.store.conversations import MediaFile
 
 
 def fresh(conversation) -> bytes:
@@ -76,6 +77,8 @@ def test_every_field_of_a_message_is_in_what_decides_reuse() -> None:
             value["added"] = 1
         elif field.name == "variants":
             value.append([Message(role="assistant", content="another answer")])
+        elif field.name == "media":
+            value.append(MediaFile(path="media/c/0123456789abcdef.png", source="data:"))
         elif isinstance(value, list):
             value.append(Attachment("/new", "text/plain", 1, "0" * 64))
         elif isinstance(value, str):

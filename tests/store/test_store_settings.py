@@ -596,3 +596,22 @@ def test_a_providers_own_settings_survive_the_settings_screens_save(paths: Paths
     assert "read_timeout = 600  # a big local model" in saved
     assert 'base_url = "http://slower/v1"' in saved
     assert load_settings(paths)[0].openai[0].request.read_timeout == 600.0
+
+
+def test_display_images_is_validated_with_its_line(tmp_path) -> None:
+    """[display] images: one of auto, kitty, sixel, halfcell, off; a bad one is reported
+    with its line and "auto" is used."""
+    from tui_chat.store import Paths, load_settings
+
+    paths = Paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_text('theme = "x"\n\n[display]\nimages = "pretty"\n')
+    settings, problems = load_settings(paths)
+    assert settings.display.images == "auto"
+    assert [str(p.message) for p in problems] == [
+        'settings.toml line 4: expected one of "auto", "kitty", "sixel", "halfcell", "off" '
+        "for display.images, got 'pretty'; it is ignored and the default, 'auto', is used."
+    ]
+    paths.settings_file.write_text('[display]\nimages = "off"\n')
+    settings, problems = load_settings(paths)
+    assert settings.display.images == "off" and problems == []

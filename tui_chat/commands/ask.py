@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_chat.catalog import Catalog, ProviderEntry, listing_timeouts
 from tui_chat.chat import (
+    MEDIA,
     REASONING,
     TEXT,
     describe_error,
@@ -265,6 +266,11 @@ class Turn:
         if len(answers) > 1:
             return await Fanout(self, answers).run()
         outcome, error = await self._stream(answers[0])
+        if outcome != "pipe":
+            # The answer's images into the media folder before it is saved (a failed one
+            # is recorded with its reason).
+            items = self.session.media_to_fetch(answers[0])
+            await self.session.fetch_media(answers[0].conversation.id, items)
         return self._finish(answers[0], outcome, error)
 
     async def _pick_default_model(self, entry: ProviderEntry, choice: ModelChoice) -> ModelChoice:
@@ -380,6 +386,13 @@ class Turn:
                     sink.text(recorder.parts[-1])
                 elif kind == REASONING:
                     sink.reasoning(recorder.reasoning_parts[-1])
+                elif kind == MEDIA:
+                    # An image on stdout is its link (a data URI's bytes are not printed);
+                    # the file is fetched into the media folder when the answer is saved.
+                    count = len(getattr(item, "urls", ()))
+                    for media, url in recorder.media_sources[len(recorder.media_sources) - count :]:
+                        shown = url if not url.startswith("data:") else "data URI"
+                        sink.text(f"\n[image: {media.alt or 'image'}] ({shown})\n")
                 # After the output: reading the whole text joins the recorder's parts.
                 if time.monotonic() - journaled >= JOURNAL_EVERY:
                     answer.write_journal()

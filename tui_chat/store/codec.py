@@ -25,6 +25,14 @@ File layout (schema 1), header keys first so a reader can stop at the first
     # only when set: provider, model, reasoning, usage = { … }, finish_reason,
     # error, attachments = [{ path = "…", mime_type = "…", size = 1, sha256 = "…" }]
 
+    [[messages.media]]          # its images, after its keys: never their bytes
+    source = "https://…"        # or "data:", or the attached file's path
+    path = "media/<conversation id>/<sha256[:16]>.png"   # relative to the data folder
+    sha256 = "…"
+    content_type = "image/png"
+    size = 1234
+    # alt, or error = "HTTP 404" in place of path/sha256 when it could not be had
+
 Files from before `provider_state` kept one state in `backend_state`; it is read as the
 state of the conversation's provider (and `backend_state` is kept as it was).
 
@@ -46,6 +54,7 @@ from tui_chat.store.conversations import (
     STATUSES,
     Attachment,
     Conversation,
+    MediaFile,
     Message,
     all_messages,
     provider_state_key,
@@ -170,7 +179,32 @@ def _message(
         attachments=attachments,
         variants=variants,
         variant=variant,
+        media=_media(m, where),
     )
+
+
+def _media(m: dict[str, Any], where: v.Where) -> list[MediaFile]:
+    """A message's [[….media]] tables: each an image file in the media folder."""
+    media = []
+    for i, f in enumerate(v.table_list(m, "media", where) or []):
+        fw: v.Where = (*where, "media", i)
+        path = v.string(f, "path", fw)
+        # Relative to the data folder and inside it: a file that names another place
+        # (a hand edit, a file from elsewhere) must not make the app show or open it.
+        if path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/"):
+            raise v.fail((*fw, "path"), "a path inside the media folder", path)
+        media.append(
+            MediaFile(
+                path=path,
+                sha256=v.string(f, "sha256", fw),
+                content_type=v.string(f, "content_type", fw),
+                size=v.integer(f, "size", fw, 0) or 0,
+                source=v.string(f, "source", fw),
+                alt=v.string(f, "alt", fw),
+                error=v.string(f, "error", fw),
+            )
+        )
+    return media
 
 
 def _variants(m: dict[str, Any], conversation: Conversation, where: v.Where) -> list[list[Message]]:

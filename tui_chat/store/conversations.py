@@ -44,6 +44,31 @@ class Attachment:
 
 
 @dataclass
+class MediaFile:
+    """An image of a message (a model's generated image, or one the user attached), as
+    a copy in the media folder: never its bytes in the conversation file.
+
+    While `path` and `error` are both empty it is still being fetched (tui_chat/media.py).
+    """
+
+    #: Relative to the data folder (the config folder): "media/<conversation>/<hash>.png".
+    path: str = ""
+    sha256: str = ""
+    content_type: str = ""
+    size: int = 0
+    #: Where it came from: its URL, "data:" for a data URI (its bytes are not kept here),
+    #: or the path of the file the user attached.
+    source: str = ""
+    alt: str = ""
+    #: Why there is no file ("HTTP 404", "too large", "not an image"), when it failed.
+    error: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return not self.path and not self.error
+
+
+@dataclass
 class Message:
     role: str
     content: str
@@ -63,6 +88,9 @@ class Message:
     variants: list[list[Message]] = field(default_factory=list)
     #: Where the branch shown sits among all of them (0-based), when there are variants.
     variant: int = 0
+    #: Images shown under the text: an answer's generated images, the user's attached
+    #: ones, each a file in the media folder (or the reason it could not be had).
+    media: list[MediaFile] = field(default_factory=list)
 
 
 @dataclass

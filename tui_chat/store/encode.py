@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from tui_chat.store import lazy
-from tui_chat.store.conversations import SCHEMA_VERSION, Conversation, Message
+from tui_chat.store.conversations import SCHEMA_VERSION, Conversation, MediaFile, Message
 from tui_chat.store.tomlwrite import sanitize_surrogates, toml_datetime, toml_string, toml_value
 
 
@@ -54,14 +54,32 @@ def _message_lines(m: Message, out: list[str], table: str = "messages") -> None:
         )
         out.append(f"attachments = [{items}]")
     if m.variants:
+        out.append(f"variant = {m.variant}")
+    # Tables after every key of the message's own (a header line ends its table): its
+    # images (paths and hashes, never bytes), then its hidden branches.
+    for f in m.media:
+        out.append(f"\n[[{table}.media]]")
+        out.extend(_media_lines(f))
+    if m.variants:
         # After every key of the message's own: a header line ends its table. The
         # variants nest under the message, so a reader that splits the file at its
         # `[[messages]]` lines (lazy.py) keeps each message whole.
-        out.append(f"variant = {m.variant}")
         for branch in m.variants:
             out.append(f"\n[[{table}.variants]]")
             for hidden in branch:
                 _message_lines(hidden, out, f"{table}.variants.messages")
+
+
+def _media_lines(f: MediaFile) -> list[str]:
+    lines = [f"source = {toml_string(f.source)}"]
+    # Empty fields are left out, as the message's own: a pending image has only its source.
+    for name in ("path", "sha256", "content_type", "alt", "error"):
+        value = getattr(f, name)
+        if value:
+            lines.append(f"{name} = {toml_string(value)}")
+    if f.size:
+        lines.append(f"size = {int(f.size)}")
+    return lines
 
 
 def _message_key(m: Message) -> tuple[object, ...]:
@@ -72,6 +90,9 @@ def _message_key(m: Message) -> tuple[object, ...]:
         tuple((a.path, a.mime_type, a.size, a.sha256) for a in m.attachments),
         m.variant,
         tuple(tuple(map(_message_key, branch)) for branch in m.variants),
+        tuple(
+            (f.path, f.sha256, f.content_type, f.size, f.source, f.alt, f.error) for f in m.media
+        ),
     )  # fmt: skip
 
 

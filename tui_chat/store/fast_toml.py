@@ -91,14 +91,17 @@ def fast_document(text: str) -> dict[str, Any] | None:
     return top
 
 
-_BRANCH_HEADER = re.compile(r"\[\[messages((?:\.variants\.messages)*(?:\.variants)?)\]\]")
+_BRANCH_HEADER = re.compile(
+    r"\[\[messages((?:\.variants\.messages)*(?:\.variants|\.media)?)\]\]"
+)
 
 
 def _nested_table(
     line: str, messages: list[dict[str, Any]], made: set[int]
 ) -> dict[str, Any] | None:
-    """The new table a `[[messages.variants…]]` header opens, in the last table of each
-    array on its path (as TOML reads it), or None for any other header."""
+    """The new table a `[[messages.variants…]]` or `[[messages….media]]` header opens,
+    in the last table of each array on its path (as TOML reads it), or None for any
+    other header."""
     found = _BRANCH_HEADER.fullmatch(line)
     if found is None or not messages:
         return None

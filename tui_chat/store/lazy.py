@@ -49,7 +49,7 @@ _STREAMING = b'\nstatus = "streaming"\n'
 # looking for the last question goes through every message's role).
 _READS = frozenset(
     ("content", "created", "provider", "model", "reasoning", "usage", "finish_reason",
-     "status", "error", "attachments", "variants", "variant", "__dict__")
+     "status", "error", "attachments", "variants", "variant", "media", "__dict__")
 )  # fmt: skip
 _FIRST_LINES = frozenset(("id", "role"))
 

@@ -48,6 +48,12 @@ class Paths:
         return self.config_dir / "conversations"
 
     @property
+    def media_dir(self) -> Path:
+        """Images of conversations (generated or attached), one folder per conversation;
+        a message's `MediaFile.path` is relative to `config_dir`."""
+        return self.config_dir / "media"
+
+    @property
     def themes_dir(self) -> Path:
         return self.config_dir / "themes"
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tui_chat.store import validate as v
+from tui_chat.store.settings_display import DISPLAY_KEYS, DisplaySettings, display_settings
 from tui_chat.store.tomlread import SchemaError
 
 MAX_RECENT_MODELS = 10
@@ -117,6 +118,7 @@ class Settings:
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
     keymap: dict[str, str] = field(default_factory=dict)
     g4f: G4FSettings = field(default_factory=G4FSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
 
 
 #: The keys of a provider's own request settings ([[backends]], [[openai]]).
@@ -136,6 +138,7 @@ _KNOWN: dict[str, set[str]] = {
         "keymap",
         "recent_models",
         "g4f",
+        "display",
     },
     "defaults": {"provider", "model", "reopen_last"},
     "backends": {"name", "url", "headers", "provider", *_PROVIDER_REQUEST},
@@ -151,6 +154,7 @@ _KNOWN: dict[str, set[str]] = {
     },
     "attachments": {"max_image_bytes", "max_text_bytes"},
     "g4f": {"managed"},
+    "display": DISPLAY_KEYS,
 }
 
 #: A problem found in a value: its key path and a sentence (without file and line).
@@ -399,6 +403,7 @@ def build_settings(data: dict[str, Any]) -> _Built:
     )
     s.keymap = r.strings(data, "keymap", (), "key binding")
     s.g4f = _g4f_settings(r, data)
+    s.display = display_settings(r, data)
     if isinstance(defaults.get("provider"), str):
         problem = _default_provider_problem(s)
         if problem:

@@ -162,6 +162,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("chat.pick_4", "alt+4", "pick_answer(4)", "Answer 4", "Go on with answer 4",
            "Of the models asked at once (or the variants shown): go on with answer 4; "
            "the others stay as its variants"),
+    Action("chat.open_image", "ctrl+e", "open_image", "Open image", "Open image",
+           "Open the image under the log's cursor (else the newest one) with the system's "
+           "viewer; with no display (SSH), copy its path"),
     Action("chat.fork", "", "fork", "", "Fork from here",
            "A new conversation with the messages up to the one under the log's cursor (the "
            "last one from elsewhere); the original is kept", scope=NONE),
@@ -203,6 +206,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("log.column", "s,enter", help="On answers of several models: stop the column "
            "under the cursor / go on with it (←/→ pick the column)", scope=LOG,
            where="in the log", key_display="s / enter"),
+    Action("log.image", "enter", help="Open the image of the message under the cursor "
+           "full-screen (Esc back)", scope=LOG, where="in the log"),
     Action("log.fork", "f", help="Fork from the message under the cursor", scope=LOG,
            where="in the log"),
     Action("log.copy", "c", help="Copy the message under the cursor", scope=LOG,

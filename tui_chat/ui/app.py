@@ -49,6 +49,7 @@ from .actions import APP, bindings, help_rows
 from .actions import keys_for as action_keys
 from .compat import character_to_key as _character_to_key
 from .compat import forward_event, refresh_truecolor_filter
+from .graphics import choose as choose_graphics
 from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens.chat import ChatScreen
@@ -126,6 +127,9 @@ class ChatApp(App[int]):
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
         self.key_gate = KeyGate(self)
+        #: How images are drawn (ui/graphics.py): `run_app` asks the terminal before the
+        #: app starts; otherwise (tests) "auto" is half-cell, which works everywhere.
+        self.graphics = choose_graphics(session.settings.display.images, {}) or "halfcell"
 
     # What the user configured in settings.toml (never changed by the app on its own),
     # what it remembers by itself (state.toml), the store, the providers, the conversation

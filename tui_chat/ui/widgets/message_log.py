@@ -61,7 +61,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
         Binding("f", "screen.fork", "Fork"),
         Binding("c", "screen.copy_message", "Copy"),
         Binding("s", "screen.stop_column", "Stop column", show=False),
-        Binding("enter", "screen.pick_answer(0)", "Go on with it", show=False),
+        Binding("enter", "screen.log_enter", "Open image / go on with it", show=False),
     ]
 
     following: var[bool] = var(True)

@@ -22,6 +22,7 @@ from ...attachments import describe_size
 from ...store import Message
 from ..safe import one_line, plain
 from ..sizing import LaidOutOnce
+from .image_view import MediaList
 from .markdown.block import MarkdownBody
 
 
@@ -166,6 +167,7 @@ class MessageView(LaidOutOnce, Vertical):
         self._meta = Text(meta, classes="meta")
         self._meta.display = bool(meta)
         self.reasoning: Reasoning | None = None
+        self.media: MediaList | None = None
         self._body: MarkdownBody | Static
         if streaming or message.role == "assistant":
             self._body = MarkdownBody(message.content, streaming=streaming, dark=dark)
@@ -202,6 +204,14 @@ class MessageView(LaidOutOnce, Vertical):
         if self.message.reasoning:
             yield self._make_reasoning(self.message.reasoning)
         yield self._body
+        # Its images under its text: fetched ones, attached ones, and reasons.
+        session = getattr(self.app, "session", None)
+        self.media = MediaList(
+            self.message.media,
+            getattr(session, "data_dir", None),
+            getattr(self.app, "graphics", "halfcell"),
+        )
+        yield self.media
         yield self._meta
 
     def _make_reasoning(self, text: str) -> Reasoning:
@@ -219,6 +229,12 @@ class MessageView(LaidOutOnce, Vertical):
                 self.reasoning.update(reasoning)
         if isinstance(self._body, MarkdownBody):
             self._body.set_text(text)
+        self.refresh_media()
+
+    def refresh_media(self) -> None:
+        """Show the message's images as they are now (announced, fetched or failed)."""
+        if self.media is not None and self.media.is_attached and self.media.stale:
+            self.run_worker(self.media.update_media(), group="media-view", exit_on_error=False)
 
     def refresh_meta(self, notices: list[str] | None = None) -> None:
         if notices is not None:

@@ -171,6 +171,8 @@ class Answers:
             self.session.save_answer(answer)
         except StoreError as error:
             self.notify(str(error), title="Not saved", severity="error", markup=False, timeout=15)
+        # Its images, fetched now that every word is saved (late_media.py).
+        self.fetch_answer_media(answer)
 
     def save_now(self: ChatScreen) -> None:
         """Keep what arrived (the app is ending on a signal): a streaming answer is saved

@@ -167,7 +167,7 @@ class Manage:
             target = Path(os.path.expanduser(text.strip()))
             # Every API key in use, so the export can be checked for them.
             keys = [entry.api_key for entry in self.catalog if entry.api_key]
-            document = conversation_to_markdown(conversation, keys)
+            document = conversation_to_markdown(conversation, keys, self.session.data_dir)
             try:
                 atomic_write(target, document)
             except StoreError as error:

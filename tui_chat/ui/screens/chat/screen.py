@@ -45,6 +45,7 @@ from ...widgets.welcome import Welcome
 from .answers import Answers
 from .branching import Branching
 from .comparing import Comparing
+from .late_media import LateMedia
 from .manage import Manage
 from .models import RECHECK_EVERY, Models
 from .sending import Sending
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 NARROW = 90
 
 
-class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, Screen):
+class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMedia, Screen):
     """The screen the app starts with, and the only one that is not a dialog."""
 
     # Keys typed while the app starts belong in the prompt, not the first focusable widget.
@@ -261,6 +262,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, Screen)
             self.run_worker, self.chat_app.store.purge_trash, thread=True, group="trash",
             exit_on_error=False,
         )  # fmt: skip
+        self.fetch_pending_media()  # the reopened conversation's images a quit cut short
         self.post_message(self.FirstListShown())
 
     # --- conversations ---------------------------------------------------------------------
@@ -291,6 +293,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, Screen)
 
     def remember_shown(self) -> None:
         """Remember the conversation shown (state.toml), for the next start to reopen."""
+        self.fetch_pending_media()  # (images a quit cut short)
         app = self.chat_app
         shown = self.conversation.id if self.conversation.messages else ""
         if app.state.conversation != shown:
