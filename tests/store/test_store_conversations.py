@@ -20,6 +20,7 @@ from tui_chat.store import (
     StoreError,
 )
 from tui_chat.store.codec import encode, parse_header
+from tui_chat.store.conversations import MediaFile
 
 
 def aside(folder: Path) -> list[str]:
@@ -32,6 +33,12 @@ def test_every_field_round_trips(store: ConversationStore) -> None:
     hidden = full_conversation(5).messages[3:5]
     hidden[1].variants, hidden[1].variant = [[full_conversation(3).messages[2]]], 1
     c.messages[4].variants, c.messages[4].variant = [hidden], 0
+    # Images (schema 3): one saved, one that failed.
+    c.messages[3].media = [
+        MediaFile(path="media/x/0123456789abcdef.png", sha256="ab" * 32,
+                  content_type="image/png", size=5, source="https://x/y.png", alt="a [b]"),
+        MediaFile(source="data:", error="not an image"),
+    ]
     store.save(c)
     text = store.path_for(c.id).read_text()
     assert tomllib.loads(text)["schema"] == SCHEMA_VERSION

@@ -76,3 +76,65 @@ def test_a_lazily_read_message_keeps_its_media(store: ConversationStore, monkeyp
     assert lazy.unread_at(loaded.messages[3]) is not None
     assert encode(loaded) == store.path_for(saved.id).read_bytes()
     assert loaded.messages[3].media == [GOOD]
+
+
+#: The last commit whose reader knows variants (schema 2) but not images.
+SCHEMA_2_COMMIT = "d514c2a"
+
+
+def test_a_file_with_images_is_schema_3_and_the_schema_2_reader_says_so(
+    store: ConversationStore, tmp_path
+) -> None:
+    """The reader before images would drop their references on its next save: it must
+    refuse the file as newer instead (files without images stay readable by it)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tarfile
+    from io import BytesIO
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    git = shutil.which("git")
+    done = (
+        subprocess.run(
+            [git, "-C", str(root), "archive", "--format=tar", SCHEMA_2_COMMIT, "tui_chat"],
+            capture_output=True,
+        )
+        if git
+        else None
+    )
+    if done is None or done.returncode != 0:
+        pytest.skip(f"this clone has no commit {SCHEMA_2_COMMIT} (a shallow clone)")
+    with tarfile.open(fileobj=BytesIO(done.stdout)) as tar:
+        tar.extractall(tmp_path / "old", filter="data")
+    pictured = with_media()
+    store.save(pictured)
+    assert tomllib.loads(store.path_for(pictured.id).read_text())["schema"] == 3
+    branched = Conversation(messages=[Message("user", "q"), Message(
+        "assistant", "a", variants=[[Message("assistant", "b")]])])
+    store.save(branched)
+    assert tomllib.loads(store.path_for(branched.id).read_text())["schema"] == 2
+    script = (
+        "import sys\n"
+        "from tui_chat.store import ConversationStore, StoreError\n"
+        "from tui_chat.store.paths import Paths\n"
+        "from pathlib import Path\n"
+        "store = ConversationStore(Paths(Path(sys.argv[1])))\n"
+        "print(len(store.load(sys.argv[3]).messages))\n"
+        "try:\n"
+        "    store.load(sys.argv[2])\n"
+        "except StoreError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(store.paths.config_dir), pictured.id, branched.id],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,  # not the repo's tui_chat
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "old")},
+    )
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert lines[0] == "2"  # variants without images: read as before
+    assert lines[1].startswith("refused:") and "newer tui-chat (schema 3)" in lines[1]
+    assert tomllib.loads(store.path_for(pictured.id).read_text())["schema"] == 3

@@ -15,8 +15,9 @@ from typing import Any
 
 # Bump when the file layout changes, and teach codec.upgrade() the old shape. A file
 # is written with the lowest schema that holds it (encode.schema_for): one without
-# answer variants stays readable by a tui-chat that knows only schema 1.
-SCHEMA_VERSION = 2
+# answer variants stays readable by a tui-chat that knows only schema 1; one without
+# images (schema 3) by one that knows schema 2 (which would drop their references).
+SCHEMA_VERSION = 3
 
 ROLES = ("user", "assistant", "system")
 # "streaming" marks an answer saved while it was still arriving.

@@ -148,13 +148,26 @@ def _messages_toml(messages: list[Message]) -> list[str]:
 
 
 def schema_for(c: Conversation) -> int:
-    """The lowest schema that holds the conversation: 2 once any message has variants (a
-    tui-chat that reads schema 1 would drop them, so it says the file is newer), else 1."""
+    """The lowest schema that holds the conversation: 3 once a message has images, 2
+    once one has variants, else 1 (a tui-chat that reads only an older schema would drop
+    what it does not know, so it says the file is newer)."""
+    schema = 1
     for m in c.messages:
         unread = lazy.unread_at(m)  # (asking an unread message would read it)
-        if m.variants if unread is None else unread[0].schema > 1:
-            return SCHEMA_VERSION
-    return 1
+        schema = max(schema, unread[0].schema if unread is not None else _schema_of(m))
+        if schema >= SCHEMA_VERSION:
+            break
+    return schema
+
+
+def _schema_of(m: Message) -> int:
+    if m.media:
+        return 3
+    schema = 2 if m.variants else 1
+    for branch in m.variants:
+        for hidden in branch:
+            schema = max(schema, _schema_of(hidden))
+    return schema
 
 
 def encode(c: Conversation) -> bytes:
