@@ -113,3 +113,21 @@ async def test_at_80_columns_the_answers_are_tabs(fake_app, fake):
         await pilot.press("alt+2")  # go on with the second
         await wait_until(pilot, lambda: not app.chat.query(Comparison))
         assert app.conversation.messages[-1].model == "markup"
+
+
+async def test_as_tabs_the_answer_shown_is_followed_after_a_hidden_one_ends(fake_app, fake):
+    """A hidden tab's answer ending (laid out only when shown) must not stop the log
+    following the answer shown."""
+    app = fake_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await mark_models(pilot, "long", "markup")
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: app.chat.query(Comparison))
+        comparison = app.chat.query_one(Comparison)
+        assert comparison.tabbed
+        await wait_until(pilot, lambda: comparison.columns[1].state == "done")
+        # `long` waits at its gate after its last line: that line is in sight.
+        await wait_until(pilot, lambda: "Line 119 of a long answer." in screen_text(app))
+        fake.gate.set()
+        await wait_until(pilot, lambda: not app.chat.streaming)
+        await wait_until(pilot, lambda: "The end." in screen_text(app))

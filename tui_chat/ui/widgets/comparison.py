@@ -204,7 +204,9 @@ class Comparison(Vertical):
 
     @property
     def awaiting_layout(self) -> bool:
-        return any(column.view.awaiting_layout for column in self.columns)
+        # (As tabs the hidden answers are not laid out until shown: only the one shown.)
+        columns = [self.shown] if self.tabbed else self.columns
+        return any(column.view.awaiting_layout for column in columns)
 
     def render_bottom_first(self) -> None:
         pass
