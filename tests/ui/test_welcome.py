@@ -3,6 +3,7 @@ failed and what to do; the sidebar has the whole reason; a server started later 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from pathlib import Path
 
@@ -123,3 +124,33 @@ async def test_the_sidebar_has_the_whole_reason_and_enter_checks_again(tmp_path)
         await pilot.press("enter")
         await wait_until(pilot, lambda: "Asking g4f for its models again" in screen_text(app))
         await wait_until(pilot, lambda: entry.state == "unreachable")
+
+
+async def test_a_dead_backend_beside_a_slow_working_server_does_not_flash_it(tmp_path):
+    """A dead backend fails at once; a working server that takes a moment to list its
+    models must still win: the panel stays hidden the whole time."""
+    port = free_port()
+    models = web.Application()
+
+    async def listing(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.6)
+        return web.json_response({"object": "list", "data": [{"id": "llama3.2"}]})
+
+    models.router.add_get("/v1/models", listing)
+    runner = web.AppRunner(models)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        app = nothing_answers(tmp_path / "config", dead_port(), port)
+        seen: list[bool] = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            while app.catalog.get("ollama").state != "ready":
+                seen.append(welcome_shown(app))
+                await pilot.pause(0.02)
+            await pilot.pause(0.1)
+            seen.append(welcome_shown(app))
+            assert app.catalog.get("g4f").state == "unreachable"
+            assert "Welcome to tui-chat" not in screen_text(app)
+        assert len(seen) > 10 and not any(seen)
+    finally:
+        await runner.cleanup()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import math
+import time
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -23,9 +24,18 @@ if TYPE_CHECKING:
 #: started meanwhile appears by itself).
 RECHECK_EVERY = 5.0
 
+#: Seconds after start-up during which a provider that failed does not bring up the
+#: welcome panel while another is still being asked: a dead backend answers at once,
+#: a working server a moment later, and a working setup should not flash the panel.
+WELCOME_GRACE = 2.0
+
 
 class Models:
     """The part of ChatScreen that knows the providers' models and the model in use."""
+
+    #: When the welcome panel may show while a provider is still loading (set on mount).
+    _welcome_after: float = math.inf
+    _welcome_timer: object = None
 
     def load_all_models(self: ChatScreen) -> None:
         """Ask every provider for its models again (after the settings changed)."""
@@ -89,8 +99,9 @@ class Models:
 
     def show_welcome(self: ChatScreen) -> None:
         """The welcome panel, in place of an empty conversation while no provider is ready
-        (once every provider has answered or one has failed, so that a working setup never
-        flashes it); the providers that failed are checked again meanwhile."""
+        (once every provider has answered, or one has failed and the others are still
+        silent after WELCOME_GRACE, so that a working setup never flashes it); the
+        providers that failed are checked again meanwhile."""
         entries = list(self.catalog)
         states = {entry.state for entry in entries}
         shown = (
@@ -98,6 +109,11 @@ class Models:
             and READY not in states
             and (not entries or bool(states - {LOADING}))
         )
+        wait = self._welcome_after - time.monotonic()
+        if shown and LOADING in states and wait > 0:
+            shown = False  # one failed, another may still answer: decide after the grace
+            if self._welcome_timer is None and wait != math.inf:
+                self._welcome_timer = self.set_timer(wait, self._welcome_after_grace)
         welcome = self.query_one(Welcome)
         welcome.set_class(shown, "-shown")
         self.log_view.display = not shown  # empty then: the welcome takes its room
@@ -110,6 +126,10 @@ class Models:
             self._recheck.resume()
         else:
             self._recheck.pause()
+
+    def _welcome_after_grace(self: ChatScreen) -> None:
+        self._welcome_timer = None
+        self.show_welcome()
 
     def model_candidates(self: ChatScreen) -> list[ModelCandidate]:
         from ..pickers import model_candidates

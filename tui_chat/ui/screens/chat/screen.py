@@ -11,6 +11,7 @@ this.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
@@ -47,7 +48,7 @@ from .branching import Branching
 from .comparing import Comparing
 from .late_media import LateMedia
 from .manage import Manage
-from .models import RECHECK_EVERY, Models
+from .models import RECHECK_EVERY, WELCOME_GRACE, Models
 from .sending import Sending
 
 if TYPE_CHECKING:
@@ -169,6 +170,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         self.query_one(ConversationList).watch_store(app.store)
         self._apply_width(app.size.width)
         self._recheck = self.set_interval(RECHECK_EVERY, self._check_failed_again, pause=True)
+        self._welcome_after = time.monotonic() + WELCOME_GRACE
         self.show_welcome()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
