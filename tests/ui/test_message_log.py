@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tui_chat.store import Conversation, ConversationStore, Message
 from tui_chat.ui.widgets.message_log import WINDOW
 from tui_chat.ui.widgets.message_view import MessageView
@@ -86,6 +88,20 @@ async def test_every_frame_of_a_followed_answer_shows_its_newest_line(fake_app, 
         assert "The end." in screen_text(app)
 
 
+async def settled_screen(pilot, app, timeout: float = 5.0) -> str:
+    """The screen's text once two looks 0.1 s apart agree (a loaded machine paints late:
+    a single short pause caught the log between a paint and the follow after it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    before = screen_text(app)
+    while True:
+        await pilot.pause(0.1)
+        now = screen_text(app)
+        if now == before or loop.time() > deadline:
+            return now
+        before = now
+
+
 async def test_a_followed_answer_scrolls_in_jumps(fake_app, fake):
     """Its text reaching the log's bottom, a followed stream scrolls half the log's height
     at once, and the frames in between draw only the rows that changed: scrolling a line
@@ -126,23 +142,24 @@ async def test_a_followed_answer_scrolls_in_jumps(fake_app, fake):
         await pilot.press(*"a long one", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Row 59 " in answer().shown_text())
-        await pilot.pause(0.1)
-        screen = screen_text(app).splitlines()
+        screen = (await settled_screen(pilot, app)).splitlines()
         where = next(i for i, row in enumerate(screen) if "Row 59 " in row)
         blank_below = log.region.bottom - 1 - (where + 1)  # under its "streaming…" row
         fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
-        await pilot.pause(0.1)
+        final = await settled_screen(pilot, app)
 
         jumps = [step for step in steps[1:] if step]  # (the first: the text overflowing)
         assert jumps and all(step >= height // 2 for step in jumps), (height, steps)
         assert len(jumps) * 3 < len(steps), steps  # most frames do not scroll
         quiet = sorted(count for count, step in zip(rows, steps, strict=True) if not step)
         assert quiet[len(quiet) // 2] <= height // 3, (height, quiet)  # the median frame
-        screen = screen_text(app).splitlines()
+        screen = final.splitlines()
         after = next(i for i, row in enumerate(screen) if "Row 59 " in row)
-        # Its usage line takes the place of "streaming…": nothing moves if there is room.
-        assert after == (where if blank_below >= 1 else where - 1), (where, after, blank_below)
+        # Its usage line takes the place of "streaming…": nothing moves if there is room;
+        # on the log's last row, at most the one row of margin below a finished answer.
+        allowed = {where} if blank_below >= 1 else {where, where - 1}
+        assert after in allowed, (where, after, blank_below)
         assert "7 in / 3 out tokens" in screen_text(app)
 
 
@@ -156,15 +173,14 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(fake_app, fak
         await pilot.press(*"long please", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
-        await pilot.pause(0.1)
-        assert answer().room > 0  # the stream holds (the provider waits), room below it
+        # The stream holds (the provider waits): once laid out, there is room below it.
+        await wait_until(pilot, lambda: answer().room > 0)
         log.focus()
         await pilot.press("home")
         await wait_until(pilot, lambda: "Line 119" not in screen_text(app))
         for key in ["pagedown"] * 12 + ["down"] * 30:  # far more than the text holds
             await pilot.press(key)
-        await pilot.pause(0.1)
-        lines = screen_text(app).splitlines()
+        lines = (await settled_screen(pilot, app)).splitlines()
         log_rows = lines[log.region.y : log.region.bottom]
         assert "streaming…" in log_rows[-1], log_rows[-3:]
         assert "Line 119" in "\n".join(log_rows[-4:])
@@ -175,8 +191,7 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(fake_app, fak
         assert bottom_cell.reverse and not top_cell.reverse  # the thumb, at the bottom
         fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
-        await pilot.pause(0.1)
-        assert "The end." in screen_text(app)
+        await wait_until(pilot, lambda: "The end." in screen_text(app))
 
 
 async def test_a_message_views_rows_are_drawn_as_textual_draws_them(fake_app):

@@ -9,12 +9,14 @@ is listed in `OVERRIDDEN`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import keys as _keys
 from textual._compositor import Compositor
 from textual.app import App
 from textual.drivers._writer_thread import WriterThread
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -48,6 +50,8 @@ OVERRIDDEN: list[tuple[type, str, tuple[str, ...]]] = [
     # _ScrollCompositor: a scroll after a layout redraws what moved, not the screen.
     (Compositor, "reflow", ("parent", "size")),
     (Compositor, "reflow_visible", ("parent", "size")),
+    # _ScrollCompositor: an update renders only the widgets, and rows, it changes.
+    (Compositor, "_get_renders", ("crop",)),
 ]
 
 #: Private methods and attributes called through the wrappers below.
@@ -62,6 +66,7 @@ USED: list[tuple[type, str, tuple[str, ...] | None]] = [
     (Screen, "_compositor", None),  # attributes set in __init__
     (Compositor, "_full_map", None),
     (Compositor, "_visible_map", None),
+    (Compositor, "visible_widgets", None),  # a property
     (App, "_driver", None),
     (WriterThread, "_queue", None),
 ]
@@ -126,6 +131,33 @@ class _ScrollCompositor(Compositor):
             # The places the layout gave (a map rebuilt since may hold newer ones).
             self._visible_map = self._full_map
         return super().reflow_visible(parent, size)
+
+    def _get_renders(self, crop: Region | None = None) -> Iterable[tuple[Region, Region, list]]:
+        """Textual's, but an update renders only the widgets whose visible part meets the
+        region it redraws, and only their rows in it. Textual tests the crop against a
+        widget's clip (its container's region), so every widget of a container that
+        changed was rendered whole, every frame: while an answer streams, the sidebar,
+        the prompt (whose render restyles its theme) and every row of the log, 15 times
+        a second, for a few changed rows. What is skipped would have been cut away: an
+        update writes only its dirty spans, which lie inside `crop`."""
+        if crop is None:
+            yield from super()._get_renders(crop)
+            return
+        intersection = Region.intersection
+        crop_overlaps = crop.overlaps
+        top, bottom = crop.y, crop.bottom
+        for widget, (region, clip) in self.visible_widgets.items():
+            x, y, width, height = visible = intersection(region, clip)
+            if not (width and height and crop_overlaps(visible)):
+                continue
+            y0, y1 = max(y, top), min(y + height, bottom)
+            rows = Region(x, y0, width, y1 - y0)
+            # Its region and clip both `rows`: the chops are cut from where `rows` starts.
+            yield (
+                rows,
+                rows,
+                widget.render_lines(Region(x - region.x, y0 - region.y, width, y1 - y0)),
+            )
 
 
 def keep_what_scrolls_apart(screen: Screen[Any]) -> None:
