@@ -240,6 +240,8 @@ def run_once(
             written = bytes(term.raw)
             if args.dump:
                 Path(f"{args.dump}.{cols}x{rows}{suffix}").write_bytes(written)
+                screen = "\n".join(line.rstrip() for line in term.screen.lines())
+                Path(f"{args.dump}.{cols}x{rows}{suffix}.screen").write_text(screen + "\n")
             usages = term.screen.text().count(USAGE)
         finally:
             term.close()
@@ -283,7 +285,8 @@ def main() -> None:
         "--dump",
         metavar="FILE",
         default="",
-        help="write what the app wrote from Enter on to FILE.COLSxROWS",
+        help="write what the app wrote from Enter on to FILE.COLSxROWS (and the screen at "
+        "the end to FILE.COLSxROWS.screen)",
     )
     parser.add_argument(
         "--profile",
