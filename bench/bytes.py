@@ -1,7 +1,7 @@
 """Terminal bytes and CPU while an answer streams at a normal speed, in a real terminal.
 
     python bench/bytes.py [--runs 3] [--sizes 100x30,200x50] [--chunks 1000] [--rate 50]
-                          [--colors 256] [--ssh] [--kbps N]
+                          [--colors 256] [--ssh] [--kbps N] [--streams N]
 
 Each run forks a pseudo-terminal of the given size (TERM=xterm-256color,
 COLORTERM=truecolor) and execs `python -m tui_chat --config-dir DIR` in it (this
@@ -19,6 +19,16 @@ is divided by that wall time: % of one core. Medians of --runs per size.
 --ssh sets SSH_CONNECTION in the app's environment (as sshd does). --kbps N reads the
 terminal at N kilobytes a second at most (a slow link: the app's writes then block).
 Targets: 10 bytes per answer byte, 5 % of a core.
+
+--streams N (2 to 4) also asks N models at once, the comparison, after each one-answer
+run (so the machine's drift hits both alike): the models are marked as a user does (ctrl+o,
+each name typed, Tab, then Enter), `doc:1000:50:1` … `:N`, the same answer from each. The
+run ends when every answer is complete on screen: "streaming…" is gone from the screen
+(the status line says it until the last answer ends) and a usage line is drawn (at
+100x30 the answers are tabs, one drawn; at 200x50 side by side, all). The screen is
+read from what the app wrote (bench/_screen.py). Printed: the bytes, per byte of one
+answer and of all N, CPU, frames, and each run's bytes and CPU against the one-answer
+run's just before it (target: 2.5 times at most, issue 22).
 """
 
 from __future__ import annotations
@@ -38,12 +48,16 @@ import time
 from pathlib import Path
 
 from _common import median, write_settings
+from _screen import Screen
 from _servers import answer_text, start_server
 from _startup_apps import ESCAPES
 
 TARGET_BYTES = 10.0
 TARGET_CPU = 5.0
 DONE = "900 out tokens"  # the usage the bench server sends at the end, drawn by the app
+USAGE = "12 in / 900 out tokens"  # (the same, as the line under an answer shows it)
+#: Several answers at once against one: their bytes and CPU at most this many times.
+TARGET_STREAMS = 2.5
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -65,6 +79,7 @@ class Terminal:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.execve(argv[0], argv, env)
         self.pid, self.fd = pid, fd
+        self.screen = Screen(cols, rows)  # what the terminal shows
         self.raw = bytearray()  # what the app wrote since `mark`
         self.last_data = time.perf_counter()
         self.answered = False
@@ -94,6 +109,7 @@ class Terminal:
         if self.kbps:
             time.sleep(len(data) / (self.kbps * 1024))
         self.raw += data
+        self.screen.feed(data)
         if not self.answered and b"\x1b[?2026$p" in self.raw:
             # As a terminal with synchronized output does (most current ones): the app
             # then brackets each frame, which counts them.
@@ -107,6 +123,15 @@ class Terminal:
         while not all(needle in self.text() for needle in needles):
             if time.perf_counter() > deadline:
                 raise SystemExit(f"waited {timeout} s for {needles}; saw {self.text(600)!r}")
+            self.pump(0.1)
+
+    def wait_screen(self, needles: tuple[str, ...], timeout: float) -> None:
+        """Until the screen shows every one of `needles`."""
+        deadline = time.perf_counter() + timeout
+        while not all(needle in self.screen.text() for needle in needles):
+            if time.perf_counter() > deadline:
+                shown = "\n".join(line.rstrip() for line in self.screen.lines())
+                raise SystemExit(f"waited {timeout} s for {needles} on screen; it shows:\n{shown}")
             self.pump(0.1)
 
     def wait_quiet(self, quiet: float, timeout: float) -> None:
@@ -137,8 +162,37 @@ class Terminal:
         os.close(self.fd)
 
 
-def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespace) -> dict:
+def mark_models(term: Terminal, models: list[str]) -> None:
+    """Ask these models at once from now on, as a user does: ctrl+o opens the model
+    picker; each name typed (the loopback backend lists none of them: the picker offers
+    "use NAME with bench"), Tab marks it, ctrl+u clears the field; Enter."""
+    term.write(b"\x0f")  # ctrl+o
+    term.wait_screen(("Switch model",), 10)
+    for count, model in enumerate(models, start=1):
+        term.write(model.encode())
+        term.wait_screen((f"use {model}",), 10)
+        term.wait_quiet(0.2, 5)  # the list filtered, the offer highlighted
+        term.write(b"\t")
+        term.wait_screen((f"Marked {count}/", f"bench › {model}"), 10)
+        term.write(b"\x15")  # ctrl+u
+        term.wait_quiet(0.2, 5)
+    term.write(b"\r")
+    term.wait_screen(("asking bench › " + models[0],), 10)
+
+
+def all_done_on_screen(term: Terminal) -> bool:
+    """Every answer complete, as the screen shows it: no "streaming…" anywhere (the status
+    line says it until the last answer has ended, each answer under its text until it
+    has) and the usage of at least one of them drawn (as tabs only the answer shown is)."""
+    shown = term.screen.text()
+    return USAGE in shown and "streaming…" not in shown
+
+
+def run_once(
+    url: str, model: str, cols: int, rows: int, args: argparse.Namespace, streams: int = 1
+) -> dict:
     answer = answer_text(args.chunks, "doc")
+    suffix = f".{streams}streams" if streams > 1 else ""
     with tempfile.TemporaryDirectory(prefix="bench-bytes-") as tmp:
         config = Path(tmp) / "config"
         write_settings(config, url, model)
@@ -161,11 +215,14 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
             env["SSH_CONNECTION"] = "127.0.0.1 50000 127.0.0.1 22"
         argv = [sys.executable, "-m", "tui_chat", "--config-dir", str(config)]
         if args.profile:  # cProfile runs the app and writes its statistics when it ends
-            argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.{cols}x{rows}"]
+            argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.{cols}x{rows}{suffix}"]
         term = Terminal(argv, env, cols, rows, args.kbps)
         try:
             term.wait_for(("Type a message", "Quit"), 30)
             term.wait_quiet(1.0, 10)  # the backend's models listed, the first frames out
+            if streams > 1:  # the same answer from each, under a name of its own
+                mark_models(term, [f"{model}:{n}" for n in range(1, streams + 1)])
+                term.wait_quiet(0.5, 10)
             term.write(b"Write the long answer, please.")
             term.wait_quiet(0.5, 10)
             term.mark()
@@ -173,7 +230,7 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
             t0 = time.perf_counter()
             term.write(b"\r")
             deadline = t0 + args.chunks / args.rate * 3 + 30
-            while DONE not in term.text(1 << 14):
+            while not (all_done_on_screen(term) if streams > 1 else DONE in term.text(1 << 14)):
                 if time.perf_counter() > deadline:
                     raise SystemExit(f"the answer did not complete; saw {term.text(600)!r}")
                 term.pump(0.1)
@@ -182,7 +239,10 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
             term.wait_quiet(0.5, 10)  # the answer's last frames
             written = bytes(term.raw)
             if args.dump:
-                Path(f"{args.dump}.{cols}x{rows}").write_bytes(written)
+                Path(f"{args.dump}.{cols}x{rows}{suffix}").write_bytes(written)
+                screen = "\n".join(line.rstrip() for line in term.screen.lines())
+                Path(f"{args.dump}.{cols}x{rows}{suffix}.screen").write_text(screen + "\n")
+            usages = term.screen.text().count(USAGE)
         finally:
             term.close()
     text = ESCAPES.sub("", written.decode("utf-8", "replace"))
@@ -198,6 +258,7 @@ def run_once(url: str, model: str, cols: int, rows: int, args: argparse.Namespac
         "seconds": t1 - t0,
         "frames": frames,
         "escape_share": escapes / max(1, len(written)),
+        "usages": usages,  # answers whose usage line is on screen at the end
     }
 
 
@@ -224,7 +285,8 @@ def main() -> None:
         "--dump",
         metavar="FILE",
         default="",
-        help="write what the app wrote from Enter on to FILE.COLSxROWS",
+        help="write what the app wrote from Enter on to FILE.COLSxROWS (and the screen at "
+        "the end to FILE.COLSxROWS.screen)",
     )
     parser.add_argument(
         "--profile",
@@ -232,15 +294,29 @@ def main() -> None:
         default="",
         help="run the app under cProfile, its statistics to FILE.COLSxROWS (pstats)",
     )
+    parser.add_argument(
+        "--streams",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also ask N models at once (the comparison), alternately with one",
+    )
     args = parser.parse_args()
+    if not 1 <= args.streams <= 4:
+        parser.error("--streams: 1 to 4 models (the picker marks four at most)")
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes.split(",")]
     model = f"doc:{args.chunks}:{args.rate:g}"
     answer_bytes = len(answer_text(args.chunks, "doc").encode())
     results: dict[tuple[int, int], list[dict]] = {size: [] for size in sizes}
+    several: dict[tuple[int, int], list[dict]] = {size: [] for size in sizes}
     with start_server() as server:
         for _ in range(args.runs):  # sizes interleaved: the machine's drift hits both alike
             for cols, rows in sizes:
                 results[(cols, rows)].append(run_once(server.url, model, cols, rows, args))
+                if args.streams > 1:  # right after the one answer: a fair ratio
+                    several[(cols, rows)].append(
+                        run_once(server.url, model, cols, rows, args, args.streams)
+                    )
     how = (
         (", 256 colours" if args.colors == "256" else "")
         + (" over SSH (SSH_CONNECTION set)" if args.ssh else "")
@@ -286,6 +362,43 @@ def main() -> None:
             f"  {'Enter -> answer complete':<52}{median([r['seconds'] for r in runs]):10.1f} s"
             "    (for information)"
         )
+        if several[(cols, rows)]:
+            print_several(args.streams, runs, several[(cols, rows)])
+
+
+def print_several(streams: int, ones: list[dict], runs: list[dict]) -> None:
+    """The figures of `streams` answers at once, and their ratios to one answer's (each
+    run against the one-answer run just before it; the median of those)."""
+    info = "(for information)"
+    print(f"\n  {streams} answers at once (the comparison), the same answer from each:")
+    total = median([r["bytes"] for r in runs])
+    print(f"  {'bytes written, Enter -> all answers complete':<52}{total / 1e6:10.2f} MB   {info}")
+    per_one = median([r["per_byte"] for r in runs])
+    label = "terminal bytes per byte of one answer"
+    print(f"  {label:<52}{per_one:10.1f} x    {info}")
+    label = f"terminal bytes per byte of all {streams} answers"
+    print(f"  {label:<52}{per_one / streams:10.1f} x    {info}")
+    label = "CPU of the app while they stream, % of one core"
+    print(f"  {label:<52}{median([r['cpu'] for r in runs]):10.1f} %    {info}")
+    frames = [r["frames"] for r in runs if r["frames"]]
+    if frames:
+        label = "frames (synchronized updates)"
+        print(f"  {label:<52}{median(frames):10.0f}      {info}")
+    label = "Enter -> all answers complete"
+    print(f"  {label:<52}{median([r['seconds'] for r in runs]):10.1f} s    {info}")
+    for key, what in (("bytes", "bytes written"), ("cpu", "CPU")):
+        ratios = [r[key] / one[key] for r, one in zip(runs, ones, strict=True)]
+        ratio = median(ratios)
+        label = f"{what}, {streams} answers / one answer"
+        print(
+            f"  {label:<52}{ratio:10.2f} x    target <= {TARGET_STREAMS:g} x    "
+            f"{'PASS' if ratio <= TARGET_STREAMS else 'MISS'}"
+        )
+        print(f"  (runs: {', '.join(f'{x:.2f}' for x in ratios)} x)")
+    shown = ", ".join(f"{r['per_byte']:.1f} x, {r['cpu']:.1f} %" for r in runs)
+    print(f"  (runs, bytes per byte of one answer and CPU: {shown})")
+    usages = ", ".join(str(r["usages"]) for r in runs)
+    print(f"  (answers whose usage line is on screen at the end, each run: {usages})")
 
 
 if __name__ == "__main__":

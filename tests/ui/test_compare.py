@@ -131,3 +131,68 @@ async def test_as_tabs_the_answer_shown_is_followed_after_a_hidden_one_ends(fake
         fake.gate.set()
         await wait_until(pilot, lambda: not app.chat.streaming)
         await wait_until(pilot, lambda: "The end." in screen_text(app))
+
+
+async def test_answers_side_by_side_are_laid_out_as_seldom_as_one_answer(fake_app, fake):
+    """Each answer side by side grows into blank room below it, as a single answer does,
+    and the screen is laid out again only when one outgrows it (a layout arranges every
+    widget and redraws the whole log). With one screenful of room (a single answer has
+    three) a column outgrew it every few seconds, each on its own, and each layout
+    resized the comparison, whose resize updated its hint: a second layout every time.
+    The first answer to outgrow its room gives the others theirs anew in its layout: they
+    grow alike, so each would have needed one of its own a moment later. The columns are
+    of one whole width: as `1fr` of a width that did not divide evenly, each answer was
+    measured at one width and drawn at another, which lost the heights of its pieces."""
+    from fakes import USAGE, Pause
+
+    from tui_chat.providers.events import FinishReason
+
+    rows: list = []
+    for index in range(150):
+        rows += [f"Row {index} of the answer.\n\n", Pause(0.004)]
+    for model in ("rows", "rows-1", "rows-2", "rows-3"):
+        fake.script(model, [*rows, FinishReason("stop"), USAGE])
+    app = fake_app("rows")
+    async with app.run_test(size=WIDE) as pilot:
+        compositor = app.chat._compositor
+        layouts = [0]
+        original = compositor.reflow
+        #: At each layout while answers stream side by side: the least room any has left.
+        rooms: list[int] = []
+
+        def reflow(parent, size):
+            layouts[0] += 1
+            result = original(parent, size)
+            comparison = next(iter(app.chat.query(Comparison)), None)
+            if comparison is not None and comparison.columns[0].view.is_mounted:
+                streaming = [c for c in comparison.columns if c.total is None]
+                if len(streaming) == 3:
+                    rooms.append(min(c.view.room for c in streaming))
+            return result
+
+        compositor.reflow = reflow
+
+        async def ask(question: str, messages: int) -> int:
+            layouts[0] = 0
+            await pilot.press(*question, "enter")
+            await wait_until(
+                pilot,
+                lambda: len(app.conversation.messages) == messages and not app.chat.streaming,
+                timeout=30,
+            )
+            await pilot.pause(0.1)
+            return layouts[0]
+
+        one = await ask("one", 2)
+        assert "Row 149 of the answer." in screen_text(app)
+        await mark_models(pilot, "rows-1", "rows-2", "rows-3")
+        three = await ask("three", 4)
+        comparison = app.chat.query_one(Comparison)
+        assert not comparison.tabbed and all(c.state == "done" for c in comparison.columns)
+        assert screen_text(app).count("Row 149 of the answer.") == 3
+        # Every answer as wide as the others (1fr columns were 53, 54 and 54 cells, each
+        # measured at one width and drawn at another).
+        assert len({column.view.size.width for column in comparison.columns}) == 1
+        assert three <= 3 * one + 2, (one, three)
+        screen = app.chat.log_view.size.height
+        assert len(rooms) >= 2 and min(rooms) >= screen, (screen, rooms)

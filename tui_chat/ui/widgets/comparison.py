@@ -15,15 +15,20 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.widgets import Static
 
 from ...model_choice import ModelChoice
 from ...store import Message
 from ..safe import one_line
+from .markdown.block import ROOM_SCREENS as BODY_ROOM_SCREENS
 from .message_view import MessageView
 
-#: Screenfuls of blank room each answer streams into (as a single answer's).
-ROOM_SCREENS = 1
+#: Screenfuls of blank room each answer streams into: a single answer's (markdown block.py).
+#: A column is narrower than a single answer, so the same text takes more rows; with one
+#: screenful a column outgrew its room about every 2 s, each of them on its own, and every
+#: time the whole screen was laid out again (three times a single answer's layouts).
+ROOM_SCREENS = BODY_ROOM_SCREENS
 
 #: A column narrower than this is hard to read: below it the answers are tabs.
 MIN_COLUMN = 46
@@ -143,7 +148,28 @@ class Comparison(Vertical):
             yield from self.columns
 
     def on_resize(self) -> None:
-        self.stack(self.size.width // max(1, len(self.columns)) < MIN_COLUMN)
+        # Only a change between tabs and side by side: the comparison is resized by every
+        # layout of a growing answer, and the hint's update in `stack` laid the screen out
+        # once more each time.
+        stacked = self.size.width // max(1, len(self.columns)) < MIN_COLUMN
+        if stacked != self.tabbed:
+            self.stack(stacked)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Side by side, every column the same whole number of cells wide. As `1fr`
+        columns of a width that does not divide evenly, each was measured at one width
+        while the columns were sized and drawn at another (53, 54, 54 cells), and an
+        answer keeps the heights of its pieces for one width only: every layout turned
+        them back into guesses, and drawing a guessed piece in sight asked for another
+        layout. The cells left over stay blank at the right."""
+        count = len(self.columns)
+        each = None if self.tabbed else max(1, self.size.width // count - 1)  # (margin: 1)
+        wanted = None if each is None else Scalar.from_number(each)
+        for column in self.columns:
+            # (Set only on a change: setting a style asks for a layout. None: the CSS's.)
+            if column.styles.inline.width != wanted:
+                column.styles.width = each
 
     @property
     def tabbed(self) -> bool:

@@ -264,6 +264,13 @@ class MessageView(LaidOutOnce, Vertical):
             if self._body.is_mounted:
                 self._body.refresh(layout=True)
 
+    def measure_again(self) -> None:
+        """Have the next layout measure it anew (a streaming answer's room starts again
+        from its text), though its text still fits: answers side by side are laid out
+        together (comparison.py)."""
+        if isinstance(self._body, MarkdownBody) and self._body.is_mounted:
+            self._body.refresh(layout=True)
+
     @property
     def room(self) -> int:
         """Blank lines at the bottom of the view (a streaming answer's room to grow, in

@@ -160,6 +160,13 @@ class Comparing:
                 column.painted_length = len(recorder.text) + len(recorder.reasoning)
                 column.view.show_progress(recorder.text, recorder.reasoning)
                 comparison.painted = index
+                if column.view.awaiting_layout and not comparison.tabbed:
+                    # It outgrew its room: the others get theirs anew in the same layout.
+                    # Each outgrowing its own at its own time laid the screen out once per
+                    # answer; now the first one's layout is the others' too.
+                    for other in columns:
+                        if other is not column and other.total is None:
+                            other.view.measure_again()
                 break
         self.log_view.follow_now()
 
