@@ -72,7 +72,9 @@ class ProviderTree(Tree[NodeData]):
         provider: str
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Providers", id=id)
+        # Text, not str: a str label is read as markup, which imports Rich's emoji table
+        # (~12 M instructions of start-up) for a root that is not even shown.
+        super().__init__(Text("Providers"), id=id)
         self.show_root = False
         self.guide_depth = 2
         self.current: ModelChoice | None = None
