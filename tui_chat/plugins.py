@@ -21,7 +21,6 @@ an edited plugin file takes effect at the next start.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib.util
 import inspect
 import os
@@ -252,6 +251,7 @@ def _from_folder(folder: Path, found: Plugins) -> None:
 def _import_file(path: Path) -> ModuleType:
     """Import one provider file as a module of its own (in sys.modules, so that what it
     defines, dataclasses included, works as in any module)."""
+    import hashlib  # here, not at start-up (the app starts without it)
     digest = hashlib.sha1(str(path.parent).encode()).hexdigest()[:10]
     stem = "".join(char if char.isalnum() else "_" for char in path.stem)
     name = f"tui_chat_user_providers_{digest}.{stem}"
