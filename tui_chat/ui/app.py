@@ -54,7 +54,6 @@ from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens.chat import ChatScreen
 from .terminal_output import compressing
-from .widgets.markdown.render import warm_up
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
@@ -204,6 +203,8 @@ class ChatApp(App[int]):
         """After the first complete frame: warm the Markdown renderer and settle the
         garbage collector (the chat screen asks for the model lists)."""
         # The Markdown parser and lexers load in a thread, after the complete frame.
+        from .widgets.markdown.render import warm_up
+
         self.call_after_refresh(
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )

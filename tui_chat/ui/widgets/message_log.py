@@ -25,13 +25,15 @@ from ...store import Message
 from ..compat import set_vertical_scrollbar, start_widget, vertical_scrollbar
 from ..sizing import LaidOutOnce
 from .log_cursor import LogCursor
-from .message_view import MessageView
 from .scrollbar import TextScrollBar
 
+# The message views (and the Markdown renderer under them) are imported with the first
+# message shown: an empty chat's first frame needs neither (~25 M instructions).
 if TYPE_CHECKING:
     from textual.scrollbar import ScrollBar
 
     from ..compat import DockArrangeResult
+    from .message_view import MessageView
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
@@ -168,6 +170,8 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
 
     def new_view(self, message: Message, *, streaming: bool = False) -> MessageView:
         """A view of a message just appended to the conversation, for `add` to show."""
+        from .message_view import MessageView
+
         return MessageView(message, streaming=streaming, dark=self.dark)
 
     async def add(self, *views: MessageView) -> None:
