@@ -27,8 +27,6 @@ from ..sizing import LaidOutOnce
 from .log_cursor import LogCursor
 from .scrollbar import TextScrollBar
 
-# The message views (and the Markdown renderer under them) are imported with the first
-# message shown: an empty chat's first frame needs neither (~25 M instructions).
 if TYPE_CHECKING:
     from textual.scrollbar import ScrollBar
 
@@ -170,8 +168,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
 
     def new_view(self, message: Message, *, streaming: bool = False) -> MessageView:
         """A view of a message just appended to the conversation, for `add` to show."""
-        from .message_view import MessageView
-
+        from .message_view import MessageView  # (not before the first frame: ~25 M instr.)
         return MessageView(message, streaming=streaming, dark=self.dark)
 
     async def add(self, *views: MessageView) -> None:
