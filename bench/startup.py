@@ -36,6 +36,7 @@ import select
 import shutil
 import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
@@ -48,6 +49,10 @@ from _servers import start_server
 from _startup_apps import ESCAPES, NEWEST
 
 TARGET = 0.35
+# The app asks the terminal which graphics it draws before Textual starts (Primary Device
+# Attributes, ui/graphics.py) and waits up to 2 s for the answer a terminal gives within
+# milliseconds: the harness answers as an xterm without Sixel does.
+DA1_QUERY, DA1_REPLY = b"\x1b[c", b"\x1b[?62;22c"
 APPS = str(Path(__file__).with_name("_startup_apps.py"))
 
 
@@ -109,6 +114,8 @@ def run_once(argv: list[str], timeout: float = 20.0) -> tuple[float, float]:
             if not data:
                 break
             now = time.perf_counter()
+            if DA1_QUERY in data:  # answered as a terminal does (ui/graphics.py asks)
+                os.write(fd, DA1_REPLY)
             seen += ESCAPES.sub("", data.decode("utf-8", "replace"))
             if not first and "Type a message" in seen and "Quit" in seen:
                 first = now - t0
@@ -172,6 +179,12 @@ def main() -> None:
     if exe is None:
         raise SystemExit("tui-chat is not installed in this environment")
     hello = [sys.executable, APPS, "hello"]
+    # The package the runs import: PYTHONPATH is passed on (a checkout's), else the installed.
+    where = subprocess.run(
+        [sys.executable, "-c", "import tui_chat; print(tui_chat.__path__[0])"],
+        cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    print(f"measuring {where.stdout.strip()}")
     with start_server() as server, tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         config = Path(tmp) / "config"
         write_settings(config, server.url, "m")

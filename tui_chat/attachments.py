@@ -17,7 +17,6 @@ so the app can use it as well as `tui-chat ask`.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import os
 import re
@@ -154,6 +153,8 @@ def prepare_data(
 
 
 def _classify(data: bytes, name: str, path: Path, shown: str) -> Prepared:
+    import hashlib  # here, not at start-up (the app starts without it)
+
     digest = hashlib.sha256(data).hexdigest()
     sniffed = image_type(data[:_SNIFF])
     if sniffed:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chat import describe_error
 from .model_choice import ModelChoice
@@ -33,11 +33,13 @@ from .providers import (
     ProviderError,
     Timeouts,
 )
-from .providers.events import Event
 from .providers.helpers import MediaItem
 from .providers.masking import mask
 from .store import RequestDefaults, Settings, State, api_key_for, env_var_for
 from .store.settings import ProviderRequest, default_provider_problem
+
+if TYPE_CHECKING:  # (imported with the first answer: see providers/backend_api.py)
+    from .providers.events import Event
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
 #: A plugin provider that broke while listing its models (a fault of the plugin's).

@@ -13,18 +13,6 @@ from typing import Any
 
 from .attachments import AttachmentRefused, prepare_attachment
 from .providers import ProviderError
-from .providers.events import (
-    ConversationState,
-    FinishReason,
-    MediaResponse,
-    Notice,
-    Preview,
-    ProviderInfo,
-    RawEvent,
-    Reasoning,
-    Title,
-    Usage,
-)
 from .providers.helpers import MediaItem, to_data_uri
 from .store import Attachment, AttachmentLimits, Conversation, Message
 from .store.conversations import MediaFile, provider_state_key
@@ -172,6 +160,20 @@ class AnswerRecorder:
         if isinstance(item, str):
             self.parts.append(item)
             return TEXT
+        # (The events are imported with the first answer: see providers/backend_api.py.)
+        from .providers.events import (
+            ConversationState,
+            FinishReason,
+            MediaResponse,
+            Notice,
+            Preview,
+            ProviderInfo,
+            RawEvent,
+            Reasoning,
+            Title,
+            Usage,
+        )
+
         match item:
             case Reasoning(token=token, status=status, label=label):
                 if token:

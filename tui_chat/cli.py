@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 DESCRIPTION = """\
 A full-screen terminal chat client for language-model providers: g4f backends
@@ -31,6 +34,8 @@ managed g4f server:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # (a plain start of the app reads its arguments without it)
+
     parser = argparse.ArgumentParser(
         prog="tui-chat",
         description=DESCRIPTION,
@@ -60,9 +65,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def app_arguments(argv: Sequence[str]) -> Any:
+    """The arguments of a plain start of the app (`--config-dir DIR`, `--paths`,
+    `--no-managed-backend`), read without building the parser with every command's
+    options (~16 M instructions of start-up with argparse's import); None for anything
+    else, which the parser reads (and says what is wrong with)."""
+    import types
+
+    args = types.SimpleNamespace(config_dir=None, paths=False, no_managed_backend=False)
+    tokens = list(argv)
+    while tokens:
+        token = tokens.pop(0)
+        if token in ("--paths", "--no-managed-backend"):
+            setattr(args, token[2:].replace("-", "_"), True)
+        elif token == "--config-dir" and tokens and not tokens[0].startswith("-"):
+            args.config_dir = tokens.pop(0)
+        elif token.startswith("--config-dir=") and len(token) > len("--config-dir="):
+            args.config_dir = token.split("=", 1)[1]
+        else:
+            return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = app_arguments(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     from .store import Paths
 
     paths = Paths.resolve(args.config_dir)

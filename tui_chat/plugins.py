@@ -21,7 +21,6 @@ an edited plugin file takes effect at the next start.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib.util
 import inspect
 import os
@@ -30,11 +29,10 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from .providers.base import AsyncGeneratorProvider, ModelInfo, ProviderModelMixin
 from .providers.errors import ProviderError
-from .providers.events import Event, Notice
 from .providers.masking import Secrets, mask, mask_error, mask_event
 
 #: The entry-point group a package declares its providers in.
@@ -42,8 +40,8 @@ ENTRY_POINT_GROUP = "tui_chat.providers"
 #: The folder under the config folder for the user's own provider files.
 PROVIDERS_FOLDER = "providers"
 
-#: What a provider's stream may yield besides text.
-KNOWN_EVENTS: tuple[type, ...] = get_args(Event)
+if TYPE_CHECKING:
+    from .providers.events import Event
 
 #: The class attributes of the contract, and what each must be (checked at load, so a
 #: wrong one is reported by name rather than failing somewhere later).
@@ -253,6 +251,7 @@ def _from_folder(folder: Path, found: Plugins) -> None:
 def _import_file(path: Path) -> ModuleType:
     """Import one provider file as a module of its own (in sys.modules, so that what it
     defines, dataclasses included, works as in any module)."""
+    import hashlib  # here, not at start-up (the app starts without it)
     digest = hashlib.sha1(str(path.parent).encode()).hexdigest()[:10]
     stem = "".join(char if char.isalnum() else "_" for char in path.stem)
     name = f"tui_chat_user_providers_{digest}.{stem}"
@@ -440,6 +439,7 @@ async def guarded_stream(
             f"{_kind(stream)}, not an async generator.",
             hint="Its author can fix it (see docs/providers.md); other providers work.",
         )
+    from .providers.events import Event, Notice  # (not at start-up: backend_api.py)
     skipped: set[str] = set()
     iterator = stream.__aiter__()
     try:
@@ -452,7 +452,7 @@ async def guarded_stream(
                 raise mask_error(error, secrets) from None
             except Exception as error:
                 raise _failed(plugin, error, secrets) from error
-            if isinstance(item, (str, *KNOWN_EVENTS)):
+            if isinstance(item, (str, *get_args(Event))):  # text, or an event
                 yield mask_event(item, secrets)
                 continue
             kind = _kind(item)

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .attachments import Prepared
 from .branches import add_branch, add_hidden, fork, show_variant
@@ -35,13 +35,15 @@ from .media import resolve as resolve_media_url
 from .model_choice import ModelChoice
 from .providers import ProviderError
 from .providers.base import Timeouts
-from .providers.events import Event
 from .providers.helpers import MediaItem
 from .store import Conversation, ConversationStore, Message
 from .store.conversations import MediaFile, provider_state_key
 from .store.journal import AnswerJournal
 from .store.settings import Settings
 from .store.state import State
+
+if TYPE_CHECKING:  # (imported with the first answer: see providers/backend_api.py)
+    from .providers.events import Event
 
 #: A streaming answer's new text goes to its journal this often (store/journal.py), in
 #: the app and in `tui-chat ask`: a killed process loses at most this much of it, a power

@@ -17,7 +17,7 @@ from tui_chat.providers import (
     UpstreamError,
 )
 from tui_chat.providers.events import FinishReason, Notice, Reasoning, Usage
-from tui_chat.providers.openai_compat import ThinkSplitter
+from tui_chat.providers.openai_events import ThinkSplitter
 
 from .testkit import PNG, answer, collect, dumps, http_head, reply, routes, split_bytes, stream
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from tui_chat.ui.terminal_output import ScreenWriter, compressing
+from tui_chat.ui.terminal_output import UNREAD_WRITES, ScreenWriter, compressing
 
 from .conftest import wait_until
 
@@ -210,9 +210,40 @@ def test_the_driver_writes_through_the_compressor() -> None:
             written.append(data)
 
     driver = compressing(Driver)()
+    driver.read_what_was_written()  # (nothing written yet: rewritten from the first)
     driver.write("\x1b[1;1H\x1b[31mA\x1b[0m\x1b[31mB\x1b[0m")
     driver.write("\x1b[1;1H\x1b[31mA\x1b[0m\x1b[31mC\x1b[0m")
     assert written == ["\x1b[1;1H\x1b[31mAB\x1b[0m", "\x1b[D\x1b[31mC\x1b[0m"]
+
+
+def test_the_first_frames_go_out_as_made_and_are_read_after() -> None:
+    """Until the app says its first frames are out, writes go out as Textual made them
+    (rewriting the first frame delayed it); read then, they leave out of the next write
+    what they drew."""
+    written: list[str] = []
+
+    class Driver:
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def write(self, data: str) -> None:
+            written.append(data)
+
+    first = "\x1b[2;1H\x1b[31mthe parser\x1b[0m\x1b[31m reads\x1b[0m"
+    second = "\x1b[2;1H\x1b[31mthe parser\x1b[0m\x1b[31m reads each\x1b[0m"
+    driver = compressing(Driver)()
+    driver.write(first)
+    assert written == [first]
+    driver.read_what_was_written()
+    driver.write(second)
+    assert "the parser" not in written[1] and " each" in written[1]
+    assert drawn(40, 3, *written)[0] == drawn(40, 3, first, second)[0]
+    # Never read: after UNREAD_WRITES writes the driver reads them itself.
+    written.clear()
+    driver = compressing(Driver)()
+    for _ in range(UNREAD_WRITES + 1):
+        driver.write(first)
+    assert written[:-1] == [first] * UNREAD_WRITES and written[-1] == ""
 
 
 def test_cells_written_as_they_are_are_left_out() -> None:

@@ -30,13 +30,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .errors import ModelNotSupportedError
-from .events import Event
 from .helpers import MediaItem
 from .http import SSLSetting, Timeouts
 from .masking import Secrets, request_secrets
+
+if TYPE_CHECKING:  # (imported with the first answer: see backend_api.py)
+    from .events import Event
 
 Messages = Sequence[Mapping[str, Any]]
 AsyncResult = AsyncIterator["str | Event"]

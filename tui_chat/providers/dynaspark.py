@@ -7,7 +7,7 @@ any compatible server, and an unreachable host fails with one clear sentence.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
@@ -19,8 +19,10 @@ from .errors import (
     ProviderError,
     RateLimitedError,
 )
-from .events import Event
 from .helpers import MediaItem, format_prompt, image_type, to_bytes
+
+if TYPE_CHECKING:  # (imported with the first answer: see backend_api.py)
+    from .events import Event
 
 _MODELS = ["gemini-1.5-flash", "gemini-1.5-flash-8b", "gemini-2.0-flash", "gemini-2.0-flash-lite"]
 

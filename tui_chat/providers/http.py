@@ -6,7 +6,6 @@ callers never see a raw aiohttp exception and every message reads as a sentence.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -130,6 +129,8 @@ def server_message(body: bytes, content_type: str = "", secrets: Iterable[str | 
         if found:
             return _shorten(mask(found, hidden))
     if "html" in content_type.lower() or text[:1] == "<":
+        import html  # here, not at start-up (its entity table: ~5 M instructions)
+
         title = _TITLE.search(text)
         if title and title.group(1).strip():
             return _shorten(mask(html.unescape(title.group(1)), hidden))

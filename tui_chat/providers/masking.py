@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .events import Event, Reasoning
+# (The events are imported where an event is masked: not at start-up, see backend_api.py.)
+if TYPE_CHECKING:
+    from .events import Event
 
 MASK = "***"
 #: Shorter values are left alone: masking "abc" would garble ordinary text.
@@ -76,6 +78,8 @@ def mask_event(item: str | Event, secrets: Secrets) -> str | Event:
     unchanged (see the module's docstring); every other text in an event is masked."""
     if not secrets or isinstance(item, str):
         return item
+    from .events import Reasoning
+
     if isinstance(item, Reasoning) and not (item.label or item.status):
         return item  # the common case, a token: nothing but the model's words
     changes: dict[str, Any] = {}

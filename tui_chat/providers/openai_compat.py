@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import http
 from .base import AsyncGeneratorProvider, Messages, ModelInfo, ProviderModelMixin
-from .errors import BadResponseError, ConnectionFailedError, UpstreamError
-from .events import Event, FinishReason, Notice, Reasoning, Usage
+from .errors import BadResponseError, ConnectionFailedError
 from .helpers import MediaItem, message_text, to_data_uri
-from .masking import Secrets, mask, mask_event
+from .masking import mask_event
+
+# The events, and the chunk parser that makes them (openai_events.py), are imported with
+# the first answer, not at start-up (see backend_api.py).
+if TYPE_CHECKING:
+    from .events import Event
 
 
 class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
@@ -45,6 +48,9 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         url = f"{cls.url.rstrip('/')}/chat/completions"
+        from .events import FinishReason
+        from .openai_events import ThinkSplitter, parse_chunk
+
         splitter = ThinkSplitter()
         secrets = cls.request_secrets(api_key)
         async with (
@@ -72,7 +78,7 @@ class OpenAICompatible(AsyncGeneratorProvider, ProviderModelMixin):
                     if item.data.strip() == "[DONE]":
                         finished = done = True
                         break
-                    for output in _parse_chunk(item.data, splitter, secrets):
+                    for output in parse_chunk(item.data, splitter, secrets):
                         if not isinstance(output, str):
                             finished = finished or isinstance(output, FinishReason)
                             output = mask_event(output, secrets)
@@ -165,89 +171,3 @@ def _with_media(messages: Messages, media: Sequence[MediaItem] | None) -> list[d
     else:
         result.append({"role": "user", "content": parts})
     return result
-
-
-def _parse_chunk(data: str, splitter: ThinkSplitter, secrets: Secrets = ()) -> list[str | Event]:
-    """What one chunk means. Texts quoted from the line are masked before being shortened
-    (a key cut in two would no longer be found); the caller masks the events."""
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        return [Notice(f"Skipped a line that is not JSON: {mask(data, secrets)[:60]!r}")]
-    if not isinstance(chunk, dict):
-        shown = mask(data, secrets)[:60]
-        return [Notice(f"Skipped a line that is not a JSON object: {shown!r}")]
-    if "error" in chunk and not chunk.get("choices"):
-        # Some servers report a failure mid-stream as a chunk with an "error" member.
-        message = http.server_message(data.encode(), secrets=secrets) or "unknown error"
-        raise UpstreamError(message)
-    out: list[str | Event] = []
-    choices = chunk.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-        choice = choices[0]
-        delta = choice.get("delta") or choice.get("message") or {}
-        if isinstance(delta, dict):
-            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-            if isinstance(reasoning, str) and reasoning:
-                out.append(Reasoning(token=reasoning))
-            content = delta.get("content")
-            if isinstance(content, str) and content:
-                out.extend(splitter.feed(content))
-        reason = choice.get("finish_reason")
-        if isinstance(reason, str) and reason:
-            out.extend(splitter.flush())
-            out.append(FinishReason(reason))
-    usage = chunk.get("usage")
-    if isinstance(usage, dict):
-        out.append(Usage.from_counts(usage, str(chunk.get("model") or "")))
-    return out
-
-
-class ThinkSplitter:
-    """Moves `<think>...</think>` spans in content into reasoning events.
-
-    Tags may be split across chunks ("<thi" + "nk>"), so a possible tag prefix at the end
-    of a chunk is held back until the next chunk decides it.
-    """
-
-    OPEN, CLOSE = "<think>", "</think>"
-
-    def __init__(self) -> None:
-        self.thinking = False
-        self.pending = ""
-
-    def feed(self, text: str) -> list[str | Event]:
-        out: list[str | Event] = []
-        text = self.pending + text
-        self.pending = ""
-        while text:
-            tag = self.CLOSE if self.thinking else self.OPEN
-            index = text.find(tag)
-            if index >= 0:
-                self._emit(out, text[:index])
-                text = text[index + len(tag) :]
-                self.thinking = not self.thinking
-                continue
-            keep = _partial_suffix(text, tag)
-            self._emit(out, text[: len(text) - keep])
-            self.pending = text[len(text) - keep :]
-            break
-        return out
-
-    def flush(self) -> list[str | Event]:
-        out: list[str | Event] = []
-        self._emit(out, self.pending)
-        self.pending = ""
-        return out
-
-    def _emit(self, out: list[str | Event], text: str) -> None:
-        if text:
-            out.append(Reasoning(token=text) if self.thinking else text)
-
-
-def _partial_suffix(text: str, tag: str) -> int:
-    """Length of the longest end of `text` that is a start of `tag`."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if tag.startswith(text[-size:]):
-            return size
-    return 0

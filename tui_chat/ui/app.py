@@ -48,13 +48,12 @@ from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .actions import APP, bindings, help_rows
 from .actions import keys_for as action_keys
 from .compat import character_to_key as _character_to_key
-from .compat import forward_event, refresh_truecolor_filter
+from .compat import driver_of, forward_event, refresh_truecolor_filter
 from .graphics import choose as choose_graphics
 from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens.chat import ChatScreen
 from .terminal_output import compressing
-from .widgets.markdown.render import warm_up
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
@@ -204,10 +203,17 @@ class ChatApp(App[int]):
         """After the first complete frame: warm the Markdown renderer and settle the
         garbage collector (the chat screen asks for the model lists)."""
         # The Markdown parser and lexers load in a thread, after the complete frame.
+        from .widgets.markdown.render import warm_up
+
         self.call_after_refresh(
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )
         self.call_after_refresh(self._settle_gc)
+        # The first frames went out as Textual wrote them (terminal_output.compressing):
+        # the driver reads them now, to rewrite the next ones.
+        read = getattr(driver_of(self), "read_what_was_written", None)
+        if read is not None:
+            self.call_after_refresh(read)
 
     def _settle_gc(self) -> None:
         """After the first complete frame, the garbage collector's settings for the session.

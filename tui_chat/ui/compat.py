@@ -33,6 +33,7 @@ __all__ = [
     "DirEntry",
     "DockArrangeResult",
     "character_to_key",
+    "driver_of",
     "forward_event",
     "keep_what_scrolls_apart",
     "pending_writes",
@@ -171,3 +172,8 @@ def pending_writes(app: App[Any]) -> int:
     thread = getattr(app._driver, "_writer_thread", None)
     queue = getattr(thread, "_queue", None)
     return queue.qsize() if queue is not None else 0
+
+
+def driver_of(app: App[Any]) -> Any:
+    """The app's terminal driver (None before it runs)."""
+    return app._driver

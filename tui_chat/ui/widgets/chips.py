@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
@@ -23,9 +22,11 @@ class Chip(Static, can_focus=True):
         Binding("right", "app.focus_next", show=False),
     ]
 
-    @dataclass
     class Removed(Message):
-        chip: Chip
+        # (Not a dataclass: creating one costs ~2 M instructions of start-up.)
+        def __init__(self, chip: Chip) -> None:
+            super().__init__()
+            self.chip = chip
 
     def __init__(self, path: Path, size: int | None) -> None:
         label = one_line(path.name, 40)

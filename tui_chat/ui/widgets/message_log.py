@@ -25,13 +25,13 @@ from ...store import Message
 from ..compat import set_vertical_scrollbar, start_widget, vertical_scrollbar
 from ..sizing import LaidOutOnce
 from .log_cursor import LogCursor
-from .message_view import MessageView
 from .scrollbar import TextScrollBar
 
 if TYPE_CHECKING:
     from textual.scrollbar import ScrollBar
 
     from ..compat import DockArrangeResult
+    from .message_view import MessageView
 
 #: Messages mounted when a conversation opens, and per step when scrolling past the ends.
 WINDOW = 12
@@ -168,6 +168,7 @@ class MessageLog(LogCursor, LaidOutOnce, VerticalScroll, can_focus=True):
 
     def new_view(self, message: Message, *, streaming: bool = False) -> MessageView:
         """A view of a message just appended to the conversation, for `add` to show."""
+        from .message_view import MessageView  # (not before the first frame: ~25 M instr.)
         return MessageView(message, streaming=streaming, dark=self.dark)
 
     async def add(self, *views: MessageView) -> None:

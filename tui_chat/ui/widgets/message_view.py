@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -104,12 +103,11 @@ class Reasoning(Vertical):
     Reasoning.-open > .reasoning { display: block; }
     """
 
-    #: The key that toggles it, for the title (the chat screen sets it from the keymap).
-    key_hint: ClassVar[str] = ""
-
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, key_hint: str = "") -> None:
         super().__init__()
         self.text = text
+        #: The key that toggles it, for the title.
+        self.key_hint = key_hint
         self._title = Text("", classes="reasoning-title")
         # Filled when unfolded: a folded one costs no layout while an answer streams.
         self._body = Text("", classes="reasoning")
@@ -215,7 +213,10 @@ class MessageView(LaidOutOnce, Vertical):
         yield self._meta
 
     def _make_reasoning(self, text: str) -> Reasoning:
-        self.reasoning = Reasoning(text)
+        # The key from the chat app's keymap, asked of the app: the chat screen does not
+        # import this module before its first frame (an empty chat shows no message).
+        keys_for = getattr(self.app, "keys_for", None)
+        self.reasoning = Reasoning(text, keys_for("chat.reasoning") if keys_for else "")
         return self.reasoning
 
     # --- streaming ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual import events
@@ -18,10 +17,13 @@ class PromptArea(TextEditor):
     # binding).
     BINDINGS = bindings(PROMPT)
 
-    @dataclass
+    # The messages have __init__s of their own rather than being dataclasses: creating a
+    # dataclass costs ~2 M instructions of start-up (its methods are compiled from text).
     class Submitted(Message):
-        prompt: PromptArea
-        text: str
+        def __init__(self, prompt: PromptArea, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -33,11 +35,12 @@ class PromptArea(TextEditor):
             placeholder="Type a message · Enter sends · ctrl+j new line",
         )
 
-    @dataclass
     class PathPasted(Message):
         """A paste that names an existing file: the app offers to attach it."""
 
-        path: Path
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
 
     def on_paste(self, event: events.Paste) -> None:
         # TextArea's own handler inserts the text (Textual calls the handler of every
@@ -46,11 +49,12 @@ class PromptArea(TextEditor):
         if path is not None:
             self.post_message(self.PathPasted(path))
 
-    @dataclass
     class ScrollLog(Message):
         """PageUp/PageDown, ctrl+Home/ctrl+End in the prompt: move the conversation."""
 
-        where: str  # "page_up", "page_down", "top" or "bottom"
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where  # "page_up", "page_down", "top" or "bottom"
 
     def action_scroll_log(self, where: str) -> None:
         self.post_message(self.ScrollLog(where))

@@ -18,9 +18,9 @@ from ....store import Message, StoreError
 from ...compat import pending_writes
 from ...pacing import FramePacer, frame_rate
 from ...safe import one_line
-from ...widgets.message_view import MessageView, usage_summary
 
 if TYPE_CHECKING:
+    from ...widgets.message_view import MessageView
     from .screen import ChatScreen
 
 #: Seconds of a fast stream's items handled before keys and frames get the loop: a key
@@ -153,6 +153,8 @@ class Answers:
         self.streaming = False
         self.show_plugin_reports()
         if message.usage:
+            from ...widgets.message_view import usage_summary
+
             self.last_usage = usage_summary(message.usage)
         self._save_answer()
         self.refresh_conversations()

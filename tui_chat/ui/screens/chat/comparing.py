@@ -17,11 +17,13 @@ from ....session import JOURNAL_EVERY, Answer
 from ...compat import pending_writes
 from ...pacing import FramePacer, frame_rate
 from ...safe import one_line
-from ...widgets.comparison import Column, Comparison
-from ...widgets.message_view import MessageView
 from .answers import YIELD_EVERY
 
+# The comparison widget is imported when models are first asked at once: the first
+# frame does not need it.
 if TYPE_CHECKING:
+    from ...widgets.comparison import Column, Comparison
+    from ...widgets.message_view import MessageView
     from .screen import ChatScreen
 
 #: How many models can be asked at once (a key each: alt+1 … alt+4).
@@ -45,6 +47,8 @@ class Comparing:
         question: MessageView,
     ) -> None:
         """Ask every model the question just added, each answer in a column."""
+        from ...widgets.comparison import Comparison
+
         answers = self.session.start_answers(choices, media)
         log = self.log_view
         comparison = Comparison(

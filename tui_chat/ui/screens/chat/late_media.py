@@ -18,9 +18,9 @@ from ....media import resolve
 from ....session import Answer
 from ....store import Conversation, Message, StoreError
 from ....store.conversations import MediaFile, all_messages
-from ...open_media import open_or_copy
-from ..image import ImageScreen
 
+# The image screen and the viewer's opener are imported when first used: the first frame
+# needs neither.
 if TYPE_CHECKING:
     from .screen import ChatScreen
 
@@ -106,6 +106,8 @@ class LateMedia:
         answers of several models (no image), go on with the column under the cursor."""
         message = self._cursor_message()
         if message is not None and message.media:
+            from ..image import ImageScreen
+
             self.app.push_screen(
                 ImageScreen(message.media, self.session.data_dir, self.chat_app.graphics)
             )
@@ -118,5 +120,7 @@ class LateMedia:
         if message is None or not message.media:
             self.notify("There is no image here to open.", markup=False, timeout=3)
             return
+        from ...open_media import open_or_copy
+
         usable = next((m for m in message.media if m.path), message.media[0])
         open_or_copy(self.app, usable, self.session.data_dir)

@@ -13,7 +13,6 @@ from textual import work
 from .... import managed
 from ....catalog import LOADING, READY, Catalog, ProviderEntry, listing_timeouts
 from ....model_choice import ModelChoice
-from ....model_rows import unlisted_choices
 from ...widgets.welcome import Welcome
 
 if TYPE_CHECKING:
@@ -137,6 +136,7 @@ class Models:
         return model_candidates(self.catalog, self.chat_app.state.recent_models)
 
     def action_pick_model(self: ChatScreen) -> None:
+        from ....model_rows import unlisted_choices
         from ..pickers import ModelPicker
 
         def chosen(choice: ModelChoice | list[ModelChoice] | None) -> None:

@@ -36,9 +36,7 @@ from ...actions import CHAT, bindings
 from ...compat import keep_what_scrolls_apart, update_without_skipping
 from ...widgets.chips import ChipBar
 from ...widgets.footer import ChatFooter
-from ...widgets.markdown.block import MarkdownBody
 from ...widgets.message_log import MessageLog
-from ...widgets.message_view import Reasoning
 from ...widgets.prompt import PromptArea
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
@@ -153,7 +151,6 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         update_without_skipping(self)
         self.ready = True
         app = self.chat_app
-        Reasoning.key_hint = app.keys_for("chat.reasoning")
         self.log_view.dark = app.current_theme.dark
         self.tree.set_catalog(self.catalog)
         if self.conversation.messages and self.session.choice.provider:
@@ -192,6 +189,8 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
     def set_dark(self, dark: bool) -> None:
         """Code blocks are highlighted for a dark or a light background."""
         self.log_view.dark = dark
+        from ...widgets.markdown.block import MarkdownBody
+
         for block in self.query(MarkdownBody):
             block.set_dark(dark)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import time
 from bisect import bisect_right
-from dataclasses import dataclass
 from itertools import accumulate
 
 from rich.cells import cell_len
@@ -130,16 +129,20 @@ class ConversationList(ScrollView, can_focus=True):
     highlighted: reactive[int | None] = reactive(None)
     _hover: reactive[int | None] = reactive(None)
 
-    @dataclass
+    # The messages have __init__s of their own rather than being dataclasses: creating a
+    # dataclass costs ~2 M instructions of start-up (its methods are compiled from text).
     class Opened(Message):
-        conversation_id: str
+        def __init__(self, conversation_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
 
-    @dataclass
     class Requested(Message):
         """A key asked for something to be done with the highlighted conversation."""
 
-        action: str
-        conversation_id: str | None
+        def __init__(self, action: str, conversation_id: str | None) -> None:
+            super().__init__()
+            self.action = action
+            self.conversation_id = conversation_id
 
     class Stale(Message):
         """The conversations folder changed since it was last listed: list it again."""

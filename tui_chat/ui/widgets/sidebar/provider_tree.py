@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.message import Message
@@ -35,19 +35,18 @@ _STATE_STYLE = {
 }
 
 
-@dataclass(frozen=True)
-class ProviderNode:
+# Named tuples, not frozen dataclasses: creating a frozen dataclass costs ~3.5 M
+# instructions of start-up (its methods are compiled from text).
+class ProviderNode(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True)
-class GroupNode:
+class GroupNode(NamedTuple):
     provider: str
     via: str
 
 
-@dataclass(frozen=True)
-class ModelNode:
+class ModelNode(NamedTuple):
     choice: ModelChoice
 
 
@@ -61,18 +60,24 @@ class ProviderTree(Tree[NodeData]):
     shows as typed.
     """
 
-    @dataclass
+    # The messages have __init__s of their own rather than being dataclasses: creating a
+    # dataclass costs ~2 M instructions of start-up (its methods are compiled from text).
     class ModelChosen(Message):
-        choice: ModelChoice
+        def __init__(self, choice: ModelChoice) -> None:
+            super().__init__()
+            self.choice = choice
 
-    @dataclass
     class CheckAgain(Message):
         """Enter on a provider that is not ready: ask it for its models again."""
 
-        provider: str
+        def __init__(self, provider: str) -> None:
+            super().__init__()
+            self.provider = provider
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Providers", id=id)
+        # Text, not str: a str label is read as markup, which imports Rich's emoji table
+        # (~12 M instructions of start-up) for a root that is not even shown.
+        super().__init__(Text("Providers"), id=id)
         self.show_root = False
         self.guide_depth = 2
         self.current: ModelChoice | None = None
