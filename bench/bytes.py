@@ -1,7 +1,7 @@
 """Terminal bytes and CPU while an answer streams at a normal speed, in a real terminal.
 
     python bench/bytes.py [--runs 3] [--sizes 100x30,200x50] [--chunks 1000] [--rate 50]
-                          [--colors 256] [--ssh] [--kbps N] [--streams N]
+                          [--colors 256] [--ssh] [--kbps N] [--streams N] [--floor]
 
 Each run forks a pseudo-terminal of the given size (TERM=xterm-256color,
 COLORTERM=truecolor) and execs `python -m tui_chat --config-dir DIR` in it (this
@@ -29,6 +29,11 @@ run ends when every answer is complete on screen: "streaming…" is gone from th
 read from what the app wrote (bench/_screen.py). Printed: the bytes, per byte of one
 answer and of all N, CPU, frames, and each run's bytes and CPU against the one-answer
 run's just before it (target: 2.5 times at most, issue 22).
+
+--floor also runs, after each tui-chat run, the least Textual app that shows the same
+stream (bench/_floor_stream.py: Textual's Log, an Input and a footer; plain text appended
+at tui-chat's paint rate, 15 a second, 7.5 with --ssh) in the same terminal, and prints
+its bytes and CPU beside tui-chat's: what Textual itself costs for this answer here.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ USAGE = "12 in / 900 out tokens"  # (the same, as the line under an answer shows
 TARGET_STREAMS = 2.5
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
+#: tui-chat's paints a second while an answer streams (ui/pacing.py: half that over
+#: SSH), the floor's too.
+FLOOR_RATE = 15.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -189,7 +197,13 @@ def all_done_on_screen(term: Terminal) -> bool:
 
 
 def run_once(
-    url: str, model: str, cols: int, rows: int, args: argparse.Namespace, streams: int = 1
+    url: str,
+    model: str,
+    cols: int,
+    rows: int,
+    args: argparse.Namespace,
+    streams: int = 1,
+    floor: bool = False,
 ) -> dict:
     answer = answer_text(args.chunks, "doc")
     suffix = f".{streams}streams" if streams > 1 else ""
@@ -214,7 +228,11 @@ def run_once(
         if args.ssh:
             env["SSH_CONNECTION"] = "127.0.0.1 50000 127.0.0.1 22"
         argv = [sys.executable, "-m", "tui_chat", "--config-dir", str(config)]
-        if args.profile:  # cProfile runs the app and writes its statistics when it ends
+        if floor:
+            script = ROOT / "bench" / "_floor_stream.py"
+            rate = FLOOR_RATE / 2 if args.ssh else FLOOR_RATE
+            argv = [sys.executable, str(script), url, model, "--rate", f"{rate:g}"]
+        elif args.profile:  # cProfile runs the app and writes its statistics when it ends
             argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.{cols}x{rows}{suffix}"]
         term = Terminal(argv, env, cols, rows, args.kbps)
         try:
@@ -295,6 +313,11 @@ def main() -> None:
         help="run the app under cProfile, its statistics to FILE.COLSxROWS (pstats)",
     )
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run a minimal Textual app showing the same stream (the floor)",
+    )
+    parser.add_argument(
         "--streams",
         type=int,
         default=1,
@@ -309,6 +332,7 @@ def main() -> None:
     answer_bytes = len(answer_text(args.chunks, "doc").encode())
     results: dict[tuple[int, int], list[dict]] = {size: [] for size in sizes}
     several: dict[tuple[int, int], list[dict]] = {size: [] for size in sizes}
+    floors: dict[tuple[int, int], list[dict]] = {size: [] for size in sizes}
     with start_server() as server:
         for _ in range(args.runs):  # sizes interleaved: the machine's drift hits both alike
             for cols, rows in sizes:
@@ -316,6 +340,10 @@ def main() -> None:
                 if args.streams > 1:  # right after the one answer: a fair ratio
                     several[(cols, rows)].append(
                         run_once(server.url, model, cols, rows, args, args.streams)
+                    )
+                if args.floor:
+                    floors[(cols, rows)].append(
+                        run_once(server.url, model, cols, rows, args, floor=True)
                     )
     how = (
         (", 256 colours" if args.colors == "256" else "")
@@ -364,6 +392,28 @@ def main() -> None:
         )
         if several[(cols, rows)]:
             print_several(args.streams, runs, several[(cols, rows)])
+        if floors[(cols, rows)]:
+            print_floor(runs, floors[(cols, rows)])
+
+
+def print_floor(ones: list[dict], runs: list[dict]) -> None:
+    """The floor's figures (a minimal Textual app, the same stream, the same terminal) and
+    tui-chat's against them (each run against the floor's run just after it)."""
+    info = "(for information)"
+    print("\n  the floor: Textual's Log showing the same stream at tui-chat's paint rate")
+    label = "terminal bytes per answer byte"
+    print(f"  {label:<52}{median([r['per_byte'] for r in runs]):10.1f} x    {info}")
+    label = "CPU of the app while it streams, % of one core"
+    print(f"  {label:<52}{median([r['cpu'] for r in runs]):10.1f} %    {info}")
+    frames = [r["frames"] for r in runs if r["frames"]]
+    if frames:
+        label = "frames (synchronized updates)"
+        print(f"  {label:<52}{median(frames):10.0f}      {info}")
+    for key, what in (("per_byte", "bytes"), ("cpu", "CPU")):
+        ratios = [one[key] / r[key] for r, one in zip(runs, ones, strict=True)]
+        label = f"{what}, tui-chat / the floor"
+        print(f"  {label:<52}{median(ratios):10.2f} x    {info}")
+        print(f"  (runs: {', '.join(f'{x:.2f}' for x in ratios)} x)")
 
 
 def print_several(streams: int, ones: list[dict], runs: list[dict]) -> None:
