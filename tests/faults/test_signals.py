@@ -10,6 +10,7 @@ and the terminal given back (alternate screen left) where there still is one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import re
@@ -183,3 +184,64 @@ def test_kill_9_loses_at_most_half_a_second_and_the_next_start_shows_it_stopped(
     assert len(answer.content.split()) >= shown - 1, (answer.content, shown)
     assert not list((config / "conversations").glob("*.journal"))
     # (The next start showing it stopped, with ctrl+l to continue: test_kill9.py, in tmux.)
+
+
+def test_sigcont_while_running_changes_nothing(tmp_path: Path, upstream: str) -> None:
+    """SIGCONT comes without a stop before it: bash and sshd send it with SIGHUP, anyone
+    may send it. Textual took every SIGCONT for the end of a suspend and started the
+    terminal again (a second input and output thread), from inside whatever the main
+    thread was doing; in the middle of a frame's write that deadlocked the app (found as
+    a process left spinning at 76 % of a core after its terminal was gone). Signals sent
+    while a long answer is drawn: the answer completes, keys are echoed once, ctrl+q
+    leaves with the terminal given back."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "long-30000")
+    term = Terminal(config)
+    try:
+        term.wait_for(b"Type a message")
+        os.write(term.fd, b"go\r")
+        term.wait_for(b"streaming")
+        for _ in range(300):  # spread over the answer's frames
+            os.kill(term.pid, signal.SIGCONT)
+            term.read(0.01)
+        term.wait_for(b"30000 out tokens", timeout=60)
+        os.write(term.fd, b"abcxyz")
+        term.wait_for(b"abcxyz")
+        assert b"aabbcc" not in term.text() and b"abcxyzabcxyz" not in term.text()
+        os.write(term.fd, b"\x11")  # ctrl+q
+        assert term.exit_status() == 0
+        assert LEAVE_ALT_SCREEN in term.output
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(term.pid, signal.SIGKILL)
+            os.waitpid(term.pid, 0)
+        if term.fd >= 0:
+            os.close(term.fd)
+
+
+def test_a_hang_up_with_sigcont_after_it_still_saves_and_exits(terminal) -> None:
+    """A terminal going away sends its session SIGHUP and SIGCONT (the kernel does, and
+    a shell to its jobs): one more of each, at once, changes nothing."""
+    streaming_answer(terminal)
+    shown = terminal.words_shown()
+    terminal.hang_up()
+    os.kill(terminal.pid, signal.SIGHUP)
+    os.kill(terminal.pid, signal.SIGCONT)
+    assert terminal.exit_status() == 128 + signal.SIGHUP
+    _user, answer = answer_on_disk(terminal.config)  # type: ignore[attr-defined]
+    assert answer.status == "stopped"
+    assert len(answer.content.split()) >= shown
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2])
+def test_the_terminal_gone_while_quitting_still_exits(terminal, delay: float) -> None:
+    """ctrl+q, and the terminal closed while the app leaves (a tmux session or SSH window
+    closed right after): the app exits, whatever it was doing then. (A process was left
+    behind, its main thread waiting forever on a writer thread that had stopped.)"""
+    streaming_answer(terminal)
+    os.write(terminal.fd, b"\x11")  # ctrl+q
+    time.sleep(delay)
+    terminal.hang_up()
+    assert terminal.exit_status() in (0, 128 + signal.SIGHUP)
+    _user, answer = answer_on_disk(terminal.config)  # type: ignore[attr-defined]
+    assert answer.status == "stopped"

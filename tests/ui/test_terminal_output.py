@@ -11,7 +11,8 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from tui_chat.ui.terminal_output import UNREAD_WRITES, ScreenWriter, compressing
+from tui_chat.ui.driver import UNREAD_WRITES, compressing
+from tui_chat.ui.terminal_output import ScreenWriter
 
 from .conftest import wait_until
 

@@ -49,11 +49,11 @@ from .actions import APP, bindings, help_rows
 from .actions import keys_for as action_keys
 from .compat import character_to_key as _character_to_key
 from .compat import driver_of, forward_event, refresh_truecolor_filter
+from .driver import compressing
 from .graphics import choose as choose_graphics
 from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens.chat import ChatScreen
-from .terminal_output import compressing
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
@@ -209,7 +209,7 @@ class ChatApp(App[int]):
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )
         self.call_after_refresh(self._settle_gc)
-        # The first frames went out as Textual wrote them (terminal_output.compressing):
+        # The first frames went out as Textual wrote them (driver.compressing):
         # the driver reads them now, to rewrite the next ones.
         read = getattr(driver_of(self), "read_what_was_written", None)
         if read is not None:

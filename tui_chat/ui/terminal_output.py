@@ -13,18 +13,15 @@ terminal is in (a blank only by what shows on a blank: the background, reverse, 
 lines), and leaves the terminal in its default style at the end of every write, as
 Textual does. What it does not read (a clear, another screen, an unknown sequence, a new
 terminal size) is passed on as it is, and it forgets what the screen shows: everything is
-written again from there. `compressing(driver_class)` is the driver that writes
-through it.
+written again from there. `ui/driver.py` holds the driver that writes through it.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rich.cells import cell_len
 
@@ -411,70 +408,3 @@ def _blank_look(style: SgrStyle) -> object:
     """What shows of a style on a blank cell (not reversed): its background, and the
     lines drawn through or under it."""
     return ("blank", style.bg, style.attrs - _UNSEEN_ON_BLANK)
-
-
-#: Writes sent as they were made at most, before the writer reads them anyway.
-UNREAD_WRITES = 64
-
-
-def compressing(driver_class: type[Any]) -> type[Any]:
-    """A subclass of a Textual driver class that writes through a `ScreenWriter` (told
-    the terminal's size before each write: a new size may have moved what it showed)."""
-
-    class CompressingDriver(driver_class):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._screen = ScreenWriter(self._terminal_size)
-            # Writes come from the app's loop and, now and then, the input thread: each
-            # is rewritten and queued in one go, in the order the terminal gets them.
-            self._writing = threading.Lock()
-            # Until the app's first frames are out (`read_what_was_written`), writes go
-            # out as Textual made them and the writer reads them afterwards: rewriting
-            # the first frame cost ~33 M instructions (~10 ms) before it was seen. With
-            # the terminal's size at each write.
-            self._unread: list[tuple[tuple[int, int] | None, str]] | None = []
-
-        def _terminal_size(self) -> tuple[int, int] | None:
-            try:
-                return tuple(os.get_terminal_size(self.fileno))  # type: ignore[return-value]
-            except (AttributeError, OSError, TypeError, ValueError):
-                return None
-
-        def write(self, data: str) -> None:
-            with self._writing:
-                unread = self._unread
-                if unread is not None and len(unread) < UNREAD_WRITES:
-                    unread.append((self._terminal_size(), data))
-                    super().write(data)
-                    return
-                self._read_unread()
-                super().write(self._screen.compress(data))
-
-        def read_what_was_written(self) -> None:
-            """The writes sent as they were made, read now: from here on, writes are
-            rewritten (the app calls this after its first complete frame)."""
-            with self._writing:
-                self._read_unread()
-
-        def _read_unread(self) -> None:
-            unread, self._unread = self._unread, None
-            if not unread:
-                return
-            if {size for size, _ in unread} != {self._terminal_size()}:
-                self._screen.forget()  # written at another size: what shows is not known
-                return
-            self._screen.read(data for _, data in unread)
-
-        def start_application_mode(self) -> None:
-            with self._writing:
-                self._screen.forget()
-            super().start_application_mode()
-
-        def stop_application_mode(self) -> None:
-            super().stop_application_mode()
-            with self._writing:
-                self._screen.forget()
-
-    CompressingDriver.__name__ = f"Compressing{driver_class.__name__}"
-    CompressingDriver.__qualname__ = CompressingDriver.__name__
-    return CompressingDriver
