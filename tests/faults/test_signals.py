@@ -245,3 +245,25 @@ def test_the_terminal_gone_while_quitting_still_exits(terminal, delay: float) ->
     assert terminal.exit_status() in (0, 128 + signal.SIGHUP)
     _user, answer = answer_on_disk(terminal.config)  # type: ignore[attr-defined]
     assert answer.status == "stopped"
+
+
+def test_a_suspend_and_resume_still_give_the_terminal_back_and_take_it_again(terminal):
+    """SIGTSTP (a job stopped from outside) leaves the alternate screen and stops the app;
+    SIGCONT after it comes back: the screen drawn again, keys echoed, the answer going on."""
+    streaming_answer(terminal)
+    terminal.output = b""
+    os.kill(terminal.pid, signal.SIGTSTP)
+    deadline = time.monotonic() + 10
+    while LEAVE_ALT_SCREEN not in terminal.output and time.monotonic() < deadline:
+        terminal.read(0.05)
+    assert LEAVE_ALT_SCREEN in terminal.output  # the terminal given back
+    _, status = os.waitpid(terminal.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    terminal.output = b""
+    os.kill(terminal.pid, signal.SIGCONT)
+    terminal.wait_for(b"Type a message")  # the whole screen drawn again
+    os.write(terminal.fd, b"back again")
+    terminal.wait_for(b"back again")
+    before = terminal.words_shown()
+    terminal.read(1.5)
+    assert terminal.words_shown() > before  # the answer goes on
