@@ -6,6 +6,7 @@ default settings do when no g4f server runs.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from ui.conftest import answered, screen_text, wait_until
@@ -153,3 +154,38 @@ async def test_a_failed_server_is_started_again_by_enter_not_in_the_background(
         await pilot.press("enter")
         await wait_until(pilot, lambda: g4f_state(app) == READY, timeout=30)
         await wait_until(pilot, lambda: "ready · managed" in screen_text(app))
+
+
+async def test_the_settings_switch_stops_and_starts_the_server_on_save(
+    tmp_path: Path, managed_env: Path, fake_g4f
+) -> None:
+    """"Run g4f server" in the settings (F9): off leaves the server tui-chat runs (its
+    watchdog stops it), on starts one again, each from Save, without a restart."""
+    from tui_chat.ui.screens.settings.screen import SettingsScreen
+
+    async def flip_and_save(pilot) -> None:
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        row = app.screen.general.managed
+        row.switch.focus()
+        before = row.value
+        await pilot.press("space")
+        await wait_until(pilot, lambda: row.value != before)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+
+    fake_g4f("serve")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: g4f_state(app) == READY, timeout=30)
+        pids = record(managed_env)
+        await flip_and_save(pilot)
+        assert wait_gone([pids["pid"], pids["watchdog"]]) == []
+        await wait_until(pilot, lambda: g4f_state(app) == UNREACHABLE)
+        assert "managed" not in sidebar_text(app)
+        await flip_and_save(pilot)
+        await wait_until(pilot, lambda: g4f_state(app) == READY, timeout=30)
+        await wait_until(pilot, lambda: "ready · managed" in screen_text(app))
+        assert record(managed_env)["pid"] != pids["pid"]
+    text = (tmp_path / "config" / "settings.toml").read_text()
+    assert tomllib.loads(text)["g4f"] == {"managed": "auto"}

@@ -120,6 +120,9 @@ def test_every_field_round_trips(paths: Paths) -> None:
     s.attachments.max_text_bytes = 2
     s.keymap = {"model.picker": "ctrl+o", "app.quit": "ctrl+q"}
     s.default_provider, s.default_model = "ollama", "llama3"
+    s.reopen_last = False
+    s.display.images = "sixel"
+    s.g4f.managed = "never"
     save_settings(paths, s)
     loaded, problems = load_settings(paths)
     assert problems == []
@@ -615,3 +618,37 @@ def test_display_images_is_validated_with_its_line(tmp_path) -> None:
     paths.settings_file.write_text('[display]\nimages = "off"\n')
     settings, problems = load_settings(paths)
     assert settings.display.images == "off" and problems == []
+
+
+def test_reopen_images_and_managed_change_in_place_and_only_when_changed(paths: Paths) -> None:
+    """The settings screen's General section: each value is written where the user has
+    it (comment kept), a table is added only for a value that changed."""
+    text = (
+        "[defaults]\n"
+        'model = "llama3"   # mine\n'
+        "\n"
+        "[display]\n"
+        'images = "off"     # slow link\n'
+    )
+    write(paths, text)
+    before, _ = load_settings(paths)
+    after = copy.deepcopy(before)
+    after.display.images = "halfcell"
+    save_settings(paths, after, before=before)
+    assert paths.settings_file.read_text() == text.replace('"off"    ', '"halfcell"    ')
+    before, after = after, copy.deepcopy(after)
+    after.reopen_last = False
+    after.g4f.managed = "never"
+    save_settings(paths, after, before=before)
+    assert paths.settings_file.read_text() == (
+        "[defaults]\n"
+        'model = "llama3"   # mine\n'
+        "reopen_last = false\n"
+        "\n"
+        "[display]\n"
+        'images = "halfcell"     # slow link\n'
+        "\n"
+        "[g4f]\n"
+        'managed = "never"\n'
+    )
+    assert load_settings(paths)[0] == after

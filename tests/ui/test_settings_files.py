@@ -364,3 +364,76 @@ async def test_renaming_a_provider_in_the_settings_screen_follows_in_state(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.chat.choice == ModelChoice("mine", "gated")
+
+
+async def choose_option(pilot, field, value: str) -> None:
+    """Open a choice by keyboard and move to `value` with the arrows, Enter picks it."""
+    select = field.input
+    select.focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: select.expanded)
+    values = [option for _, option in select._options]
+    steps = values.index(value) - values.index(select.value)
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await wait_until(pilot, lambda: not select.expanded)
+    assert field.value == value
+
+
+async def flip(pilot, row) -> None:
+    row.switch.focus()
+    before = row.value
+    await pilot.press("space")
+    await wait_until(pilot, lambda: row.value != before)
+
+
+async def test_the_general_section_saves_in_place_and_shows_what_was_saved(tmp_path, servers):
+    """Reopen last, images and the g4f server, changed in the form: each lands in the
+    user's file (their comment kept), the form shows them when opened again, the next
+    start reads them, and the g4f server setting is in use at once."""
+    config = tmp_path / "config"
+    text = hand_written(servers) + '\n[display]\nimages = "off"       # no pictures over SSH\n'
+    app = start(config, text, fetch_models=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot, app)
+        general = screen.general
+        general.images.input.focus()
+        await wait_until(pilot, lambda: "Off: a line with the image's path" in screen_text(app))
+        assert general.images.value == "off"
+        # Drawn as decided at start: a change waits for the next start, and it says so.
+        flat = " ".join(screen_text(app).replace("│", " ").split())
+        assert "a change applies at the next start (now: off)" in flat
+        assert (general.reopen.value, general.managed.value) == (True, True)
+        assert app.catalog.get("backend").managed.mode == "auto"
+        await flip(pilot, general.reopen)
+        assert "off: start with a new conversation" in screen_text(app)
+        await choose_option(pilot, general.images, "halfcell")
+        await flip(pilot, general.managed)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        assert (app.settings.reopen_last, app.settings.display.images) == (False, "halfcell")
+        # The providers are made again from the saved settings: no g4f server now.
+        assert app.catalog.get("backend").managed.mode == "never"
+        assert app.graphics == "off"  # until the next start
+        screen = await open_settings(pilot, app)
+        general = screen.general
+        assert (general.reopen.value, general.images.value, general.managed.value) == (
+            False,
+            "halfcell",
+            False,
+        )
+        general.images.input.focus()
+        await wait_until(pilot, lambda: "Half-cell blocks: any terminal" in screen_text(app))
+        general.managed.switch.focus()
+        await wait_until(pilot, lambda: "off: never" in screen_text(app))
+        await pilot.press("escape")  # nothing edited: closes without asking
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+    assert (config / "settings.toml").read_text() == text.replace(
+        'model = "echo"                  # the echo model\n',
+        'model = "echo"                  # the echo model\nreopen_last = false\n',
+    ).replace('"off"       # no', '"halfcell"       # no') + '\n[g4f]\nmanaged = "never"\n'
+    app = start(config, fetch_models=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.settings.reopen_last is False
+        assert app.graphics == "halfcell"
+        assert app.settings.g4f.managed == "never"

@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import tomllib
 
+import pytest
 from textual.app import App
 from textual.widgets import Button, Input, TextArea
 
@@ -535,6 +536,7 @@ async def test_every_field_is_a_tab_stop_and_visible_when_focused() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         form = app.form
         wanted = {f.input for f in form.fields()} | {form.system_prompt, form.dyn_enabled}
+        wanted |= {row.switch for row in form.general.switches}
         seen = set()
         for _ in range(60):
             await pilot.press("tab")
@@ -613,6 +615,9 @@ async def test_the_focused_field_is_marked_on_screen() -> None:
             (form.dyn_enabled, "▸ Enabled"),
             (card_field(app, "openai", 0, "key").input, "▸ API key"),
             (form.f_provider.input, "▸ Provider"),
+            (form.general.reopen.switch, "▸ Reopen last"),
+            (form.general.images.input, "▸ Images"),
+            (form.general.managed.switch, "▸ Run g4f server"),
             (form.system_prompt, "▸ System prompt"),
             (form.f_temperature.input, "▸ Temperature"),
         ]
@@ -722,3 +727,71 @@ async def test_dynaspark_lines_up_with_the_other_providers_at_80x24() -> None:
         assert enabled.region.y == form.dyn_enabled.region.y == state.region.y
         assert state.region.x > form.dyn_enabled.region.right
         assert "https://dynaspark.onrender.com/api/generate_response" in screen_text(app)
+
+
+async def _flip_reopen(pilot, form: SettingsScreen) -> None:
+    form.general.reopen.switch.focus()
+    await pilot.press("enter")
+
+
+async def _flip_managed(pilot, form: SettingsScreen) -> None:
+    form.general.managed.switch.focus()
+    await pilot.press("space")
+
+
+async def _choose_sixel(pilot, form: SettingsScreen) -> None:
+    form.general.images.input.focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: form.general.images.input.expanded)
+    await pilot.press("down", "down", "enter")  # auto -> kitty -> sixel
+
+
+@pytest.mark.parametrize("change", [_flip_reopen, _choose_sixel, _flip_managed])
+async def test_a_general_setting_changed_asks_before_discarding(change) -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        await change(pilot, form)
+        await pilot.pause()
+        assert form.is_dirty()
+        form.query_one("#settings-cancel", Button).focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDiscard))
+        await tab_to(pilot, app, lambda w: w.id == "discard-yes")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == [None]
+
+
+async def test_general_settings_are_returned_and_flipping_back_is_no_edit() -> None:
+    s = make_settings()
+    s.reopen_last, s.display.images, s.g4f.managed = True, "auto", "auto"
+    app = Host(settings=s)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        await _flip_reopen(pilot, form)
+        await _flip_reopen(pilot, form)
+        await pilot.pause()
+        assert not form.is_dirty()
+        await _flip_reopen(pilot, form)
+        await _choose_sixel(pilot, form)
+        await _flip_managed(pilot, form)
+        await wait_until(pilot, lambda: not form.general.managed.value)
+        await save(pilot)
+    new = result_of(app).settings
+    assert (new.reopen_last, new.display.images, new.g4f.managed) == (False, "sixel", "never")
+    # The rest as it was.
+    assert dataclasses.replace(new, reopen_last=True, display=s.display, g4f=s.g4f) == s
+
+
+async def test_the_images_hint_says_when_a_change_applies() -> None:
+    s = make_settings()
+    s.display.images = "kitty"
+    app = Host(settings=s)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.form
+        form.general.images.input.focus()
+        await wait_until(pilot, lambda: "Kitty graphics" in screen_text(app))
+        hint = str(form.general.images.query_one(".field-hint").render())
+        # A host that does not say how images are drawn now: the hint does not guess.
+        assert hint.endswith("at start-up: a change applies at the next start.")

@@ -110,9 +110,14 @@ def edit_settings_text(
     _values(
         doc,
         "defaults",
-        {"provider": (b.default_provider, a.default_provider)}
-        | {"model": (b.default_model, a.default_model)},
+        {
+            "provider": (b.default_provider, a.default_provider),
+            "model": (b.default_model, a.default_model),
+            "reopen_last": (b.reopen_last, a.reopen_last),
+        },
     )
+    _values(doc, "display", {"images": (b.display.images, a.display.images)})
+    _values(doc, "g4f", {"managed": (b.g4f.managed, a.g4f.managed)})
     br, ar = b.request, a.request
     _values(
         doc,

@@ -411,6 +411,7 @@ class ChatApp(App[int]):
                 sources,
                 save=self.apply_settings,
                 plugins=[entry.name for entry in self.catalog if entry.plugin],
+                graphics=self.graphics,
             )
         )
 

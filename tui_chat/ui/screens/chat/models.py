@@ -179,6 +179,10 @@ class Models:
         """New providers (the settings changed): list their models and keep the model in
         use, following a rename, or fall back to the default."""
         self.session.catalog = catalog
+        if self.chat_app.settings.g4f.managed == "never":
+            # Turned off: leave the server this tui-chat runs (its watchdog stops it unless
+            # another tui-chat uses it); the new catalog's g4f entry starts none.
+            managed.stop_all()
         self.load_all_models()
         self.show_welcome()
         app = self.chat_app

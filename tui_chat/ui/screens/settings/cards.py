@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from ....store.settings import Backend, OpenAIEndpoint
+from .controls import SwitchRow
 from .fields import (
     Field,
     check_env_name,
@@ -180,3 +181,16 @@ def card_section(
     yield Static(hint, classes="section-hint", markup=False)
     yield Vertical(*cards, id=f"{kind}-cards", classes="cards")
     yield Button(add, id=f"add-{kind}", compact=True)
+
+
+def dynaspark_enabled(enabled: bool) -> SwitchRow:
+    """The built-in provider's on/off row, for its card (the screen lays that out)."""
+    return SwitchRow(
+        "Enabled",
+        enabled,
+        "on: listed with the providers",
+        "off: not listed",
+        switch_id="dynaspark-enabled",
+        label_id="dynaspark-enabled-label",
+        state_id="dynaspark-state",
+    )

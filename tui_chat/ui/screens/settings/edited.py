@@ -56,6 +56,7 @@ def edited(screen: SettingsScreen) -> SettingsResult:
         max_image_bytes=parse_size(screen.f_image.value) or 0,
         max_text_bytes=parse_size(screen.f_text.value) or 0,
     )
+    screen.general.apply(new)
     origins: dict[str, list[str | None]] = {
         "backends": [c.original for c in screen.cards("backend")],
         "openai": [c.original for c in screen.cards("openai")],

@@ -203,6 +203,11 @@ def parse_size(value: str) -> int | None:
     return size
 
 
+def format_number(value: float) -> str:
+    """A number as the user would write it: 10, not 10.0."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def format_size(size: int) -> str:
     for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= factor and size % factor == 0:

@@ -1,4 +1,5 @@
-"""The settings screen: providers, defaults, request options and attachment limits.
+"""The settings screen: providers, defaults, start-up and display, request options and
+attachment limits.
 
 `SettingsScreen(settings, keys, env_keys, save=...)` is a modal form. It never writes a file
 itself: on Save it builds a `SettingsResult` (result.py) and hands it to `save`, the app's,
@@ -13,7 +14,8 @@ placeholder saying a key is set (cards.py). Which keys Save changes: result.py.
 Every field is checked as it changes and again on Save (the rules: fields.py); Save is
 refused while any field is invalid. The label of the row that has the focus is marked
 ("▸ Name", `RowLabel`). The default provider is chosen from the providers of the form as
-it stands (`ChoiceField`), kept in step as cards are added, removed and renamed. Outside
+it stands (`ChoiceField`), kept in step as cards are added, removed and renamed. The
+General section (reopen the last conversation, images, the g4f server) is general.py. Outside
 text (names, URLs, headers, messages quoting them) is shown as plain text, never as
 markup. The look is in settings.tcss, beside this.
 """
@@ -37,8 +39,16 @@ from ....store.settings import (
 )
 from ...inputs import TextEditor
 from ...safe import plain
-from .cards import Kind, ProviderCard, backend_card, card_section, openai_card
+from .cards import (
+    Kind,
+    ProviderCard,
+    backend_card,
+    card_section,
+    dynaspark_enabled,
+    openai_card,
+)
 from .confirm import ConfirmDiscard
+from .controls import SwitchRow
 from .edited import edited
 from .fields import (
     DYNASPARK,
@@ -48,16 +58,12 @@ from .fields import (
     FormField,
     RowLabel,
     check_default_provider,
-    check_max_tokens,
     check_plain_text,
     check_provider_name,
-    check_proxy,
-    check_size,
-    check_temperature,
-    check_timeout,
     check_url,
-    format_size,
 )
+from .general import GeneralSection
+from .request_fields import request_fields
 from .result import SettingsResult
 
 
@@ -84,6 +90,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         env_keys: Mapping[str, str] | None = None,
         save: Callable[[SettingsResult], str | None] | None = None,
         plugins: Sequence[str] = (),
+        graphics: str | None = None,
     ) -> None:
         super().__init__()
         self.original = settings
@@ -98,7 +105,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self._showing_problems = False
         s = settings
         self.f_dyn_endpoint = Field("Endpoint", s.dynaspark.endpoint, check_url)
-        self.dyn_enabled = Switch(s.dynaspark.enabled, id="dynaspark-enabled")
+        self.dyn_row = dynaspark_enabled(s.dynaspark.enabled)
+        self.dyn_enabled = self.dyn_row.switch
         self.f_provider = ChoiceField(
             "Provider",
             s.default_provider,
@@ -110,46 +118,18 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
         self.f_model = Field(
             "Model", s.default_model, check_plain_text, placeholder="the provider's default"
         )
-        # The rows that are not a FormField, by their control: their label is marked too.
-        self.enabled_label = RowLabel("Enabled", id="dynaspark-enabled-label")
+        # Reopen, images (`graphics`: the mode in use, for its hint), the g4f server.
+        self.general = GeneralSection(s, graphics)
+        # The system prompt's row is not a FormField: its label is marked on focus too.
         self.prompt_label = RowLabel("System prompt", id="system-prompt-label")
         r = s.request
         self.system_prompt = TextEditor(
             r.system_prompt, id="system-prompt", compact=True, tab_behavior="focus"
         )
-        self.f_temperature = Field(
-            "Temperature",
-            "" if r.temperature is None else _number(r.temperature),
-            check_temperature,
-            placeholder="provider default (0 to 2)",
-        )
-        self.f_max_tokens = Field(
-            "Max tokens",
-            "" if r.max_tokens is None else str(r.max_tokens),
-            check_max_tokens,
-            placeholder="provider default",
-        )
-        self.f_connect = Field(
-            "Connect timeout", _number(r.connect_timeout), check_timeout, hint="Seconds."
-        )
-        self.f_read = Field("Read timeout", _number(r.read_timeout), check_timeout, hint="Seconds.")
-        self.f_proxy = Field(
-            "Proxy",
-            r.proxy,
-            check_proxy,
-            placeholder="none, e.g. http://127.0.0.1:3128",
-            hint="http://, https:// or socks5:// URL; empty for none.",
-        )
-        a = s.attachments
-        self.f_image = Field(
-            "Max image size", format_size(a.max_image_bytes), check_size, hint="e.g. 20MB"
-        )
-        self.f_text = Field(
-            "Max text size",
-            format_size(a.max_text_bytes),
-            check_size,
-            hint="e.g. 512KB; bytes, KB or MB (KB = 1024 bytes).",
-        )
+        q = request_fields(r, s.attachments)
+        self.f_temperature, self.f_max_tokens = q.temperature, q.max_tokens
+        self.f_connect, self.f_read, self.f_proxy = q.connect, q.read, q.proxy
+        self.f_image, self.f_text = q.image, q.text
 
     # ---- building -----------------------------------------------------------------------------
 
@@ -175,10 +155,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 with Vertical(id="dynaspark-card", classes="card") as card:
                     card.border_title = "Built-in provider"
                     yield self.f_dyn_endpoint
-                    with Horizontal(classes="field-row"):
-                        yield self.enabled_label
-                        yield self.dyn_enabled
-                        yield Label(_on_off(s.dynaspark.enabled), id="dynaspark-state")
+                    yield self.dyn_row
 
                 yield from card_section(
                     "openai",
@@ -192,6 +169,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
                 yield Static("Defaults", classes="section")
                 yield self.f_provider
                 yield self.f_model
+
+                yield from self.general.compose()
 
                 yield Static("Request", classes="section")
                 yield self.prompt_label
@@ -225,13 +204,12 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             label.mark(label is marked)
 
     def _row_label_of(self, widget: Widget | None) -> RowLabel | None:
-        others = {self.dyn_enabled: self.enabled_label, self.system_prompt: self.prompt_label}
         node = widget
         while node is not None and node is not self:
-            if isinstance(node, FormField):
+            if isinstance(node, FormField | SwitchRow):
                 return node.row_label
-            if node in others:
-                return others[node]
+            if node is self.system_prompt:
+                return self.prompt_label
             node = node.parent  # type: ignore[assignment]
         return None
 
@@ -342,12 +320,13 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     def on_select_changed(self, event: Select.Changed) -> None:
         # Posted only when the user chooses (ChoiceField.set_choices posts none).
         event.stop()
-        self._follow_default(self.f_provider.value)
-        self.f_provider.refresh_check(force=True)
+        if event.select is self.f_provider.input:
+            self._follow_default(self.f_provider.value)
+            self.f_provider.refresh_check(force=True)
         self._after_edit()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
-        self.query_one("#dynaspark-state", Label).update(_on_off(event.value))
+        # Its row has shown what the new state means (controls.SwitchRow).
         self._after_edit()
 
     def _card_of(self, widget: Widget) -> ProviderCard | None:
@@ -464,7 +443,8 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
             for c in self.cards()
         )
         others = tuple(f.value for f in self.fields() if self._card_of(f) is None)
-        return (cards, others, self.dyn_enabled.value, self.system_prompt.text)
+        switches = (self.dyn_enabled.value, *self.general.snapshot())
+        return (cards, others, switches, self.system_prompt.text)
 
     def is_dirty(self) -> bool:
         return self._snapshot() != self._initial
@@ -477,11 +457,3 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
 def _problems_text(count: int) -> str:
     noun = "problem" if count == 1 else "problems"
     return f"Not saved: {count} {noun} to fix (marked in red; the first one has the cursor)."
-
-
-def _on_off(enabled: bool) -> str:
-    return "on: listed with the providers" if enabled else "off: not listed"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
