@@ -125,7 +125,8 @@ async def test_a_keymap_override_reaches_the_key_the_help_and_the_palette(fake_a
         assert app.keys_for("model.picker") == "f5"
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        assert ("f5", "Switch model: Fuzzy-pick a provider and model", "") in app.screen.rows
+        rows = [row for _, rows in app.screen.sections for row in rows]
+        assert ("f5", "Switch model: Fuzzy-pick a provider and model", "") in rows
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
         await pilot.press("ctrl+p")

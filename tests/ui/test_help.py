@@ -3,7 +3,14 @@ them, keeps wrapped descriptions under their text, and uses the terminal's heigh
 
 from __future__ import annotations
 
-from tui_chat.ui.actions import ACTIONS, help_rows, key_display, keys_for
+from tui_chat.ui.actions import (
+    ACTIONS,
+    HELP_SECTIONS,
+    help_rows,
+    help_sections,
+    key_display,
+    keys_for,
+)
 from tui_chat.ui.screens.help import HelpScreen
 
 from .conftest import screen_text, wait_until
@@ -62,7 +69,7 @@ async def test_the_scroll_keys_work_as_soon_as_it_opens(make_app, servers):
         await wait_until(pilot, lambda: scroll.scroll_y == 0)
         await pilot.press("pagedown", "pageup")
         await wait_until(pilot, lambda: scroll.scroll_y == 0)
-        assert "Fuzzy-pick a provider and model" in screen_text(app)
+        assert "In the prompt" in screen_text(app)  # the first section's heading
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
@@ -116,9 +123,13 @@ async def test_a_wrapped_description_stays_under_its_text(make_app, servers):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await open_help(pilot, app)
+        screen = await open_help(pilot, app)
+        await pilot.press("end")  # (the app's keys come last)
+        scroll = scroll_of(screen)
+        await wait_until(pilot, lambda: scroll.scroll_y == scroll.max_scroll_y)
+        await pilot.pause()
         lines = screen_text(app).splitlines()
-        # "Settings: Providers, keys, defaults, timeouts, proxy, attachment limits" is
+        # "Settings: Providers, keys, defaults, timeouts, proxy, attachments, images, …" is
         # longer than the description column at 80 columns: its second line starts where
         # its first line's text does, not under the keys.
         found = [i for i, line in enumerate(lines) if "Settings: Providers" in line]
@@ -132,7 +143,8 @@ async def test_a_wrapped_description_stays_under_its_text(make_app, servers):
 
 
 async def test_the_box_uses_the_height_of_the_terminal(make_app, servers):
-    """At 80x24 at least 15 of the table's rows show whole (11 did)."""
+    """At 80x24 at least 15 lines of the list (rows and their headings) show whole (11
+    did)."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -143,8 +155,42 @@ async def test_the_box_uses_the_height_of_the_terminal(make_app, servers):
         words = screen_text(app).translate({ord(c): " " for c in "│▁▂▃▄▅▆▇█"}).split()
         text = " ".join(words)
         shown = [line for _, line, _ in help_rows({}) if line in text]
-        assert len(shown) >= 15, shown
+        headings = [heading for heading, _ in help_sections({}) if heading in text]
+        assert len(shown) + len(headings) >= 15, (headings, shown)
         assert len(help_rows({})) == len(ACTIONS)
+
+
+def test_every_key_is_under_one_heading_in_the_tables_order():
+    sections = help_sections({})
+    assert [heading for heading, _ in sections] == [heading for _, heading in HELP_SECTIONS]
+    under = {line: heading for heading, rows in sections for _, line, _ in rows}
+    assert sum(len(rows) for _, rows in sections) == len(ACTIONS) == len(help_rows({}))
+    assert under["Switch model: Fuzzy-pick a provider and model"] == "Models"
+    assert under["Send"] == "In the prompt"
+    assert under["Fork from the message under the cursor"].startswith("In the log")
+    assert under["Quit: Leave tui-chat (a streaming answer is saved)"] == "The app"
+    for heading, rows in sections:  # within a section, the table's order
+        order = [line for _, line, _ in help_rows({}) if under[line] == heading]
+        assert [line for _, line, _ in rows] == order
+
+
+async def test_the_headings_show_and_the_log_keys_do_not_repeat_where(make_app, servers):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = await open_help(pilot, app)
+        text = screen_text(app)
+        assert "In the prompt" in text and "Answers" in text
+        await pilot.press("end")
+        await wait_until(pilot, lambda: "The app" in screen_text(app))
+        text = screen_text(app)
+        assert "Quit: Leave tui-chat" in text
+        # Under "In the log (…)", its rows do not say "in the log" again.
+        scroll = scroll_of(screen)
+        texts = [str(widget.render()) for widget in scroll.query(".help-text")]
+        fork = next(t for t in texts if t.startswith("Fork from the message"))
+        assert "in the log" not in fork
+        assert "Help: All key bindings  outside the prompt" in texts  # (`?`: said)
 
 
 async def test_the_palette_shows_keys_the_same_way(make_app, servers):

@@ -139,7 +139,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.theme", "", "app.change_theme", "", "Theme…",
            "Pick a theme; each one previews as you move to it", scope=NONE),
     Action("app.settings", "f9", "settings", "Settings", "Settings…",
-           "Providers, keys, defaults, timeouts, proxy, attachment limits", scope=APP),
+           "Providers, keys, defaults, timeouts, proxy, attachments, images, start-up",
+           scope=APP),
     Action("chat.retry", "ctrl+r", "retry", "Retry", "Retry", "Regenerate the last answer"),
     Action("chat.edit", "ctrl+g", "edit_last", "Edit", "Edit last message",
            "Edit and resend your last message"),
@@ -271,6 +272,30 @@ def keys_for(action_id: str, keymap: Mapping[str, str]) -> str:
 def palette_actions() -> list[Action]:
     """The command palette's actions, in order."""
     return [action for action in ACTIONS if action.palette]
+
+
+#: The help screen's sections, in order: an action's goes by the start of its id. (A row
+#: whose `where` a heading already says, "in the log", does not repeat it.)
+HELP_SECTIONS = (
+    ("prompt", "In the prompt"),
+    ("chat", "Answers"),
+    ("model", "Models"),
+    ("conversation", "Conversations"),
+    ("log", "In the log (tab or a click gives it the focus)"),
+    ("app", "The app"),
+)
+
+
+def help_sections(keymap: Mapping[str, str]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """`help_rows` under their headings (`HELP_SECTIONS`), in the table's order within
+    each: a list of fifty keys is read by finding its part first."""
+    rows = list(zip(ACTIONS, help_rows(keymap), strict=True))
+    sections: list[tuple[str, list[tuple[str, str, str]]]] = []
+    for prefix, heading in HELP_SECTIONS:
+        mine = [row for action, row in rows if action.id.partition(".")[0] == prefix]
+        if mine:
+            sections.append((heading, mine))
+    return sections
 
 
 def help_rows(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:

@@ -45,7 +45,7 @@ from ..store import (
     save_state,
 )
 from ..themes import ThemeSpec, builtin_dir, load_theme_files
-from .actions import APP, bindings, help_rows
+from .actions import APP, bindings, help_sections
 from .actions import keys_for as action_keys
 from .compat import character_to_key as _character_to_key
 from .compat import driver_of, forward_event, refresh_truecolor_filter
@@ -454,7 +454,7 @@ class ChatApp(App[int]):
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(help_rows(self.settings.keymap)))
+        self.push_screen(HelpScreen(help_sections(self.settings.keymap)))
 
     async def action_quit(self) -> None:
         # A streaming answer is stopped and saved before leaving.

@@ -1,4 +1,5 @@
-"""The F1 help screen: every key, as the actions table and the keymap make it.
+"""The F1 help screen: every key, as the actions table and the keymap make it, under
+headings (the prompt, answers, models, conversations, the log, the app).
 
 The list scrolls from the moment it opens (it has the focus; the screen's own bindings
 scroll it too, wherever a click left the focus). Keys are shown through
@@ -53,27 +54,34 @@ class HelpScreen(ModalScreen[None]):
         Binding("end", "scroll_list('scroll_end')", show=False),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
-        """`rows`: (keys as bound, what they do, where), as `actions.help_rows` gives them."""
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str, str]]]]) -> None:
+        """`sections`: headings, each with its rows (keys as bound, what they do, where),
+        as `actions.help_sections` gives them."""
         super().__init__()
-        self.rows = rows
+        self.sections = sections
 
     def compose(self) -> ComposeResult:
-        shown = [(key_display(keys), description, where) for keys, description, where in self.rows]
-        width = min(max((len(keys) for keys, _, _ in shown), default=10), KEYS_WIDTH) + 2
+        sections = [
+            (heading, [(key_display(keys), line, where) for keys, line, where in rows])
+            for heading, rows in self.sections
+        ]
+        widest = max((len(keys) for _, rows in sections for keys, _, _ in rows), default=10)
+        width = min(widest, KEYS_WIDTH) + 2
         with Vertical(id="help-box"):
             yield Label("tui-chat help: every key", classes="modal-title")
             with HelpScroll(id="help-scroll"):
-                for keys, description, where in shown:
-                    text = Content(description)
-                    if where:
-                        text = Content.assemble(text, (f"  {where}", "dim"))
-                    with Horizontal(classes="help-row"):
-                        style = "dim" if keys == NO_KEY else "bold $accent"
-                        key_cell = Static(Content.styled(keys, style), classes="help-keys")
-                        key_cell.styles.width = width
-                        yield key_cell
-                        yield Static(text, classes="help-text")
+                for heading, rows in sections:
+                    yield Static(Content.styled(heading, "bold"), classes="help-section")
+                    for keys, description, where in rows:
+                        text = Content(description)
+                        if where and not heading.startswith(where.capitalize()):
+                            text = Content.assemble(text, (f"  {where}", "dim"))
+                        with Horizontal(classes="help-row"):
+                            style = "dim" if keys == NO_KEY else "bold $accent"
+                            key_cell = Static(Content.styled(keys, style), classes="help-keys")
+                            key_cell.styles.width = width
+                            yield key_cell
+                            yield Static(text, classes="help-text")
                 closing = CLOSING.format(palette=keys_for("app.command_palette", {}))
                 yield Static(Content.styled(closing, "dim"), id="help-closing")
             scroll = " ".join(key_display(key) for key in SCROLL_KEYS)
