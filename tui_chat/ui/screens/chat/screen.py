@@ -40,7 +40,6 @@ from ...widgets.message_log import MessageLog
 from ...widgets.prompt import PromptArea
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
-from ...widgets.welcome import Welcome
 from .answers import Answers
 from .branching import Branching
 from .comparing import Comparing
@@ -118,7 +117,6 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
-                yield Welcome(id="welcome")
                 yield MessageLog(self._reopen(), id="log")
                 yield Static("", id="prompt-note")
                 yield ChipBar(id="chips")
