@@ -26,7 +26,6 @@ import inspect
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, get_args
@@ -106,12 +105,11 @@ def plugin_message(plugin: str, source: str, reason: str) -> str:
     return f"Provider plugin {plugin!r} ({source}): {reason} The other providers work as usual."
 
 
-@dataclass
-class Plugins:
+class Plugins(NamedTuple):
     """What loading the plugins gave: the providers, in load order, and the problems."""
 
-    providers: list[Plugin] = field(default_factory=list)
-    problems: list[PluginProblem] = field(default_factory=list)
+    providers: list[Plugin]
+    problems: list[PluginProblem]
 
 
 class PluginReports:
@@ -159,7 +157,7 @@ def load_plugins(
     key = (str(config_dir) if config_dir is not None else "", entry_points)
     if not again and key in _CACHE:
         return _CACHE[key]
-    found = Plugins()
+    found = Plugins([], [])
     if entry_points:
         _from_entry_points(found)
     if config_dir is not None:
