@@ -34,7 +34,6 @@ from ....store import (
 )
 from ...actions import CHAT, bindings
 from ...compat import keep_what_scrolls_apart, update_without_skipping
-from ...widgets.chips import ChipBar
 from ...widgets.footer import ChatFooter
 from ...widgets.message_log import MessageLog
 from ...widgets.prompt import PromptArea
@@ -119,7 +118,6 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
             with Vertical(id="main"):
                 yield MessageLog(self._reopen(), id="log")
                 yield Static("", id="prompt-note")
-                yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
         yield ChatFooter()
 
@@ -433,8 +431,8 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
     def _path_pasted(self, event: PromptArea.PathPasted) -> None:
         self.path_pasted(event.path)
 
-    @on(ChipBar.Emptied)
-    def _chips_emptied(self) -> None:
+    # ChipBar.Emptied, by its handler's name: the chips are imported with the first file.
+    def on_chip_bar_emptied(self) -> None:
         self.prompt.focus()
 
     @on(PromptArea.ScrollLog)
