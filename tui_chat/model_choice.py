@@ -3,13 +3,14 @@ the provider it asks on its side ("g4f/gpt-4o via PollinationsAI")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .store import Conversation
 
 
-@dataclass(frozen=True, slots=True)
-class ModelChoice:
+# A named tuple, not a frozen dataclass: as immutable, compared and printed alike, and
+# made without compiling methods from source (~5 M instructions at start-up).
+class ModelChoice(NamedTuple):
     """A model to talk to: the provider's name, the model id, and for a g4f backend the
     backend-side provider to ask (`via`, "" lets the server choose)."""
 

@@ -26,10 +26,9 @@ import inspect
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, NamedTuple, get_args
 
 from .providers.base import AsyncGeneratorProvider, ModelInfo, ProviderModelMixin
 from .providers.errors import ProviderError
@@ -73,8 +72,9 @@ _COPIED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Plugin:
+# Named tuples, not frozen dataclasses: as immutable, compared and printed alike, and
+# made without compiling methods from source (~5 M instructions each at start-up).
+class Plugin(NamedTuple):
     """A provider class a plugin brought, and where it came from (for messages)."""
 
     provider: type[AsyncGeneratorProvider]
@@ -86,8 +86,7 @@ class Plugin:
         return self.provider.name()
 
 
-@dataclass(frozen=True, slots=True)
-class PluginProblem:
+class PluginProblem(NamedTuple):
     """A plugin left out: which (its entry point's or file's name), from where, and why."""
 
     plugin: str
@@ -106,12 +105,11 @@ def plugin_message(plugin: str, source: str, reason: str) -> str:
     return f"Provider plugin {plugin!r} ({source}): {reason} The other providers work as usual."
 
 
-@dataclass
-class Plugins:
+class Plugins(NamedTuple):
     """What loading the plugins gave: the providers, in load order, and the problems."""
 
-    providers: list[Plugin] = field(default_factory=list)
-    problems: list[PluginProblem] = field(default_factory=list)
+    providers: list[Plugin]
+    problems: list[PluginProblem]
 
 
 class PluginReports:
@@ -159,7 +157,7 @@ def load_plugins(
     key = (str(config_dir) if config_dir is not None else "", entry_points)
     if not again and key in _CACHE:
         return _CACHE[key]
-    found = Plugins()
+    found = Plugins([], [])
     if entry_points:
         _from_entry_points(found)
     if config_dir is not None:

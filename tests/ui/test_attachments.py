@@ -15,7 +15,7 @@ from providers.testkit import PNG
 from tui_chat.model_choice import ModelChoice
 from tui_chat.store import ConversationStore
 from tui_chat.ui.screens.file_picker import FilePicker, FileTree
-from tui_chat.ui.widgets.chips import Chip, ChipBar
+from tui_chat.ui.widgets.chips import Chip
 
 from .conftest import screen_text, wait_until
 
@@ -252,7 +252,7 @@ async def test_refused_attachment_sends_nothing_and_keeps_everything(
     if fault == "broken link":
         (files / "link.txt").symlink_to(files / "gone.txt")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await app.query_one(ChipBar).add_path(files / target)
+        await (await app.chat.chip_bar()).add_path(files / target)
         if fault == "vanished":
             (files / "notes.md").unlink()
         elif fault == "became a folder":

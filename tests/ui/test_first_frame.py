@@ -7,7 +7,11 @@ import re
 import pytest
 
 from tui_chat.store import Conversation, ConversationStore, Message
-from tui_chat.ui.app import ChatScreen
+from tui_chat.ui.app import ChatApp, ChatScreen
+from tui_chat.ui.screens import DIALOGS_CSS
+from tui_chat.ui.screens.dialogs import Confirm
+
+from .conftest import wait_until
 
 SIZE = (120, 40)
 
@@ -44,3 +48,39 @@ async def test_first_frame_without_the_restyle_on_resume(fake_app, monkeypatch, 
     text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", skipped)
     assert "Type a message" in text and "two" in text
     assert skipped == restyled
+
+
+class _DialogAtOnce(ChatApp):
+    """Opens a dialog as it starts, before its first complete frame (a key typed at once)."""
+
+    # A relative CSS_PATH is found beside the class's module: this one is elsewhere.
+    CSS_PATH = [DIALOGS_CSS.parent / path for path in ChatApp.CSS_PATH]
+    css_before = True
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.css_before = self.stylesheet.has_source(str(DIALOGS_CSS))
+        self.push_screen(Confirm("Delete it?"))
+
+
+async def dialog_box(app: ChatApp) -> tuple[object, ...]:
+    """Where the dialog's box is and how it is drawn, with the dialog open."""
+    async with app.run_test(size=SIZE) as pilot:
+        if not isinstance(app, _DialogAtOnce):
+            await wait_until(pilot, lambda: app.stylesheet.has_source(str(DIALOGS_CSS)))
+            app.push_screen(Confirm("Delete it?"))
+        await wait_until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.pause(0.1)
+        box = app.screen.query_one(".dialog")
+        return box.region, box.styles.border_top, app.screen.styles.align
+
+
+async def test_a_dialog_before_the_first_complete_frame_looks_as_one_after_it(make_app):
+    # What the dialogs share is parsed after the chat screen's first complete frame, or
+    # as a screen is pushed over it if that comes first.
+    paths = make_app().paths
+    at_once = _DialogAtOnce.from_paths(paths, environ={})
+    early = await dialog_box(at_once)
+    assert not at_once.css_before
+    assert early[1][0] == "round"
+    assert early == await dialog_box(ChatApp.from_paths(paths, environ={}))

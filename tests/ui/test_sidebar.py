@@ -93,7 +93,8 @@ async def test_page_down_stops_on_the_last_conversation(make_app, servers, monke
 async def test_a_long_title_takes_two_lines(make_app, servers):
     async with shown_list(make_app) as (pilot, listing):
         long = summaries(3)
-        long[1].title = "A title long enough to need a second line " + "and more words " * 5
+        title = "A title long enough to need a second line " + "and more words " * 5
+        long[1] = long[1]._replace(title=title)  # a summary is a named tuple
         listing.set_summaries(long, None)
         await pilot.pause()
         text = screen_text(pilot.app)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # Bump when the file layout changes, and teach codec.upgrade() the old shape. A file
 # is written with the lowest schema that holds it (encode.schema_for): one without
@@ -127,8 +127,9 @@ def provider_state_key(provider: str, via: str = "") -> str:
     return f"{provider} via {via}" if via else provider
 
 
-@dataclass
-class ConversationSummary:
+# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
+# made without compiling methods from source (~2 M instructions at start-up).
+class ConversationSummary(NamedTuple):
     """What the conversation list shows, read without parsing any message."""
 
     id: str

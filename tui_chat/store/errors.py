@@ -9,12 +9,13 @@ its data in memory so the user can retry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass
-class StoreProblem:
+# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
+# made without compiling methods from source (~2 M instructions at start-up).
+class StoreProblem(NamedTuple):
     """A file that could not be used, in words a user understands."""
 
     path: Path

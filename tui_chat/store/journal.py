@@ -22,9 +22,9 @@ import contextlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from tui_chat.store.conversations import Conversation, Message, all_messages
 
@@ -118,8 +118,9 @@ class AnswerJournal:
             pass  # a full disk: the conversation file is still written at the end
 
 
-@dataclass
-class JournalAnswer:
+# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
+# made without compiling methods from source (~2 M instructions at start-up).
+class JournalAnswer(NamedTuple):
     """What a journal left behind holds."""
 
     message: Message

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from tui_chat.store import validate as v
@@ -249,8 +249,7 @@ class _Reader:
         return kept
 
 
-@dataclass
-class _Built:
+class _Built(NamedTuple):  # (not a dataclass: that compiles methods at import)
     settings: Settings
     issues: list[Issue]
     #: ("backends" or "openai", name) -> the entry's index in the file's array: the

@@ -3,9 +3,8 @@ why nothing in it can be used), never raising, never moving or changing it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui_chat.store.errors import StoreProblem, os_reason
 from tui_chat.store.paths import Paths
@@ -13,8 +12,9 @@ from tui_chat.store.settings import Settings, build_settings
 from tui_chat.store.tomlread import decode_utf8, find_line, parse_toml
 
 
-@dataclass
-class SettingsFile:
+# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
+# made without compiling methods from source (~2 M instructions at start-up).
+class SettingsFile(NamedTuple):
     """settings.toml as read."""
 
     settings: Settings
@@ -26,7 +26,8 @@ class SettingsFile:
     #: it could. Such a file is never saved over: what the user wrote would be lost.
     unusable: str = ""
     line: int | None = None
-    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: (Read, never changed: the one empty default can be shared.)
+    positions: dict[tuple[str, str], int] = {}
 
 
 def read_settings(paths: Paths) -> SettingsFile:

@@ -53,6 +53,7 @@ from .driver import compressing
 from .graphics import choose as choose_graphics
 from .inputs import KeyGate
 from .palette import ChatCommands
+from .screens import DialogsCss
 from .screens.chat import ChatScreen
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
@@ -70,11 +71,11 @@ ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT)
 FULL_GC_EVERY = 100
 
 
-class ChatApp(App[int]):
+class ChatApp(DialogsCss, App[int]):
     """tui-chat's application: one screen of chat, and dialogs over it."""
 
-    # The chat screen's look beside it; app.tcss holds what the dialogs share.
-    CSS_PATH: ClassVar = ["app.tcss", "screens/chat/chat.tcss"]
+    # The chat screen's look; app.tcss, what the dialogs share, comes later (DialogsCss).
+    CSS_PATH: ClassVar = ["screens/chat/chat.tcss"]
     TITLE = "tui-chat"
     COMMANDS: ClassVar = App.COMMANDS | {ChatCommands}
 
@@ -209,6 +210,7 @@ class ChatApp(App[int]):
             self.run_worker, warm_up, thread=True, group="warm-up", exit_on_error=False
         )
         self.call_after_refresh(self._settle_gc)
+        self.call_after_refresh(self.add_dialogs_css)
         # The first frames went out as Textual wrote them (driver.compressing):
         # the driver reads them now, to rewrite the next ones.
         read = getattr(driver_of(self), "read_what_was_written", None)

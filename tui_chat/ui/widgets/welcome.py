@@ -39,10 +39,17 @@ class Welcome(VerticalScroll, can_focus=False):
     Welcome > #welcome-steps { margin-top: 1; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What the three parts say: `show_providers` may come before they are composed
+        #: (the chat screen mounts the panel when it first shows it).
+        self._said = (Content(), Content(), Content())
+
     def compose(self) -> ComposeResult:
-        yield Static(id="welcome-head")
-        yield Static(id="welcome-providers")
-        yield Static(id="welcome-steps")
+        head, providers, steps = self._said
+        yield Static(head, id="welcome-head")
+        yield Static(providers, id="welcome-providers")
+        yield Static(steps, id="welcome-steps")
 
     def show_providers(self, entries: Iterable[ProviderEntry], keys: Mapping[str, str]) -> None:
         """Say what each provider's state is, one line each, and the next steps with the
@@ -56,10 +63,8 @@ class Welcome(VerticalScroll, can_focus=False):
             )
         else:
             head = "No provider is ready yet. Tried:" if entries else "No provider is configured."
-        self.query_one("#welcome-head", Static).update(
-            Content("\n").join(
-                [Content.styled("Welcome to tui-chat", "bold $accent"), Content(head)]
-            )
+        said_head = Content("\n").join(
+            [Content.styled("Welcome to tui-chat", "bold $accent"), Content(head)]
         )
         rows = []
         for entry in entries:
@@ -77,7 +82,6 @@ class Welcome(VerticalScroll, can_focus=False):
                     one_line(reason, 300),
                 )
             )
-        self.query_one("#welcome-providers", Static).update(Content("\n").join(rows))
         settings = keys.get("app.settings", "f9")
         keys_line = (
             f"{keys.get('app.help', 'f1')} lists every key; "
@@ -96,7 +100,10 @@ class Welcome(VerticalScroll, can_focus=False):
                     "Checked again every few seconds: a server you start shows up.", "dim"
                 ),
             ]
-        self.query_one("#welcome-steps", Static).update(Content("\n").join(steps))
+        self._said = (said_head, Content("\n").join(rows), Content("\n").join(steps))
+        if self.children:  # composed: else compose shows them
+            for part, content in zip(("head", "providers", "steps"), self._said, strict=True):
+                self.query_one(f"#welcome-{part}", Static).update(content)
 
 
 def _g4f_steps(entries: list[ProviderEntry]) -> list[Content]:

@@ -13,9 +13,9 @@ from textual import work
 from .... import managed
 from ....catalog import LOADING, READY, Catalog, ProviderEntry, listing_timeouts
 from ....model_choice import ModelChoice
-from ...widgets.welcome import Welcome
 
 if TYPE_CHECKING:
+    from ...widgets.welcome import Welcome
     from ..pickers import ModelCandidate
     from .screen import ChatScreen
 
@@ -35,6 +35,8 @@ class Models:
     #: When the welcome panel may show while a provider is still loading (set on mount).
     _welcome_after: float = math.inf
     _welcome_timer: object = None
+    #: The welcome panel, once it has been shown (most starts never show it).
+    _welcome: Welcome | None = None
 
     def load_all_models(self: ChatScreen) -> None:
         """Ask every provider for its models again (after the settings changed)."""
@@ -113,10 +115,18 @@ class Models:
             shown = False  # one failed, another may still answer: decide after the grace
             if self._welcome_timer is None and wait != math.inf:
                 self._welcome_timer = self.set_timer(wait, self._welcome_after_grace)
-        welcome = self.query_one(Welcome)
-        welcome.set_class(shown, "-shown")
+        welcome = self._welcome
+        if shown and welcome is None:
+            # Mounted when first shown, not composed hidden with the screen: it and its
+            # module cost a start that never shows it ~16 M instructions.
+            from ...widgets.welcome import Welcome
+
+            welcome = self._welcome = Welcome(id="welcome")
+            self.query_one("#main").mount(welcome, before=self.log_view)
+        if welcome is not None:
+            welcome.set_class(shown, "-shown")
         self.log_view.display = not shown  # empty then: the welcome takes its room
-        if shown:
+        if welcome is not None and shown:
             keys = {
                 action: self.chat_app.keys_for(action)
                 for action in ("app.settings", "app.help", "model.picker")

@@ -34,13 +34,11 @@ from ....store import (
 )
 from ...actions import CHAT, bindings
 from ...compat import keep_what_scrolls_apart, update_without_skipping
-from ...widgets.chips import ChipBar
 from ...widgets.footer import ChatFooter
 from ...widgets.message_log import MessageLog
 from ...widgets.prompt import PromptArea
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
-from ...widgets.welcome import Welcome
 from .answers import Answers
 from .branching import Branching
 from .comparing import Comparing
@@ -118,10 +116,8 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
-                yield Welcome(id="welcome")
                 yield MessageLog(self._reopen(), id="log")
                 yield Static("", id="prompt-note")
-                yield ChipBar(id="chips")
                 yield PromptArea(id="prompt")
         yield ChatFooter()
 
@@ -435,8 +431,8 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
     def _path_pasted(self, event: PromptArea.PathPasted) -> None:
         self.path_pasted(event.path)
 
-    @on(ChipBar.Emptied)
-    def _chips_emptied(self) -> None:
+    # ChipBar.Emptied, by its handler's name: the chips are imported with the first file.
+    def on_chip_bar_emptied(self) -> None:
         self.prompt.focus()
 
     @on(PromptArea.ScrollLog)

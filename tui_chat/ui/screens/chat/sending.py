@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.widgets import Static
 
@@ -14,9 +14,9 @@ from ....attachments import (
     paths_in_text,
     prepare_attachments,
 )
-from ...widgets.chips import ChipBar
 
 if TYPE_CHECKING:
+    from ...widgets.chips import ChipBar
     from .screen import ChatScreen
 
 
@@ -26,9 +26,26 @@ class Sending:
     #: What an image warning was given for (model, text, files): Enter again sends.
     _confirmed_images: tuple[object, ...] | None = None
 
+    async def chip_bar(self: ChatScreen) -> ChipBar:
+        """The bar of the files to send with the next message, above the prompt. Mounted
+        with the first file, not composed hidden with the screen: most chats attach none,
+        and the first frame went without it and its module (~7 M instructions)."""
+        from ...widgets.chips import ChipBar
+
+        for bar in self.query(ChipBar):
+            return bar
+        bar = ChipBar(id="chips")
+        await self.query_one("#main").mount(bar, before=self.prompt)
+        return bar
+
+    def attached(self: ChatScreen) -> list[Path]:
+        """The files the chips name, in order ([] before any file was attached)."""
+        bars = self.query("#chips")  # a ChipBar, once a file was attached
+        return cast("ChipBar", bars.first()).paths() if bars else []
+
     async def send(self: ChatScreen, text: str) -> None:
-        chips = self.query_one(ChipBar)
-        if not text.strip() and not chips.paths():
+        attached = self.attached()
+        if not text.strip() and not attached:
             self.notify("Nothing to send: type a message first.", severity="warning", markup=False)
             return
         if self.streaming:
@@ -46,7 +63,7 @@ class Sending:
                 markup=False,
             )
             return
-        prepared = self._prepare_attachments(chips.paths(), text)
+        prepared = self._prepare_attachments(attached, text)
         if prepared is None:
             return  # refused: the prompt and the chips stay as they are
         if self.editing is None:
@@ -73,7 +90,8 @@ class Sending:
             self.prompt.clear()
             if self._draft is not None:
                 self._restore_draft()  # the edit is sent; the draft comes back
-            await chips.clear_chips()
+            if attached:
+                await (await self.chip_bar()).clear_chips()
             self.save_conversation(conversation)
             if len(conversation.messages) == 1:
                 # A new conversation shows in the list at once; otherwise the list is
@@ -149,7 +167,7 @@ class Sending:
 
     async def action_attach(self: ChatScreen) -> None:
         """Attach the file paths typed or pasted in the prompt, else open the file picker."""
-        chips = self.query_one(ChipBar)
+        chips = await self.chip_bar()
         paths = paths_in_text(self.prompt.text)
         if paths:
             for path in paths:
