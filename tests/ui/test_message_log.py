@@ -167,14 +167,22 @@ async def test_the_room_a_stream_grows_into_is_never_scrolled_into(fake_app, fak
     """A long streaming answer keeps blank room below its text (to grow without a layout
     per frame); the reader never sees it: scrolling down stops at the end of the text,
     and the scroll bar's thumb is at the bottom of its track there."""
-    app = fake_app("long")
+    from fakes import USAGE, WAIT
+
+    from tui_chat.providers.events import FinishReason
+
+    # The text at once, then the stream holds: its layout leaves room below it. (Arriving
+    # line by line, the text can end up filling its room to the last row, room 0, and
+    # nothing to test: seen about once in five runs.)
+    text = "".join(f"Line {i} of a long answer.\n\n" for i in range(120))
+    fake.script("roomy", [text, WAIT, "The end.", FinishReason("stop"), USAGE])
+    app = fake_app("roomy")
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.chat.log_view
         await pilot.press(*"long please", "enter")
         answer = lambda: log.view_for(app.conversation.messages[-1])  # noqa: E731
         await wait_until(pilot, lambda: "Line 119" in answer().shown_text())
-        # The stream holds (the provider waits): once laid out, there is room below it.
-        await wait_until(pilot, lambda: answer().room > 0)
+        await wait_until(pilot, lambda: answer().room > 0)  # laid out, with its room
         log.focus()
         await pilot.press("home")
         await wait_until(pilot, lambda: "Line 119" not in screen_text(app))
