@@ -57,6 +57,8 @@ from _screen import Screen
 from _servers import answer_text, start_server
 from _startup_apps import ESCAPES
 
+from tui_chat.ui.pacing import frame_rate
+
 TARGET_BYTES = 10.0
 TARGET_CPU = 5.0
 DONE = "900 out tokens"  # the usage the bench server sends at the end, drawn by the app
@@ -65,9 +67,6 @@ USAGE = "12 in / 900 out tokens"  # (the same, as the line under an answer shows
 TARGET_STREAMS = 2.5
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
-#: tui-chat's paints a second while an answer streams (ui/pacing.py: half that over
-#: SSH), the floor's too.
-FLOOR_RATE = 15.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -125,13 +124,6 @@ class Terminal:
             self.answered = True
         self.last_data = time.perf_counter()
         return True
-
-    def wait_for(self, needles: tuple[str, ...], timeout: float) -> None:
-        deadline = time.perf_counter() + timeout
-        while not all(needle in self.text() for needle in needles):
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"waited {timeout} s for {needles}; saw {self.text(600)!r}")
-            self.pump(0.1)
 
     def wait_screen(self, needles: tuple[str, ...], timeout: float) -> None:
         """Until the screen shows every one of `needles`."""
@@ -230,13 +222,14 @@ def run_once(
         argv = [sys.executable, "-m", "tui_chat", "--config-dir", str(config)]
         if floor:
             script = ROOT / "bench" / "_floor_stream.py"
-            rate = FLOOR_RATE / 2 if args.ssh else FLOOR_RATE
+            rate = frame_rate(env)  # tui-chat's paint rate in this environment (SSH: half)
             argv = [sys.executable, str(script), url, model, "--rate", f"{rate:g}"]
         elif args.profile:  # cProfile runs the app and writes its statistics when it ends
             argv[1:1] = ["-m", "cProfile", "-o", f"{args.profile}.{cols}x{rows}{suffix}"]
         term = Terminal(argv, env, cols, rows, args.kbps)
         try:
-            term.wait_for(("Type a message", "Quit"), 30)
+            # (The prompt's placeholder: at 80 columns the footer has no room for Quit.)
+            term.wait_screen(("Type a message",), 30)
             term.wait_quiet(1.0, 10)  # the backend's models listed, the first frames out
             if streams > 1:  # the same answer from each, under a name of its own
                 mark_models(term, [f"{model}:{n}" for n in range(1, streams + 1)])
@@ -372,16 +365,11 @@ def main() -> None:
         shown_cpu = ", ".join(f"{r['cpu']:.1f}" for r in runs)
         print(f"  (runs: {shown_bytes} x; {shown_cpu} %)")
         total = median([r["bytes"] for r in runs])
-        frames = [r["frames"] for r in runs if r["frames"]]
         print(
             f"  {'bytes written, Enter -> answer complete':<52}{total / 1e6:10.2f} MB"
             "   (for information)"
         )
-        if frames:
-            print(
-                f"  {'frames (synchronized updates)':<52}{median(frames):10.0f}"
-                "      (for information)"
-            )
+        print_frames(runs)
         print(
             f"  {'escape sequences, share of the bytes':<52}"
             f"{median([r['escape_share'] for r in runs]) * 100:10.0f} %    (for information)"
@@ -396,6 +384,25 @@ def main() -> None:
             print_floor(runs, floors[(cols, rows)])
 
 
+def print_frames(runs: list[dict]) -> None:
+    """The median count of frames (synchronized updates), where the terminal counted them."""
+    frames = [r["frames"] for r in runs if r["frames"]]
+    if frames:
+        label = "frames (synchronized updates)"
+        print(f"  {label:<52}{median(frames):10.0f}      (for information)")
+
+
+def print_ratios(label: str, ratios: list[float], target: float | None = None) -> None:
+    """The median of per-run ratios, against `target` if there is one, and the runs'."""
+    ratio = median(ratios)
+    if target is None:
+        verdict = "(for information)"
+    else:
+        verdict = f"target <= {target:g} x    {'PASS' if ratio <= target else 'MISS'}"
+    print(f"  {label:<52}{ratio:10.2f} x    {verdict}")
+    print(f"  (runs: {', '.join(f'{x:.2f}' for x in ratios)} x)")
+
+
 def print_floor(ones: list[dict], runs: list[dict]) -> None:
     """The floor's figures (a minimal Textual app, the same stream, the same terminal) and
     tui-chat's against them (each run against the floor's run just after it)."""
@@ -405,15 +412,10 @@ def print_floor(ones: list[dict], runs: list[dict]) -> None:
     print(f"  {label:<52}{median([r['per_byte'] for r in runs]):10.1f} x    {info}")
     label = "CPU of the app while it streams, % of one core"
     print(f"  {label:<52}{median([r['cpu'] for r in runs]):10.1f} %    {info}")
-    frames = [r["frames"] for r in runs if r["frames"]]
-    if frames:
-        label = "frames (synchronized updates)"
-        print(f"  {label:<52}{median(frames):10.0f}      {info}")
+    print_frames(runs)
     for key, what in (("per_byte", "bytes"), ("cpu", "CPU")):
         ratios = [one[key] / r[key] for r, one in zip(runs, ones, strict=True)]
-        label = f"{what}, tui-chat / the floor"
-        print(f"  {label:<52}{median(ratios):10.2f} x    {info}")
-        print(f"  (runs: {', '.join(f'{x:.2f}' for x in ratios)} x)")
+        print_ratios(f"{what}, tui-chat / the floor", ratios)
 
 
 def print_several(streams: int, ones: list[dict], runs: list[dict]) -> None:
@@ -430,21 +432,12 @@ def print_several(streams: int, ones: list[dict], runs: list[dict]) -> None:
     print(f"  {label:<52}{per_one / streams:10.1f} x    {info}")
     label = "CPU of the app while they stream, % of one core"
     print(f"  {label:<52}{median([r['cpu'] for r in runs]):10.1f} %    {info}")
-    frames = [r["frames"] for r in runs if r["frames"]]
-    if frames:
-        label = "frames (synchronized updates)"
-        print(f"  {label:<52}{median(frames):10.0f}      {info}")
+    print_frames(runs)
     label = "Enter -> all answers complete"
     print(f"  {label:<52}{median([r['seconds'] for r in runs]):10.1f} s    {info}")
     for key, what in (("bytes", "bytes written"), ("cpu", "CPU")):
         ratios = [r[key] / one[key] for r, one in zip(runs, ones, strict=True)]
-        ratio = median(ratios)
-        label = f"{what}, {streams} answers / one answer"
-        print(
-            f"  {label:<52}{ratio:10.2f} x    target <= {TARGET_STREAMS:g} x    "
-            f"{'PASS' if ratio <= TARGET_STREAMS else 'MISS'}"
-        )
-        print(f"  (runs: {', '.join(f'{x:.2f}' for x in ratios)} x)")
+        print_ratios(f"{what}, {streams} answers / one answer", ratios, TARGET_STREAMS)
     shown = ", ".join(f"{r['per_byte']:.1f} x, {r['cpu']:.1f} %" for r in runs)
     print(f"  (runs, bytes per byte of one answer and CPU: {shown})")
     usages = ", ".join(str(r["usages"]) for r in runs)

@@ -298,12 +298,7 @@ async def main_async(args: argparse.Namespace) -> None:
         runs.insert(1, (f"while {args.streams} answers stream at {args.rate:g} chunks/s each",
                         several, None))
     for label, result, target in runs:
-        lat = result["lat"]
-        print(f"\n{label}:")
-        print(row("p50", percentile(lat, 50), None))
-        print(row("p95", percentile(lat, 95), target))
-        print(row("p99", percentile(lat, 99), None))
-        print(row("max", max(lat), None))
+        print_latencies(label, result["lat"], target)
     ratio = percentile(busy["lat"], 95) / percentile(idle["lat"], 95)
     print()
     print(row("p95 while streaming / p95 with nothing streaming", ratio, TARGET_RATIO, "x"))
@@ -316,6 +311,15 @@ async def main_async(args: argparse.Namespace) -> None:
         print("\n  note: the answer finished before the last key; use a longer answer")
 
 
+def print_latencies(label: str, lat: list[float], target: float | None = None) -> None:
+    """p50, p95 (against `target` if there is one), p99 and the slowest, under `label`."""
+    print(f"\n{label}:")
+    print(row("p50", percentile(lat, 50), None))
+    print(row("p95", percentile(lat, 95), target))
+    print(row("p99", percentile(lat, 99), None))
+    print(row("max", max(lat), None))
+
+
 def print_floor(idle: dict, busy: dict, floor_idle: dict, floor_busy: dict, rate: float) -> None:
     """The floor's figures (the least Textual app, the same stream, keys and harness) and
     tui-chat's against them."""
@@ -325,11 +329,7 @@ def print_floor(idle: dict, busy: dict, floor_idle: dict, floor_busy: dict, rate
         (f"while an answer streams at {rate:g} chunks/s", floor_busy),
         ("with nothing streaming", floor_idle),
     ):
-        lat = result["lat"]
-        print(f"\n{label}:")
-        print(row("p50", percentile(lat, 50), None))
-        print(row("p95", percentile(lat, 95), None))
-        print(row("max", max(lat), None))
+        print_latencies(label, result["lat"])
     ratio = percentile(floor_busy["lat"], 95) / percentile(floor_idle["lat"], 95)
     print()
     print(row("p95 while streaming / p95 with nothing streaming", ratio, None, "x"))

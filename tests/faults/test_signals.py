@@ -19,7 +19,7 @@ import signal
 import struct
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,19 +114,30 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path, upstream: str) -> Iterator[Terminal]:
-    config = tmp_path / "config"
-    write_settings(config, upstream, "slow")
-    term = Terminal(config)
-    term.config = config  # type: ignore[attr-defined]
-    yield term
-    try:
-        os.kill(term.pid, signal.SIGKILL)
-        os.waitpid(term.pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
-    if term.fd >= 0:
-        os.close(term.fd)
+def start_terminal(tmp_path: Path, upstream: str) -> Iterator[Callable[[str], Terminal]]:
+    """Start `tui-chat` talking to one model of the upstream server; killed at the end."""
+    started: list[Terminal] = []
+
+    def start(model: str) -> Terminal:
+        config = tmp_path / "config"
+        write_settings(config, upstream, model)
+        term = Terminal(config)
+        term.config = config  # type: ignore[attr-defined]
+        started.append(term)
+        return term
+
+    yield start
+    for term in started:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(term.pid, signal.SIGKILL)
+            os.waitpid(term.pid, 0)
+        if term.fd >= 0:
+            os.close(term.fd)
+
+
+@pytest.fixture
+def terminal(start_terminal: Callable[[str], Terminal]) -> Terminal:
+    return start_terminal("slow")
 
 
 def answer_on_disk(config: Path):
@@ -135,6 +146,18 @@ def answer_on_disk(config: Path):
     assert problems == []
     [summary] = summaries
     return store.load(summary.id).messages
+
+
+def messages_on_disk(term: Terminal, count: int, timeout: float = 20.0) -> list:
+    """The conversation's messages once the file holds `count` of them (or at `timeout`)."""
+    store = ConversationStore(Paths(term.config))  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while True:
+        term.read(0.1)
+        summaries, _ = store.list()
+        messages = store.load(summaries[0].id).messages if summaries else []
+        if len(messages) >= count or time.monotonic() > deadline:
+            return messages
 
 
 def streaming_answer(term: Terminal) -> None:
@@ -186,7 +209,7 @@ def test_kill_9_loses_at_most_half_a_second_and_the_next_start_shows_it_stopped(
     # (The next start showing it stopped, with ctrl+l to continue: test_kill9.py, in tmux.)
 
 
-def test_sigcont_while_running_changes_nothing(tmp_path: Path, upstream: str) -> None:
+def test_sigcont_while_running_changes_nothing(start_terminal) -> None:
     """SIGCONT comes without a stop before it: bash and sshd send it with SIGHUP, anyone
     may send it. Textual took every SIGCONT for the end of a suspend and started the
     terminal again (a second input and output thread), from inside whatever the main
@@ -194,38 +217,22 @@ def test_sigcont_while_running_changes_nothing(tmp_path: Path, upstream: str) ->
     a process left spinning at 76 % of a core after its terminal was gone). Signals sent
     while a long answer is drawn: the answer completes, keys are echoed once, ctrl+q
     leaves with the terminal given back."""
-    config = tmp_path / "config"
-    write_settings(config, upstream, "long-30000")
-    term = Terminal(config)
-    try:
-        term.wait_for(b"Type a message")
-        os.write(term.fd, b"go\r")
-        term.wait_for(b"streaming")
-        for _ in range(300):  # spread over the answer's frames
-            os.kill(term.pid, signal.SIGCONT)
-            term.read(0.01)
-        term.wait_for(b"30000 out tokens", timeout=60)
-        # Keys typed after the signals arrive once each: the question sent lands on disk
-        # as typed. (On screen each key may be drawn in a frame of its own, apart.)
-        os.write(term.fd, b"abcxyz\r")
-        store = ConversationStore(Paths(config))
-        deadline = time.monotonic() + 20
-        while True:
-            term.read(0.1)
-            summaries, _ = store.list()
-            messages = store.load(summaries[0].id).messages if summaries else []
-            if len(messages) >= 3 or time.monotonic() > deadline:
-                break
-        assert [m.content for m in messages[:3]][::2] == ["go", "abcxyz"], messages[:3]
-        os.write(term.fd, b"\x11")  # ctrl+q
-        assert term.exit_status() == 0
-        assert LEAVE_ALT_SCREEN in term.output
-    finally:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        if term.fd >= 0:
-            os.close(term.fd)
+    term = start_terminal("long-30000")
+    term.wait_for(b"Type a message")
+    os.write(term.fd, b"go\r")
+    term.wait_for(b"streaming")
+    for _ in range(300):  # spread over the answer's frames
+        os.kill(term.pid, signal.SIGCONT)
+        term.read(0.01)
+    term.wait_for(b"30000 out tokens", timeout=60)
+    # Keys typed after the signals arrive once each: the question sent lands on disk
+    # as typed. (On screen each key may be drawn in a frame of its own, apart.)
+    os.write(term.fd, b"abcxyz\r")
+    messages = messages_on_disk(term, 3)
+    assert [m.content for m in messages[:3]][::2] == ["go", "abcxyz"], messages[:3]
+    os.write(term.fd, b"\x11")  # ctrl+q
+    assert term.exit_status() == 0
+    assert LEAVE_ALT_SCREEN in term.output
 
 
 def test_a_hang_up_with_sigcont_after_it_still_saves_and_exits(terminal) -> None:
@@ -271,8 +278,15 @@ def test_a_suspend_and_resume_still_give_the_terminal_back_and_take_it_again(ter
     terminal.output = b""
     os.kill(terminal.pid, signal.SIGCONT)
     terminal.wait_for(b"Type a message")  # the whole screen drawn again
-    os.write(terminal.fd, b"back again")
-    terminal.wait_for(b"back again")
     before = terminal.words_shown()
     terminal.read(1.5)
     assert terminal.words_shown() > before  # the answer goes on
+    # Keys reach the app: typed, the answer stopped (Esc), sent. (On screen each key may
+    # be drawn in a frame of its own, between the answer's.)
+    os.write(terminal.fd, b"back again")
+    terminal.read(0.5)
+    os.write(terminal.fd, b"\x1b")
+    terminal.read(0.5)
+    os.write(terminal.fd, b"\r")
+    messages = messages_on_disk(terminal, 3)
+    assert [m.content for m in messages[::2]][:2] == ["stay with me", "back again"], messages

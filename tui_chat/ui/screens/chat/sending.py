@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.widgets import Static
 
@@ -25,23 +25,23 @@ class Sending:
 
     #: What an image warning was given for (model, text, files): Enter again sends.
     _confirmed_images: tuple[object, ...] | None = None
+    #: The bar of attached files, once the first file was attached (`chip_bar`).
+    _chips: ChipBar | None = None
 
     async def chip_bar(self: ChatScreen) -> ChipBar:
         """The bar of the files to send with the next message, above the prompt. Mounted
         with the first file, not composed hidden with the screen: most chats attach none,
         and the first frame went without it and its module (~7 M instructions)."""
-        from ...widgets.chips import ChipBar
+        if self._chips is None:
+            from ...widgets.chips import ChipBar
 
-        for bar in self.query(ChipBar):
-            return bar
-        bar = ChipBar(id="chips")
-        await self.query_one("#main").mount(bar, before=self.prompt)
-        return bar
+            self._chips = ChipBar(id="chips")
+            await self.query_one("#main").mount(self._chips, before=self.prompt)
+        return self._chips
 
     def attached(self: ChatScreen) -> list[Path]:
         """The files the chips name, in order ([] before any file was attached)."""
-        bars = self.query("#chips")  # a ChipBar, once a file was attached
-        return cast("ChipBar", bars.first()).paths() if bars else []
+        return self._chips.paths() if self._chips is not None else []
 
     async def send(self: ChatScreen, text: str) -> None:
         attached = self.attached()
@@ -90,8 +90,8 @@ class Sending:
             self.prompt.clear()
             if self._draft is not None:
                 self._restore_draft()  # the edit is sent; the draft comes back
-            if attached:
-                await (await self.chip_bar()).clear_chips()
+            if self._chips is not None:
+                await self._chips.clear_chips()
             self.save_conversation(conversation)
             if len(conversation.messages) == 1:
                 # A new conversation shows in the list at once; otherwise the list is
