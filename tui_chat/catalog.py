@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .chat import describe_error
@@ -35,6 +34,7 @@ from .providers import (
 )
 from .providers.helpers import MediaItem
 from .providers.masking import mask
+from .record import field, record
 from .store import RequestDefaults, Settings, State, api_key_for, env_var_for
 from .store.settings import ProviderRequest, default_provider_problem
 
@@ -59,8 +59,10 @@ def listing_timeouts(request: RequestDefaults) -> Timeouts:
 
 
 
-@dataclass
+@record
 class ProviderEntry:
+    """A provider in the sidebar: its class, its key, and what it last said about its models."""
+
     name: str
     provider: type[AsyncGeneratorProvider]
     api_key: str | None = None

@@ -7,13 +7,13 @@ it was asked for: text, reasoning, usage, finish reason, title and status.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .attachments import AttachmentRefused, prepare_attachment
 from .providers import ProviderError
 from .providers.helpers import MediaItem, to_data_uri
+from .record import field, record
 from .store import Attachment, AttachmentLimits, Conversation, Message
 from .store.conversations import MediaFile, provider_state_key
 
@@ -111,7 +111,7 @@ def title_from(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
-@dataclass
+@record
 class AnswerRecorder:
     """Folds a provider's outputs into an assistant `Message` as they arrive.
 

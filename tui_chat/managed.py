@@ -39,10 +39,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
+
+from .record import record
 
 if TYPE_CHECKING:
     from .catalog import ProviderEntry
@@ -365,7 +366,7 @@ def stop_all(wait: float = 0.0) -> None:
 # --- the catalog entry it serves --------------------------------------------------------------
 
 
-@dataclass
+@record
 class ManagedLink:
     """On the catalog entry that tui-chat may run a g4f server for (`entry.managed`)."""
 

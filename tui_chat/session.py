@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from .model_choice import ModelChoice
 from .providers import ProviderError
 from .providers.base import Timeouts
 from .providers.helpers import MediaItem
+from .record import field, record
 from .store import Conversation, ConversationStore, Message
 from .store.conversations import MediaFile, provider_state_key
 from .store.journal import AnswerJournal
@@ -56,7 +56,7 @@ CONTINUE_PROMPT = (
 )
 
 
-@dataclass
+@record
 class Answer:
     """One answer being asked for: its message, what records it, and its journal.
 
@@ -84,8 +84,10 @@ class Answer:
             self.journal.write(self.recorder.text, self.recorder.reasoning)
 
 
-@dataclass
+@record
 class ChatSession:
+    """The chat without the screen: settings, catalog, store, state and the conversation shown."""
+
     settings: Settings
     catalog: Catalog
     store: ConversationStore | None

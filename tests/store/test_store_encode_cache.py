@@ -5,7 +5,6 @@ conversation afresh gives, whatever changed in between."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import gc
 import tomllib
 
@@ -13,6 +12,7 @@ import pytest
 from helpers import full_conversation
 
 import tui_chat.store.encode as codec
+from tui_chat.record import field_names
 from tui_chat.store import Attachment, ConversationStore, Message
 from tui_chat.store.codec import encode
 from tui_chat.store.conversations import MediaFile
@@ -70,24 +70,24 @@ def test_every_field_of_a_message_is_in_what_decides_reuse() -> None:
     it alone would not reach the file: each field, changed, changes the key."""
     message = full_conversation(1).messages[0]
     key = codec._message_key(message)
-    for field in dataclasses.fields(message):
+    for name in field_names(message):
         changed = copy.deepcopy(message)
-        value = getattr(changed, field.name)
+        value = getattr(changed, name)
         if isinstance(value, dict):
             value["added"] = 1
-        elif field.name == "variants":
+        elif name == "variants":
             value.append([Message(role="assistant", content="another answer")])
-        elif field.name == "media":
+        elif name == "media":
             value.append(MediaFile(path="media/c/0123456789abcdef.png", source="data:"))
         elif isinstance(value, list):
             value.append(Attachment("/new", "text/plain", 1, "0" * 64))
         elif isinstance(value, str):
-            setattr(changed, field.name, value + "x")
+            setattr(changed, name, value + "x")
         elif isinstance(value, int):
-            setattr(changed, field.name, value + 1)
+            setattr(changed, name, value + 1)
         else:  # the creation time
-            setattr(changed, field.name, value.replace(year=value.year + 1))
-        assert codec._message_key(changed) != key, field.name
+            setattr(changed, name, value.replace(year=value.year + 1))
+        assert codec._message_key(changed) != key, name
 
 
 def test_messages_added_and_removed_between_saves(store: ConversationStore) -> None:

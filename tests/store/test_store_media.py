@@ -5,10 +5,10 @@ file; a bad entry is reported with its line; never any image bytes in the file."
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
 
 import pytest
 
+from tui_chat.record import replace
 from tui_chat.store import Conversation, ConversationStore, Message, lazy
 from tui_chat.store.codec import Unreadable, encode, parse_conversation
 from tui_chat.store.conversations import MediaFile

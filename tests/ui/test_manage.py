@@ -265,8 +265,7 @@ async def test_settings_screen_from_f9_saves_and_takes_effect(make_app, servers)
         await pilot.press("escape")  # no edits: closes at once
         await wait_until(pilot, lambda: type(app.screen).__name__ != "SettingsScreen")
         # Applying a result (as the screen's Save does) writes the files and rebuilds.
-        from dataclasses import replace
-
+        from tui_chat.record import replace
         from tui_chat.ui.screens.settings.result import SettingsResult
 
         new = replace(app.settings, request=replace(app.settings.request, read_timeout=42.0))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import tomllib
 
 import pytest
 from textual.app import App
 from textual.widgets import Button, Input, TextArea
 
+from tui_chat.record import replace
 from tui_chat.store.settings import (
     Backend,
     OpenAIEndpoint,
@@ -150,7 +150,7 @@ async def test_edit_fields_and_save_returns_new_values() -> None:
     # What the screen accepts, the store writes and reads back the same (all but the
     # recent models of old files, which settings.toml never gets back).
     written = edit_settings_text("", Settings(), new)
-    assert settings_from_dict(tomllib.loads(written))[0] == dataclasses.replace(
+    assert settings_from_dict(tomllib.loads(written))[0] == replace(
         new, recent_models=[]
     )
     # A new object: the settings passed in are untouched.
@@ -781,7 +781,7 @@ async def test_general_settings_are_returned_and_flipping_back_is_no_edit() -> N
     new = result_of(app).settings
     assert (new.reopen_last, new.display.images, new.g4f.managed) == (False, "sixel", "never")
     # The rest as it was.
-    assert dataclasses.replace(new, reopen_last=True, display=s.display, g4f=s.g4f) == s
+    assert replace(new, reopen_last=True, display=s.display, g4f=s.g4f) == s
 
 
 async def test_the_images_hint_says_when_a_change_applies() -> None:

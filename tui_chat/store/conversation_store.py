@@ -15,11 +15,11 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui_chat.record import replace
 from tui_chat.store import journal, lazy, merge
 from tui_chat.store.atomic import atomic_write, move_aside
 from tui_chat.store.codec import NewerSchema, Unreadable, encode, parse_conversation

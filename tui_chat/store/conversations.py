@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from tui_chat.record import field, record
 
 # Bump when the file layout changes, and teach codec.upgrade() the old shape. A file
 # is written with the lowest schema that holds it (encode.schema_for): one without
@@ -34,7 +35,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
+@record
 class Attachment:
     """A file sent with a message: described, never copied (the bytes stay where they were)."""
 
@@ -44,7 +45,7 @@ class Attachment:
     sha256: str
 
 
-@dataclass
+@record
 class MediaFile:
     """An image of a message (a model's generated image, or one the user attached), as
     a copy in the media folder: never its bytes in the conversation file.
@@ -69,8 +70,10 @@ class MediaFile:
         return not self.path and not self.error
 
 
-@dataclass
+@record
 class Message:
+    """One message of a conversation, as the user typed it or the provider answered."""
+
     role: str
     content: str
     id: str = field(default_factory=_new_id)  # stable: two instances merge by it
@@ -93,9 +96,47 @@ class Message:
     #: ones, each a file in the media folder (or the reason it could not be had).
     media: list[MediaFile] = field(default_factory=list)
 
+    # Written out, not made by `record`: messages are built by the hundred thousand when
+    # a long conversation opens, and this is the fastest way to build one.
+    def __init__(
+        self,
+        role: str,
+        content: str,
+        id: str | None = None,
+        created: datetime | None = None,
+        provider: str = "",
+        model: str = "",
+        reasoning: str = "",
+        usage: dict[str, int] | None = None,
+        finish_reason: str = "",
+        status: str = "complete",
+        error: str = "",
+        attachments: list[Attachment] | None = None,
+        variants: list[list[Message]] | None = None,
+        variant: int = 0,
+        media: list[MediaFile] | None = None,
+    ) -> None:
+        self.role = role
+        self.content = content
+        self.id = _new_id() if id is None else id
+        self.created = _now() if created is None else created
+        self.provider = provider
+        self.model = model
+        self.reasoning = reasoning
+        self.usage = {} if usage is None else usage
+        self.finish_reason = finish_reason
+        self.status = status
+        self.error = error
+        self.attachments = [] if attachments is None else attachments
+        self.variants = [] if variants is None else variants
+        self.variant = variant
+        self.media = [] if media is None else media
 
-@dataclass
+
+@record
 class Conversation:
+    """A conversation: its header (title, model, parameters) and its messages."""
+
     id: str = field(default_factory=_new_id)
     title: str = ""
     created: datetime = field(default_factory=_now)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from tui_chat.record import record
 from tui_chat.store.errors import StoreError, os_reason
 
 APP_NAME = "tui-chat"
 ENV_VAR = "TUI_CHAT_CONFIG_DIR"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Paths:
     """The folders and files in use; `tui-chat paths` prints these."""
 

@@ -8,17 +8,17 @@ never moved aside or rewritten because of it. A file that cannot be parsed at al
 (not TOML, not UTF-8, unreadable) leaves the app on defaults and is left exactly as it
 is; saving over it is refused. What the app remembers by itself (the last model, the
 theme picked in the palette) goes to state.toml instead (state.py).
-API keys are deliberately absent from every dataclass here: they live in
+API keys are deliberately absent from every record here: they live in
 secrets.toml (see keys.py), so saving settings can never write one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
+from tui_chat.record import field, record
 from tui_chat.store import validate as v
 from tui_chat.store.settings_display import DISPLAY_KEYS, DisplaySettings, display_settings
 from tui_chat.store.tomlread import SchemaError
@@ -29,7 +29,7 @@ _URL_SCHEMES = ("http", "https")
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks5", "socks5h")
 
 
-@dataclass
+@record
 class ProviderRequest:
     """One provider's own request settings, over [request]'s: a slow local model and a
     fast remote one can both work. None: [request]'s value."""
@@ -40,7 +40,7 @@ class ProviderRequest:
     proxy: str | None = None
 
 
-@dataclass
+@record
 class Backend:
     """A BackendApi server (g4f gui / g4f api)."""
 
@@ -51,8 +51,10 @@ class Backend:
     request: ProviderRequest = field(default_factory=ProviderRequest)
 
 
-@dataclass
+@record
 class OpenAIEndpoint:
+    """An OpenAI-compatible server ([[openai]])."""
+
     name: str
     base_url: str
     api_key_env: str = ""  # "" means the derived NAME_API_KEY variable
@@ -60,14 +62,18 @@ class OpenAIEndpoint:
     request: ProviderRequest = field(default_factory=ProviderRequest)
 
 
-@dataclass
+@record
 class DynasparkSettings:
+    """[dynaspark]: the form-post service's endpoint, and whether it is listed."""
+
     endpoint: str = DEFAULT_DYNASPARK_ENDPOINT
     enabled: bool = True
 
 
-@dataclass
+@record
 class RequestDefaults:
+    """[request]: what requests send and how long they wait, unless a provider says."""
+
     system_prompt: str = ""
     temperature: float | None = None  # None: the provider's default
     max_tokens: int | None = None
@@ -80,15 +86,17 @@ class RequestDefaults:
 MANAGED_MODES = ("auto", "never")
 
 
-@dataclass
+@record
 class G4FSettings:
     """[g4f]: the g4f backend server tui-chat may run itself."""
 
     managed: str = "auto"
 
 
-@dataclass
+@record
 class AttachmentLimits:
+    """[attachments]: the largest image and text file a message may carry."""
+
     max_image_bytes: int = 20 * 1024 * 1024
     max_text_bytes: int = 512 * 1024
 
@@ -101,8 +109,10 @@ def _default_openai() -> list[OpenAIEndpoint]:
     return [OpenAIEndpoint("ollama", "http://127.0.0.1:11434/v1")]
 
 
-@dataclass
+@record
 class Settings:
+    """settings.toml as read: every preference, each with its default."""
+
     theme: str = "tui-chat-dark"
     default_provider: str = "g4f"
     default_model: str = ""
@@ -127,31 +137,13 @@ _PROVIDER_REQUEST = ("connect_timeout", "read_timeout", "proxy")
 # Keys the loader understands, per table; anything else is reported and ignored (and kept
 # in the file: the settings screen changes only the keys it edits).
 _KNOWN: dict[str, set[str]] = {
-    "": {
-        "theme",
-        "defaults",
-        "backends",
-        "dynaspark",
-        "openai",
-        "request",
-        "attachments",
-        "keymap",
-        "recent_models",
-        "g4f",
-        "display",
-    },
+    "": {"theme", "defaults", "backends", "dynaspark", "openai", "request", "attachments"}
+    | {"keymap", "recent_models", "g4f", "display"},
     "defaults": {"provider", "model", "reopen_last"},
     "backends": {"name", "url", "headers", "provider", *_PROVIDER_REQUEST},
     "dynaspark": {"endpoint", "enabled"},
     "openai": {"name", "base_url", "api_key_env", "headers", *_PROVIDER_REQUEST},
-    "request": {
-        "system_prompt",
-        "temperature",
-        "max_tokens",
-        "connect_timeout",
-        "read_timeout",
-        "proxy",
-    },
+    "request": {"system_prompt", "temperature", "max_tokens", *_PROVIDER_REQUEST},
     "attachments": {"max_image_bytes", "max_text_bytes"},
     "g4f": {"managed"},
     "display": DISPLAY_KEYS,

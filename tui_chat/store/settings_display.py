@@ -6,9 +6,9 @@ reported with its key and line like any other and its default used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from tui_chat.record import record
 from tui_chat.store import validate as v
 
 #: `[display] images`: "auto" asks the terminal at start (kitty graphics, Sixel, else
@@ -19,7 +19,7 @@ IMAGE_MODES = ("auto", "kitty", "sixel", "halfcell", "off")
 DISPLAY_KEYS = {"images"}
 
 
-@dataclass
+@record
 class DisplaySettings:
     """[display]."""
 

@@ -16,9 +16,9 @@ app starts afresh.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui_chat.record import field, record
 from tui_chat.store import validate as v
 from tui_chat.store.atomic import atomic_write, move_aside
 from tui_chat.store.errors import StoreError, StoreProblem, os_reason
@@ -44,8 +44,10 @@ def _defaults_of(settings: Settings) -> tuple[str, str]:
     return (settings.default_provider, settings.default_model)
 
 
-@dataclass
+@record
 class State:
+    """state.toml: what the app remembers by itself (last model, recent models, theme)."""
+
     #: The model last used, as "provider/model[ via X]"; "" when none was chosen yet.
     model: str = ""
     #: Most recent first, each once, at most MAX_RECENT_MODELS.

@@ -9,11 +9,10 @@ Save (the app rebuilds its providers, which starts a server or leaves the one it
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from ....record import replace
 from ....store.settings import Settings
 from .controls import OptionField, SwitchRow
 
