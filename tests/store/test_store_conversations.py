@@ -126,12 +126,12 @@ def test_index_is_used_rebuilt_and_refreshed(store: ConversationStore) -> None:
 def test_list_does_not_parse_messages(store: ConversationStore, monkeypatch) -> None:
     c = full_conversation(50)
     store.save(c)
-    import tui_chat.store.conversation_store as cs
+    import tui_chat.store.codec as codec  # the store imports it from there when it reads
 
     def fail(*args, **kwargs):
         raise AssertionError("list() parsed a whole conversation")
 
-    monkeypatch.setattr(cs, "parse_conversation", fail)
+    monkeypatch.setattr(codec, "parse_conversation", fail)
     [summary], problems = ConversationStore(store.paths).list()
     assert summary.message_count == 50 and problems == []
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from tui_chat.store import journal
 from tui_chat.store.atomic import is_tmp_name, remove_stale_tmp_files
-from tui_chat.store.codec import MESSAGES_HEADER, Unreadable, parse_header
 from tui_chat.store.conversation_files import SUFFIX, stamp_of
 from tui_chat.store.conversations import ConversationSummary
 from tui_chat.store.errors import StoreError, StoreProblem, os_reason
@@ -52,6 +51,9 @@ class Listing:
 
     def _read_summary(self: ConversationStore, conversation_id: str, path: str) -> IndexEntry:
         """Header fields of one file; raises Unreadable, OSError."""
+        # (The file format's modules come with the first file read: see store.load.)
+        from tui_chat.store.codec import MESSAGES_HEADER, Unreadable, parse_header
+
         with open(path, "rb") as f:
             stamp = stamp_of(os.fstat(f.fileno()))
             raw = f.read(_HEADER_PROBE)
@@ -81,6 +83,8 @@ class Listing:
     def list(self: ConversationStore) -> tuple[list[ConversationSummary], list[StoreProblem]]:
         """All conversations, newest `updated` first, from the index (re-reading only
         files that changed). Corrupt files are moved aside and reported, not raised."""
+        from tui_chat.store.codec import Unreadable
+
         # Before reading the folder: a change made while it is read shows next time.
         self._listed = self._folder_stamp()
         try:

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_chat.record import replace
-from tui_chat.store import journal, lazy, merge
+from tui_chat.store import journal
 from tui_chat.store.atomic import atomic_write, move_aside
-from tui_chat.store.codec import NewerSchema, Unreadable, encode, parse_conversation
 from tui_chat.store.conversation_files import SUFFIX, stamp_of, validate_id
 from tui_chat.store.conversation_listing import NEVER_LISTED, Listing
 from tui_chat.store.conversation_search import Searching
@@ -114,6 +113,11 @@ class ConversationStore(Listing, Searching, Trash):
     @serialized
     def load(self, conversation_id: str) -> Conversation:
         """Read one conversation; raises ConversationNotFound, ConversationCorrupt, StoreError."""
+        # The file format's modules are imported with the first file read or written: a
+        # start listed from the index needs none of them (~10 M instructions).
+        from tui_chat.store import lazy
+        from tui_chat.store.codec import NewerSchema, Unreadable, parse_conversation
+
         path = self.path_for(conversation_id)
         conversation = None
         try:
@@ -195,6 +199,8 @@ class ConversationStore(Listing, Searching, Trash):
 
     def _disk_version(self, path: Path, conversation_id: str) -> tuple[Stamp, Conversation] | None:
         """The file's current contents if it changed since we last saw it, else None."""
+        from tui_chat.store.codec import Unreadable, parse_conversation
+
         try:
             with open(path, "rb") as f:
                 stamp = stamp_of(os.fstat(f.fileno()))
@@ -221,6 +227,9 @@ class ConversationStore(Listing, Searching, Trash):
         On success `conversation` holds the merged messages. On failure it is
         unchanged and StoreError says why; nothing on disk was damaged.
         """
+        from tui_chat.store import merge
+        from tui_chat.store.codec import NewerSchema, encode
+
         path = self.path_for(conversation.id)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from tui_chat.store.atomic import atomic_write, fsync_dir
-from tui_chat.store.codec import NewerSchema, Unreadable, encode, parse_conversation
 from tui_chat.store.conversation_files import SUFFIX
 from tui_chat.store.conversations import Conversation
 from tui_chat.store.errors import (
@@ -113,6 +112,7 @@ class Trash:
         (saved since by another instance, or restored before) is never overwritten: it
         comes back under a new id. Raises ConversationNotFound (no longer in the trash)
         and StoreError (unreadable, or the move failed; the file stays in the trash)."""
+        from tui_chat.store.codec import NewerSchema, Unreadable, encode, parse_conversation
         from tui_chat.store.trash import is_trash_name, original_id
 
         if trashed.parent != self.paths.trash_dir or not is_trash_name(trashed.name):

@@ -23,7 +23,6 @@ from tui_chat.store.atomic import atomic_write, move_aside
 from tui_chat.store.errors import StoreError, StoreProblem, os_reason
 from tui_chat.store.paths import Paths
 from tui_chat.store.tomlread import decode_utf8, parse_toml
-from tui_chat.store.tomlwrite import toml_key, toml_string
 
 SECRETS_MODE = 0o600
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
@@ -94,6 +93,8 @@ def load_secrets(paths: Paths) -> tuple[dict[str, str], list[StoreProblem]]:
 
 
 def secrets_to_toml(keys: Mapping[str, str]) -> str:
+    from tui_chat.store.tomlwrite import toml_key, toml_string  # (with the first write)
+
     lines = ["# API keys for tui-chat. Keep this file private (chmod 600).", "[keys]"]
     lines += [f"{toml_key(name)} = {toml_string(key)}" for name, key in sorted(keys.items())]
     return "\n".join(lines) + "\n"

@@ -20,7 +20,6 @@ from tui_chat.store.errors import StoreError, os_reason
 from tui_chat.store.paths import Paths
 from tui_chat.store.settings import Backend, OpenAIEndpoint, Settings
 from tui_chat.store.settings_file import SettingsFile, read_settings, settings_file_from_text
-from tui_chat.store.tomlwrite import toml_value
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
@@ -200,6 +199,8 @@ def _item(value: object) -> Any:
     """A tomlkit value written by tui-chat's own emitter (its escaping is known correct:
     control characters and DEL as \\u escapes, every string a one-line basic string)."""
     import tomlkit
+
+    from tui_chat.store.tomlwrite import toml_value
 
     return tomlkit.value(toml_value(value))
 

@@ -25,7 +25,6 @@ from tui_chat.store.errors import StoreError, StoreProblem, os_reason
 from tui_chat.store.paths import Paths
 from tui_chat.store.settings import MAX_RECENT_MODELS, Settings
 from tui_chat.store.tomlread import SchemaError, decode_utf8, parse_toml
-from tui_chat.store.tomlwrite import toml_string, toml_value
 
 _HEADER = (
     "# Written by tui-chat: what it remembers by itself (the model and theme last used).\n"
@@ -119,6 +118,8 @@ def _renamed(key: str, renames: dict[str, str]) -> str:
 
 
 def state_to_toml(state: State) -> str:
+    from tui_chat.store.tomlwrite import toml_string, toml_value  # (with the first write)
+
     out = [_HEADER.rstrip("\n")]
     if state.model:
         out.append(f"model = {toml_string(state.model)}")
