@@ -217,7 +217,6 @@ class FakeProvider(ProviderModelMixin, AsyncGeneratorProvider):
         return [word if i == 0 else " " + word for i, word in enumerate(words)] + end
 
 
-@dataclass
 class FakeEntry(ProviderEntry):
     """A catalog entry for a FakeProvider: models from the class, never over HTTP."""
 

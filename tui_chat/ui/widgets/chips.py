@@ -16,6 +16,12 @@ from ..safe import one_line
 class Chip(Static, can_focus=True):
     """One attachment; Delete, Backspace or Enter removes it."""
 
+    # (Parsed with the first attachment, not before the first frame as chat.tcss is.)
+    DEFAULT_CSS = """
+    Chip { width: auto; height: 1; margin-right: 1; padding: 0 1; background: $panel; }
+    Chip:focus { background: $primary; color: $text; }
+    """
+
     BINDINGS = [
         Binding("delete,backspace,enter", "remove", "Remove attachment"),
         Binding("left", "app.focus_previous", show=False),
@@ -46,7 +52,7 @@ class ChipBar(HorizontalScroll):
         """The last chip was removed by the user: the focus has nowhere to stay here."""
 
     DEFAULT_CSS = """
-    ChipBar { height: auto; max-height: 2; display: none; }
+    ChipBar { height: auto; max-height: 2; display: none; padding: 0 1; }
     ChipBar.-has-chips { display: block; }
     """
 

@@ -149,8 +149,23 @@ class Reasoning(Vertical):
 class MessageView(LaidOutOnce, Vertical):
     """One message: who and when, the reasoning (collapsed), the text, a quiet meta line."""
 
+    # Here rather than in chat.tcss: parsed when the first message is shown, not before
+    # the first frame of an empty chat (Textual's CSS parser is slow: ~10 M instructions).
+    # Not scoped: the cursor's rule starts at the log.
+    SCOPED_CSS = False
     DEFAULT_CSS = """
-    MessageView { height: auto; }
+    MessageView { margin: 1 0 0 0; padding: 0 1; height: auto; }
+    MessageView.-user { border-left: thick $primary; background: $boost; }
+    MessageView.-assistant { border-left: thick $secondary; }
+    MessageView.-failed { border-left: thick $error; }
+    MessageView.-stopped { border-left: thick $warning; }
+    /* The log's cursor (the message its keys act on), while the log has focus. */
+    #log:focus > MessageView.-cursor { background-tint: $accent 18%; }
+    MessageView > .header { height: 1; color: $text-muted; }
+    MessageView > .body { height: auto; }
+    MessageView > .meta { height: auto; color: $text-muted; }
+    MessageView.-failed > .meta { color: $error; }
+    MessageView .reasoning { color: $text-muted; text-style: italic; }
     """
 
     def __init__(self, message: Message, *, streaming: bool = False, dark: bool = True) -> None:
