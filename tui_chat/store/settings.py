@@ -15,7 +15,7 @@ secrets.toml (see keys.py), so saving settings can never write one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tui_chat.record import field, record
@@ -241,7 +241,8 @@ class _Reader:
         return kept
 
 
-class _Built(NamedTuple):  # (not a dataclass: that compiles methods at import)
+@record(frozen=True)
+class _Built:
     settings: Settings
     issues: list[Issue]
     #: ("backends" or "openai", name) -> the entry's index in the file's array: the

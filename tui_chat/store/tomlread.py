@@ -6,9 +6,11 @@ import re
 import tomllib
 from typing import Any
 
-_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+# Patterns as strings, compiled (and cached) by `re` when first used: only a file that
+# fails to parse needs them, and compiling costs start-up ~1 M instructions each.
+_AT_LINE = r"\(at line (\d+), column (\d+)\)"
 # `[table]` or `[[array]]` alone on its line; a line of a multi-line array must not match.
-_TABLE_HEADER = re.compile(r'^\s*(\[\[?)\s*([A-Za-z0-9_."\' -]+?)\s*\]\]?\s*(?:#.*)?$')
+_TABLE_HEADER = r'^\s*(\[\[?)\s*([A-Za-z0-9_."\' -]+?)\s*\]\]?\s*(?:#.*)?$'
 
 
 class SchemaError(ValueError):
@@ -35,7 +37,7 @@ def parse_toml(text: str) -> tuple[dict[str, Any] | None, str, int | None]:
         return tomllib.loads(text), "", None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        found = _AT_LINE.search(message)
+        found = re.search(_AT_LINE, message)
         if found:
             line: int | None = int(found.group(1))
         elif "(at end of document)" in message:
@@ -43,7 +45,8 @@ def parse_toml(text: str) -> tuple[dict[str, Any] | None, str, int | None]:
             line = text.count("\n") + (0 if text.endswith("\n") else 1)
         else:
             line = None
-        reason = _AT_LINE.sub("", message).replace("(at end of document)", "at the end of the file")
+        reason = re.sub(_AT_LINE, "", message)
+        reason = reason.replace("(at end of document)", "at the end of the file")
         reason = reason.strip().rstrip(".")
         return None, f"it is not valid TOML ({reason[:1].lower()}{reason[1:]})", line
 
@@ -79,7 +82,7 @@ def find_line(text: str, where: tuple[str | int, ...]) -> int | None:
     current, seen = "", -1
     fallback: int | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
-        header = _TABLE_HEADER.match(raw)
+        header = re.match(_TABLE_HEADER, raw)
         if header:
             current = header.group(2).strip()
             if header.group(1) == "[[" and current == table:
