@@ -10,12 +10,14 @@ its data in memory so the user can retry.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+
+from tui_chat.record import record
 
 
-# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
-# made without compiling methods from source (~2 M instructions at start-up).
-class StoreProblem(NamedTuple):
+# A frozen record (record.py), not a dataclass or a named tuple: compared and printed
+# alike, made without compiling methods from source at start-up.
+@record(frozen=True)
+class StoreProblem:
     """A file that could not be used, in words a user understands."""
 
     path: Path

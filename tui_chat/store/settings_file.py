@@ -4,8 +4,9 @@ why nothing in it can be used), never raising, never moving or changing it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from tui_chat.record import field, record
 from tui_chat.store.errors import StoreProblem, os_reason
 from tui_chat.store.paths import Paths
 from tui_chat.store.settings import Settings, build_settings
@@ -14,7 +15,8 @@ from tui_chat.store.tomlread import decode_utf8, find_line, parse_toml
 
 # A named tuple, not a dataclass (it is never changed): compared and printed alike, and
 # made without compiling methods from source (~2 M instructions at start-up).
-class SettingsFile(NamedTuple):
+@record(frozen=True)
+class SettingsFile:
     """settings.toml as read."""
 
     settings: Settings
@@ -26,8 +28,7 @@ class SettingsFile(NamedTuple):
     #: it could. Such a file is never saved over: what the user wrote would be lost.
     unusable: str = ""
     line: int | None = None
-    #: (Read, never changed: the one empty default can be shared.)
-    positions: dict[tuple[str, str], int] = {}
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def read_settings(paths: Paths) -> SettingsFile:
