@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .attachments import AttachmentRefused, prepare_attachment
-from .providers import ProviderError
+from .providers.errors import ProviderError
 from .providers.helpers import MediaItem, to_data_uri
 from .store import Attachment, AttachmentLimits, Conversation, Message
 from .store.conversations import MediaFile, provider_state_key
