@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .chat import describe_error
+from .lazy_provider import LazyProvider, provider_url
 from .model_choice import ModelChoice
 from .plugins import (
     PluginRefused,
@@ -22,24 +23,17 @@ from .plugins import (
     guarded_stream,
     plugin_message,
 )
-from .providers import (
-    AsyncGeneratorProvider,
-    AuthenticationRequiredError,
-    BackendApi,
-    Dynaspark,
-    ModelInfo,
-    OpenAICompatible,
-    ProviderError,
-    Timeouts,
-)
-from .providers.helpers import MediaItem
+from .providers.errors import AuthenticationRequiredError, ProviderError
 from .providers.masking import mask
+from .providers.timeouts import Timeouts
 from .record import field, record
 from .store import RequestDefaults, Settings, State, api_key_for, env_var_for
 from .store.settings import ProviderRequest, default_provider_problem
 
-if TYPE_CHECKING:  # (imported with the first answer: see providers/backend_api.py)
+if TYPE_CHECKING:  # (the provider classes come with the first model list: lazy_provider.py)
+    from .providers.base import AsyncGeneratorProvider, ModelInfo
     from .providers.events import Event
+    from .providers.helpers import MediaItem
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
 #: A plugin provider that broke while listing its models (a fault of the plugin's).
@@ -88,7 +82,7 @@ class ProviderEntry:
 
     @property
     def url(self) -> str:
-        return getattr(self.provider, "api_endpoint", "") or self.provider.url
+        return provider_url(self.provider)
 
     def static_models(self) -> list[ModelInfo]:
         """Models known without asking anyone (Dynaspark's fixed list, a plugin's
@@ -369,8 +363,10 @@ class Catalog:
         timeouts = Timeouts(settings.request.connect_timeout, settings.request.read_timeout)
         entries: list[ProviderEntry] = []
         for backend in settings.backends:
-            provider = BackendApi.configured(
+            provider = LazyProvider(
+                "BackendApi",
                 backend.name,
+                backend.url,
                 url=backend.url,
                 headers=dict(backend.headers),
                 timeouts=_own_timeouts(timeouts, backend.request),
@@ -385,13 +381,16 @@ class Catalog:
                 )
             )
         if settings.dynaspark.enabled:
-            provider = Dynaspark.configured(
-                "Dynaspark", api_endpoint=settings.dynaspark.endpoint, timeouts=timeouts
+            url = settings.dynaspark.endpoint  # (none: the class's default, known to it)
+            provider = LazyProvider(
+                "Dynaspark", "Dynaspark", url or None, api_endpoint=url, timeouts=timeouts
             )
             entries.append(ProviderEntry("Dynaspark", provider))
         for endpoint in settings.openai:
-            provider = OpenAICompatible.configured(
+            provider = LazyProvider(
+                "OpenAICompatible",
                 endpoint.name,
+                endpoint.base_url,
                 url=endpoint.base_url,
                 headers=dict(endpoint.headers),
                 timeouts=_own_timeouts(timeouts, endpoint.request),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .attachments import AttachmentRefused, prepare_attachment
-from .providers import ProviderError
+from .providers.errors import ProviderError
 from .providers.helpers import MediaItem, to_data_uri
 from .record import field, record
 from .store import Attachment, AttachmentLimits, Conversation, Message

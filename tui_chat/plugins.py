@@ -30,7 +30,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, get_args
 
-from .providers.base import AsyncGeneratorProvider, ModelInfo, ProviderModelMixin
+from . import providers  # (its classes on first use: none at start-up without a plugin)
 from .providers.errors import ProviderError
 from .providers.masking import Secrets, mask, mask_error, mask_event
 
@@ -40,6 +40,7 @@ ENTRY_POINT_GROUP = "tui_chat.providers"
 PROVIDERS_FOLDER = "providers"
 
 if TYPE_CHECKING:
+    from .providers.base import AsyncGeneratorProvider, ModelInfo
     from .providers.events import Event
 
 #: The class attributes of the contract, and what each must be (checked at load, so a
@@ -332,7 +333,7 @@ def _defines_generator(klass: type) -> bool:
     method = getattr(klass, "create_async_generator", None)
     if not callable(method):
         return False
-    base = AsyncGeneratorProvider.create_async_generator
+    base = providers.AsyncGeneratorProvider.create_async_generator
     return getattr(method, "__func__", method) is not getattr(base, "__func__", base)
 
 
@@ -349,7 +350,7 @@ def checked_provider(klass: type) -> type[AsyncGeneratorProvider]:
         if not isinstance(value, types) or (name == "max_images" and isinstance(value, bool)):
             wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
             raise PluginRefused(f"its {name} should be a {wanted}, not {_kind(value)}")
-    provider = klass if issubclass(klass, AsyncGeneratorProvider) else _adapted(klass)
+    provider = klass if issubclass(klass, providers.AsyncGeneratorProvider) else _adapted(klass)
     from .store.settings import provider_name_problem
 
     problem = provider_name_problem(provider.name())
@@ -386,7 +387,8 @@ def _adapted(klass: type) -> type[AsyncGeneratorProvider]:
             return await asyncio.to_thread(get_models)
 
         attributes["list_models"] = classmethod(list_models)
-    return type(klass.__name__, (ProviderModelMixin, AsyncGeneratorProvider), attributes)
+    bases = (providers.ProviderModelMixin, providers.AsyncGeneratorProvider)
+    return type(klass.__name__, bases, attributes)
 
 
 # --- running ------------------------------------------------------------------------------
@@ -399,10 +401,10 @@ def checked_models(plugin: str, listed: object) -> list[ModelInfo]:
         raise PluginRefused(f"its list_models gave {_kind(listed)}, not a list of models")
     models: list[ModelInfo] = []
     for item in listed:
-        if isinstance(item, ModelInfo):
+        if isinstance(item, providers.ModelInfo):
             models.append(item)
         elif isinstance(item, str) and item:
-            models.append(ModelInfo(item, item))
+            models.append(providers.ModelInfo(item, item))
         else:
             raise PluginRefused(
                 f"its list_models gave {_kind(item)} in the list, not a model (a ModelInfo "

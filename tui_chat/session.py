@@ -32,9 +32,9 @@ from .chat import (
 from .media import attached_media, fetch_all
 from .media import resolve as resolve_media_url
 from .model_choice import ModelChoice
-from .providers import ProviderError
-from .providers.base import Timeouts
+from .providers.errors import ProviderError
 from .providers.helpers import MediaItem
+from .providers.timeouts import Timeouts
 from .record import field, record
 from .store import Conversation, ConversationStore, Message
 from .store.conversations import MediaFile, provider_state_key

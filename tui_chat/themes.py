@@ -2,6 +2,8 @@
 
 This module only reads and checks the files; the UI turns the result into Textual `Theme`
 objects. A bad file is reported by name with its problem and never stops the others.
+Before the first frame the UI reads only the chosen theme's file (`named_theme_file`),
+the others right after it (ui/theme_files.py).
 """
 
 from __future__ import annotations
@@ -66,16 +68,27 @@ def parse_theme(path: Path) -> ThemeSpec:
     return ThemeSpec(name.strip(), dark, dict(colors), dict(variables), bool(ansi), path)
 
 
-def load_theme_files(*folders: Path) -> tuple[list[ThemeSpec], list[str]]:
-    """Every `*.toml` theme in the folders, in order; problems as user sentences."""
-    specs: list[ThemeSpec] = []
-    problems: list[str] = []
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                specs.append(parse_theme(path))
-            except (ValueError, OSError) as error:
-                problems.append(f"Theme file {path} was not loaded: {error}.")
-    return specs, problems
+def theme_paths(*folders: Path) -> list[Path]:
+    """Every `*.toml` file in the folders, in the order they are registered (a later one
+    wins a name two files give)."""
+    return [
+        path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.toml"))
+    ]
+
+
+def named_theme_file(name: str, *folders: Path) -> Path | None:
+    """The file a theme is normally in, `<name>.toml`: the last folder's that has it (as
+    the last registered wins), or None. Whether the file does say that name is for its
+    reader to check."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None  # not a file name: the theme can only be found by reading them all
+    for folder in reversed(folders):
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def theme_problem(path: Path, error: Exception) -> str:
+    """How a theme file that was not loaded is said (in a notification)."""
+    return f"Theme file {path} was not loaded: {error}."

@@ -28,6 +28,7 @@ from .errors import (
     RateLimitedError,
 )
 from .masking import Secrets, mask, mask_error, normalized
+from .timeouts import Timeouts  # (here for those who import it from http)
 
 #: A single stream line longer than this is refused rather than eating all memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -35,23 +36,6 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_ERROR_BODY = 256 * 1024
 
 SSLSetting = bool | ssl_module.SSLContext | None
-
-
-# Named tuples, not frozen dataclasses: as immutable, compared and printed alike, and
-# made without compiling methods from source (~5 M instructions each at start-up).
-class Timeouts(NamedTuple):
-    """Seconds to wait for a connection, and for each read (the longest silence allowed)."""
-
-    connect: float = 10.0
-    read: float = 120.0
-
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        import aiohttp  # here, not at start-up: it costs a quarter second
-
-        # No total limit: a long answer may stream for minutes; only silence is an error.
-        return aiohttp.ClientTimeout(
-            total=None, connect=self.connect, sock_connect=self.connect, sock_read=self.read
-        )
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.color import Color
 from textual.command import Command, CommandPalette
 from textual.screen import Screen
-from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -44,17 +42,17 @@ from ..store import (
     save_settings,
     save_state,
 )
-from ..themes import ThemeSpec, builtin_dir, load_theme_files
 from .actions import APP, bindings, help_sections
 from .actions import keys_for as action_keys
 from .compat import character_to_key as _character_to_key
-from .compat import driver_of, forward_event, refresh_truecolor_filter
+from .compat import driver_of, forward_event
 from .driver import compressing
 from .graphics import choose as choose_graphics
 from .inputs import KeyGate
 from .palette import ChatCommands
 from .screens import DialogsCss
 from .screens.chat import ChatScreen
+from .theme_files import ThemeFiles
 
 # The modal screens (settings, dialogs, file picker, pickers, help) and the export are
 # imported where they are opened: the first frame needs none of them, and together with
@@ -71,7 +69,7 @@ ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT)
 FULL_GC_EVERY = 100
 
 
-class ChatApp(DialogsCss, App[int]):
+class ChatApp(ThemeFiles, DialogsCss, App[int]):
     """tui-chat's application: one screen of chat, and dialogs over it."""
 
     # The chat screen's look; app.tcss, what the dialogs share, comes later (DialogsCss).
@@ -211,6 +209,7 @@ class ChatApp(DialogsCss, App[int]):
         )
         self.call_after_refresh(self._settle_gc)
         self.call_after_refresh(self.add_dialogs_css)
+        self.call_after_refresh(self.register_other_themes)
         # The first frames went out as Textual wrote them (driver.compressing):
         # the driver reads them now, to rewrite the next ones.
         read = getattr(driver_of(self), "read_what_was_written", None)
@@ -233,43 +232,6 @@ class ChatApp(DialogsCss, App[int]):
             gc.enable()
 
     # --- themes --------------------------------------------------------------------------
-
-    def _register_themes(self) -> list[tuple[str, str | None, float | None]]:
-        """Register the theme files and choose the theme, before the app runs.
-
-        Chosen here rather than on mount, the stylesheet is parsed once, with this theme's
-        variables: a theme set on mount made Textual re-parse and re-apply all the CSS
-        before the first frame and left its parse cache empty, so the footer's keys, the
-        first new widgets mounted, had all of it parsed once more. Returns the problems
-        (message, title, seconds shown) for `on_mount` to show.
-        """
-        specs, problems = load_theme_files(builtin_dir(), self.paths.themes_dir)
-        notes: list[tuple[str, str | None, float | None]] = [
-            (problem, "Themes", 12) for problem in problems
-        ]
-        for spec in specs:
-            try:
-                self.register_theme(_to_theme(spec))
-            except ValueError as error:
-                notes.append((f"Theme file {spec.path} was not loaded: {error}.", "Themes", 12))
-        name = self.state.theme_for(self.settings)
-        if name not in self.available_themes and name != self.settings.theme:
-            name = self.settings.theme  # the remembered theme's file is gone
-        # What a theme change is compared with, to remember only a real change.
-        self._remembered_theme = name
-        if name not in self.available_themes:
-            notes.append((f"Theme {name!r} is not installed; using tui-chat-dark.", None, None))
-            name = "tui-chat-dark" if "tui-chat-dark" in self.available_themes else "textual-dark"
-        # What `App._watch_theme` does, less the CSS refresh it queues: nothing is parsed
-        # yet, and the stylesheet gets this theme's variables before it is.
-        self.set_reactive(App.theme, name)
-        dark = self.current_theme.dark
-        classes = {c: False for c in self.classes if c.startswith("-theme-")}
-        classes.update({f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark})
-        self.update_classes(classes, update=False)
-        refresh_truecolor_filter(self, self.ansi_theme)
-        self.stylesheet.set_variables(self.get_css_variables())
-        return notes
 
     def watch_theme(self, theme: str) -> None:
         if not self.is_running:
@@ -482,19 +444,3 @@ _ARROW_WORDS = {"ctrl+left": "b", "ctrl+right": "f"}
 def _key_name(character: str) -> str:
     """Textual's name for the key of a typed character ("b", "B", "question_mark")."""
     return character if character.isalnum() else _character_to_key(character)
-
-
-def _to_theme(spec: ThemeSpec) -> Theme:
-    """A Textual theme from a theme file; ValueError names a colour that does not parse."""
-    for key, value in spec.colors.items():
-        try:
-            Color.parse(value)
-        except Exception:
-            raise ValueError(f"colors.{key} = {value!r} is not a colour") from None
-    return Theme(
-        name=spec.name,
-        dark=spec.dark,
-        variables=dict(spec.variables),
-        ansi=spec.ansi,
-        **spec.colors,
-    )
