@@ -36,12 +36,8 @@ if TYPE_CHECKING:  # (the provider classes come with the first model list: lazy_
     from .providers.helpers import MediaItem
 
 READY, NEEDS_KEY, UNREACHABLE, LOADING = "ready", "needs a key", "unreachable", "loading"
-#: A plugin provider that broke while listing its models (a fault of the plugin's); also
-#: the g4f server tui-chat runs failing to start (managed.FAILED, the same word).
+#: A plugin provider that broke while listing its models (a fault of the plugin's).
 FAILED = "failed"
-#: The g4f server tui-chat runs is starting (managed.STARTING): named here too, so that
-#: what draws an entry needs no import of managed.py before the first frame.
-STARTING = "starting"
 
 #: The longest waits for a model list: listing never keeps a person or a script waiting.
 LISTING_CONNECT, LISTING_READ = 5.0, 15.0

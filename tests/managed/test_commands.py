@@ -137,11 +137,3 @@ def test_the_g4f_setting(tmp_path: Path) -> None:
         "'sometimes'; it is ignored and the default, 'auto', is used.",
         "settings.toml line 3: unknown setting 'g4f.port' is ignored.",
     ]
-
-
-def test_the_sidebar_names_the_managed_server_states_with_managed_words() -> None:
-    """The sidebar reads the server's states from catalog.py (no import of managed.py
-    before the first frame): the words must be the ones managed.py sets on an entry."""
-    from tui_chat import catalog, managed
-
-    assert (catalog.STARTING, catalog.FAILED) == (managed.STARTING, managed.FAILED)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ....catalog import FAILED, LOADING, READY, STARTING, Catalog, ProviderEntry, listing_timeouts
+from .... import managed
+from ....catalog import LOADING, READY, Catalog, ProviderEntry, listing_timeouts
 from ....model_choice import ModelChoice
 
 if TYPE_CHECKING:
@@ -58,16 +59,13 @@ class Models:
         # For the g4f backend on this machine: when nothing answers there, the g4f server
         # tui-chat runs itself, shown as starting until it answers (managed.py). One that
         # failed is not started again by the checks in the background (every few seconds)
-        # but by Enter on the provider. (managed.py comes with the first list, not before
-        # the first frame.)
-        from .... import managed
-
+        # but by Enter on the provider.
         await managed.refresh(
             entry,
             request.proxy or None,
             listing_timeouts(request),
             lambda: self._show_entry(entry),
-            start=not (quietly and before[0] == FAILED),
+            start=not (quietly and before[0] == managed.FAILED),
         )
         self.show_plugin_reports()
         if quietly and (entry.state, entry.problem) == before:
@@ -93,13 +91,11 @@ class Models:
         # The app is ending: leave the managed g4f server, which its watchdog then stops
         # unless another tui-chat uses it (a crash or SIGKILL leaves it just the same: the
         # kernel closes the link; see managed.py).
-        from .... import managed
-
         managed.stop_all()
 
     def _check_failed_again(self: ChatScreen) -> None:
         for entry in self.catalog:
-            if entry.state not in (READY, LOADING, STARTING):
+            if entry.state not in (READY, LOADING, managed.STARTING):
                 self.load_models(entry, quietly=True)
 
     def show_welcome(self: ChatScreen) -> None:
@@ -196,8 +192,6 @@ class Models:
         if self.chat_app.settings.g4f.managed == "never":
             # Turned off: leave the server this tui-chat runs (its watchdog stops it unless
             # another tui-chat uses it); the new catalog's g4f entry starts none.
-            from .... import managed
-
             managed.stop_all()
         self.load_all_models()
         self.show_welcome()

@@ -9,16 +9,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ....catalog import (
-    FAILED,
-    LOADING,
-    NEEDS_KEY,
-    READY,
-    STARTING,
-    UNREACHABLE,
-    Catalog,
-    ProviderEntry,
-)
+from ....catalog import LOADING, NEEDS_KEY, READY, UNREACHABLE, Catalog, ProviderEntry
+from ....managed import FAILED, STARTING
 from ....model_choice import ModelChoice
 from ....record import record
 from ...safe import one_line
