@@ -15,6 +15,10 @@ highlight of a list filtered by later text. Two pieces put that right:
 - `KeyGate`: while a field acts on such a key (Enter may close a dialog and move the
   focus), the app holds the keys that follow and hands them on afterwards, to whatever
   has the focus then. Without it they were forwarded to the field being closed, and lost.
+  It holds them too while a bound key goes to a widget that is not a field (the tree,
+  the log), until the key comes back to the app, where Textual runs its binding: Esc
+  then a question and Enter, in one burst, sent the question and then ran Esc's binding
+  with the answer streaming, stopping it.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class KeyGate:
         self.app = app
         self.held: list[events.Key | events.Paste] | None = [] if holding else None
         self._timer: Timer | None = None
+        #: The bound key the held keys wait for to come back to the app (see above).
+        self._returning: events.Key | None = None
 
     def hold(self, event: events.Key | events.Paste) -> bool:
         if self.held is None:
@@ -94,21 +100,41 @@ class KeyGate:
 
     def watch(self, event: events.Key | events.Paste) -> None:
         focused = self.app.focused
-        if (
-            isinstance(event, events.Key)
-            and focused is not None
-            and binding_run_in_order(focused, event) is not None
-        ):
-            self.held = []
-            self._timer = self.app.set_timer(HOLD_AT_MOST, self.release)
+        if not isinstance(event, events.Key) or focused is None:
+            return
+        if binding_run_in_order(focused, event) is not None:
+            self._start()
+        elif not isinstance(focused, KeysInOrder) and _bound(focused, event):
+            self._returning = event
+            self._start()
+
+    def came_back(self, event: events.Key) -> bool:
+        """For the app, as a forwarded key comes back to it: whether the held keys wait
+        for this one (the app runs its binding, then `release`s after the refresh)."""
+        if event is not self._returning:
+            return False
+        self._returning = None
+        return True
+
+    def _start(self) -> None:
+        self.held = []
+        self._timer = self.app.set_timer(HOLD_AT_MOST, self.release)
 
     async def release(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         held, self.held = self.held, None
+        self._returning = None
         for event in held or ():
             # Through the app's own handling again, in order; a key among them may start
             # holding once more, and the rest wait behind it.
             if not self.hold(event):
                 await self.app.on_event(event)
+
+
+def _bound(widget: Widget, event: events.Key) -> bool:
+    """Whether the key runs a binding once it comes back to the app (a priority binding
+    ran before it was forwarded; a disabled one does not run)."""
+    active = widget.screen.active_bindings.get(event.key)
+    return active is not None and active.enabled and not active.binding.priority

@@ -23,6 +23,12 @@ class KeyRouting:
     """The part of ChatApp that routes the keys it receives."""
 
     async def on_event(self: ChatApp, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.is_forwarded and self.key_gate.came_back(event):
+            # Back from a widget that is not a field: its binding runs (Textual's), then
+            # the keys typed after it go on (key_order.KeyGate).
+            await super().on_event(event)  # type: ignore[misc]
+            self.call_after_refresh(self.key_gate.release)
+            return
         if isinstance(event, events.Key):
             self.keys_since_paint = True  # the next paint of a stream waits for its frame
             if not event.is_forwarded and (keys := self._escape_then_key(event)):
