@@ -136,3 +136,32 @@ def test_exported_columns_and_lines_do_not_freeze_the_size(tmux, upstream, tmp_p
     assert last_row_width()[0] == 40
     tmux.keys("C-q")
     wait_for_exit(tmux)
+
+
+def test_a_question_typed_as_the_app_starts_lands_whole_and_in_order(tmux, upstream, tmp_path):
+    """Typed from the moment the command starts (over SSH a user types on): before the
+    terminal is raw, before the first frame, and in the moment after it when the prompt
+    is a stand-in and the app holds the keys for the real one. Every word lands, in
+    order, and Enter sends them."""
+    config = tmp_path / "config"
+    write_settings(config, upstream, "echo")
+    tmux.start(app_command(config), app_env())
+    words: list[str] = []
+    drawn_at: int | None = None
+    # A word every ~15 ms until the first frame is on screen, then 20 more at once.
+    while drawn_at is None or len(words) < drawn_at + 20:
+        word = f"w{len(words)}"
+        tmux.type(f"{word} ")
+        words.append(word)
+        if drawn_at is None and "Type a message" not in tmux.screen():
+            time.sleep(0.01)
+        elif drawn_at is None:
+            drawn_at = len(words)
+        assert len(words) < 2000, "no first frame"
+    question = " ".join(words) + " "
+    tmux.wait_for(f"{words[-2]} {words[-1]}")
+    tmux.keys("Enter")
+    tmux.wait_for(f"Echo: {words[0]} {words[1]}")
+    tmux.keys("C-q")
+    wait_for_exit(tmux)
+    assert saved_messages(config, "user") == [question]

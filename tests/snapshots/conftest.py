@@ -155,6 +155,9 @@ async def settle(pilot: Pilot, shown: Callable[[str], bool]) -> None:
     cursor blinking."""
     app = pilot.app
     assert isinstance(app, ChatApp)
+    # snap_compare runs the app with `App.run`, not ChatApp.run_test, which waits for the
+    # prompt to take its stand-in's place (a frame later, alike cell for cell).
+    await app.chat.prompt_ready()
     await wait_until(pilot, lambda: providers_settled(app))
     await wait_until(pilot, lambda: shown(screen_text(app)))
     freeze_cursors(app)

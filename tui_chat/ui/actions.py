@@ -108,7 +108,7 @@ class Action(NamedTuple):
 ACTIONS: tuple[Action, ...] = (
     # Not a priority binding, although TextArea inserts a newline for Enter: the
     # binding runs in the prompt's queue, before TextArea's handler, in typing order
-    # (see inputs.KeysInOrder). As a priority binding it ran from the app's queue
+    # (see key_order.KeysInOrder). As a priority binding it ran from the app's queue
     # ahead of characters still queued there: a burst of text and Enter, as SSH
     # delivers it, sent part of the text and left the rest behind.
     Action("prompt.send", "enter", "submit", "Send", scope=PROMPT, where="in the prompt"),

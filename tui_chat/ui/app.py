@@ -2,7 +2,7 @@
 
 What is on screen is the chat screen's (screens/chat/); what is chatted about is the
 session's (session.py, no Textual). The app holds the session, builds the theme and the
-keymap before the first frame, routes typed keys in typing order, and does what is
+keymap before the first frame, routes typed keys in typing order (key_routing.py), and does what is
 app-wide: help, settings, the palette's theme list, signals and quitting.
 """
 
@@ -14,15 +14,13 @@ import gc
 import math
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual import events
 from textual.app import App, SystemCommand
 from textual.command import Command, CommandPalette
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Input, TextArea
 
 from ..catalog import Catalog, settled_problems
 from ..plugins import load_plugins
@@ -44,11 +42,11 @@ from ..store import (
 )
 from .actions import APP, bindings, help_sections
 from .actions import keys_for as action_keys
-from .compat import character_to_key as _character_to_key
-from .compat import driver_of, forward_event
+from .compat import driver_of
 from .driver import compressing
 from .graphics import choose as choose_graphics
-from .inputs import KeyGate
+from .key_order import KeyGate
+from .key_routing import KeyRouting
 from .palette import ChatCommands
 from .screens import DialogsCss
 from .screens.chat import ChatScreen
@@ -59,6 +57,7 @@ from .theme_files import ThemeFiles
 # the widgets they pull in (Input, Select, DirectoryTree...) they cost start-up time.
 if TYPE_CHECKING:
     from textual.driver import Driver
+    from textual.pilot import Pilot
 
     from .screens.settings.result import SettingsResult
 
@@ -69,7 +68,7 @@ ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGQUIT)
 FULL_GC_EVERY = 100
 
 
-class ChatApp(ThemeFiles, DialogsCss, App[int]):
+class ChatApp(ThemeFiles, DialogsCss, KeyRouting, App[int]):
     """tui-chat's application: one screen of chat, and dialogs over it."""
 
     # The chat screen's look; app.tcss, what the dialogs share, comes later (DialogsCss).
@@ -124,7 +123,8 @@ class ChatApp(ThemeFiles, DialogsCss, App[int]):
         self._theme_before: str | None = None
         self._resume_gc = resume_gc
         self._theme_problems = self._register_themes()
-        self.key_gate = KeyGate(self)
+        # Held from the start until the prompt is there (ChatScreen.bring_prompt).
+        self.key_gate = KeyGate(self, holding=True)
         #: How images are drawn (ui/graphics.py): `run_app` asks the terminal before the
         #: app starts; otherwise (tests) "auto" is half-cell, which works everywhere.
         self.graphics = choose_graphics(session.settings.display.images, {}) or "halfcell"
@@ -164,6 +164,15 @@ class ChatApp(ThemeFiles, DialogsCss, App[int]):
 
     def get_default_screen(self) -> Screen:
         return ChatScreen()
+
+    @asynccontextmanager
+    async def run_test(self, **kwargs: Any) -> AsyncIterator[Pilot[int]]:
+        """Textual's, with the prompt there: it takes the place of its stand-in right
+        after the first frame, and a test drives the app as a user sees it."""
+        async with super().run_test(**kwargs) as pilot:
+            await self.chat.prompt_ready()
+            await pilot.pause()
+            yield pilot
 
     def get_driver_class(self) -> type[Driver]:
         # Writes to the terminal only the cells that change, with only the style changes
@@ -284,56 +293,6 @@ class ChatApp(ThemeFiles, DialogsCss, App[int]):
         """The keys bound to a binding id now, after keymap overrides, for display."""
         return action_keys(binding_id, self.settings.keymap)
 
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self.keys_since_paint = True  # the next paint of a stream waits for its frame
-            if not event.is_forwarded and (keys := self._escape_then_key(event)):
-                for key in keys:
-                    await self.on_event(key)
-                return
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            # Typed keys are acted on in typing order (see inputs.py).
-            if self.key_gate.hold(event) or self._route_to_prompt(event):
-                return
-            self.key_gate.watch(event)
-        await super().on_event(event)
-
-    def _escape_then_key(self, event: events.Key) -> list[events.Key] | None:
-        """Esc and the key typed right after it, when they arrived together (a burst over
-        SSH) and the terminal's parser read them as one key: ESC b and ESC f as
-        ctrl+left and ctrl+right (as macOS terminals send them for option+arrow), ESC and
-        any other character as alt+<character>. tui-chat binds no alt key, so those are
-        always split; the arrows only outside a text field, where they mean nothing."""
-        key = event.key
-        if key in self.screen.active_bindings:
-            return None
-        if key.startswith("alt+") and event.character and event.character.isprintable():
-            character = event.character[-1]
-        elif key in _ARROW_WORDS and not _takes_text(self.screen.focused):
-            character = _ARROW_WORDS[key]
-        else:
-            return None
-        return [events.Key("escape", "\x1b"), events.Key(_key_name(character), character)]
-
-    def _route_to_prompt(self, event: events.Key | events.Paste) -> bool:
-        """Text typed where it means nothing (the log, the sidebar, or before anything has
-        focus) goes to the prompt, in the order it was typed: focus moves at once, not
-        after a refresh as `focus()` does, so the rest of a burst follows this key there."""
-        screen = self.screen
-        if not isinstance(screen, ChatScreen) or not screen.ready:
-            return False
-        focused = screen.focused
-        prompt = screen.prompt
-        if focused is prompt or (focused is not None and _takes_text(focused)):
-            return False
-        if isinstance(event, events.Key) and (
-            not event.is_printable or event.key in screen.active_bindings
-        ):
-            return False
-        screen.set_focus(prompt)
-        forward_event(prompt, event)
-        return True
-
     # --- state and problems --------------------------------------------------------------
 
     def configured(self) -> Settings:
@@ -430,17 +389,3 @@ class ChatApp(ThemeFiles, DialogsCss, App[int]):
         arrived, marked stopped, and leave with 128 + the signal's number."""
         self.chat.save_now()
         self.exit(return_code=128 + signum)
-
-
-def _takes_text(widget: Widget | None) -> bool:
-    """Whether the widget has a use for typed characters of its own."""
-    return isinstance(widget, (Input, TextArea))
-
-
-#: What Textual's parser reads ESC b / ESC f as.
-_ARROW_WORDS = {"ctrl+left": "b", "ctrl+right": "f"}
-
-
-def _key_name(character: str) -> str:
-    """Textual's name for the key of a typed character ("b", "B", "question_mark")."""
-    return character if character.isalnum() else _character_to_key(character)

@@ -9,6 +9,7 @@ is listed in `OVERRIDDEN`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "refresh_truecolor_filter",
     "set_vertical_scrollbar",
     "start_widget",
+    "takes_text",
     "update_without_skipping",
     "vertical_scrollbar",
 ]
@@ -75,7 +77,7 @@ USED: list[tuple[type, str, tuple[str, ...] | None]] = [
 
 def forward_event(widget: Widget, event: events.Event) -> None:
     """Put an event into a widget's queue now, in order with those already there (the
-    prompt takes keys typed elsewhere, inputs.py); `post_message` would mark it anew."""
+    prompt takes keys typed elsewhere, key_order.py); `post_message` would mark it anew."""
     widget._forward_event(event)
 
 
@@ -102,6 +104,21 @@ def update_without_skipping(screen: Screen[Any]) -> None:
     """Make the screen's update timer run a late update at once instead of skipping to
     the next slot (why: ChatScreen.on_mount)."""
     screen._update_timer._skip = False
+
+
+#: Textual's text fields, by the private modules they are defined in.
+TEXT_FIELDS = (("textual.widgets._input", "Input"), ("textual.widgets._text_area", "TextArea"))
+
+
+def takes_text(widget: object) -> bool:
+    """Whether the widget is one of Textual's text fields, without importing them: a
+    class not imported has no instances yet (the first frame has neither, and TextArea
+    alone costs ~36 M instructions to import)."""
+    for module, name in TEXT_FIELDS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(widget, getattr(loaded, name)):
+            return True
+    return False
 
 
 def character_to_key(character: str) -> str:

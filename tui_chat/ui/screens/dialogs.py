@@ -207,7 +207,7 @@ class SearchConversations(ModalScreen[Found | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
-        # Not priority bindings: the field runs them in typing order (inputs.KeysInOrder).
+        # Not priority bindings: the field runs them in typing order (key_order.KeysInOrder).
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
         Binding("pagedown", "move(5)", show=False),
@@ -385,7 +385,7 @@ class ParametersScreen(ModalScreen[Parameters | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel"),
-        # Run by the fields in typing order (inputs.KeysInOrder), after the text before it.
+        # Run by the fields in typing order (key_order.KeysInOrder), after the text before it.
         Binding("ctrl+s", "save", "Save"),
     ]
     AUTO_FOCUS = "#param-system"

@@ -125,7 +125,7 @@ class FileTree(DirectoryTree):
 class PathInput(TextInput):
     """A path field: Tab completes the file or folder name."""
 
-    # Not a priority binding: the field runs it in typing order (inputs.KeysInOrder).
+    # Not a priority binding: the field runs it in typing order (key_order.KeysInOrder).
     BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
 
     def action_complete(self) -> None:

@@ -140,7 +140,7 @@ class ModelPicker(ModalScreen[ModelChoice | list[ModelChoice] | None]):
     AUTO_FOCUS = "#picker-input"
 
     # The arrows are the field's (PickerInput): not priority bindings, run by the field in
-    # typing order (inputs.KeysInOrder), after the filter text typed before them.
+    # typing order (key_order.KeysInOrder), after the filter text typed before them.
     BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
 
     def __init__(

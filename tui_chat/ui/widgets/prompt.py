@@ -1,7 +1,13 @@
-"""The prompt: a text area that grows a few lines; Enter sends, ctrl+j adds a line."""
+"""The prompt: a text area that grows a few lines; Enter sends, ctrl+j adds a line.
+
+Imported and mounted right after the first frame, which shows a stand-in drawn as the
+empty prompt is (prompt_stand_in.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from textual import events
@@ -10,6 +16,8 @@ from textual.message import Message
 from ...attachments import path_in_text
 from ..actions import PROMPT, bindings
 from ..inputs import TextEditor
+from ..key_order import HOLD_AT_MOST
+from .prompt_stand_in import PLACEHOLDER
 
 
 class PromptArea(TextEditor):
@@ -24,6 +32,8 @@ class PromptArea(TextEditor):
             super().__init__()
             self.prompt = prompt
             self.text = text
+            #: Set by the screen once the prompt holds what it will (cleared when sent).
+            self.handled = asyncio.Event()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -32,7 +42,7 @@ class PromptArea(TextEditor):
             show_line_numbers=False,
             tab_behavior="focus",
             compact=True,
-            placeholder="Type a message · Enter sends · ctrl+j new line",
+            placeholder=PLACEHOLDER,
         )
 
     class PathPasted(Message):
@@ -59,8 +69,15 @@ class PromptArea(TextEditor):
     def action_scroll_log(self, where: str) -> None:
         self.post_message(self.ScrollLog(where))
 
-    def action_submit(self) -> None:
-        self.post_message(self.Submitted(self, self.text))
+    async def action_submit(self) -> None:
+        # Returns once the screen acted on it: the keys typed after Enter are held until
+        # then (key_order.KeyGate), or they could land in the prompt before the screen,
+        # sending, cleared it, and go with what was sent. Posted to the screen itself: a
+        # message bubbles up from this prompt's own queue, busy with this key until then.
+        message = self.Submitted(self, self.text)
+        self.screen.post_message(message)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(message.handled.wait(), HOLD_AT_MOST)
 
     def action_newline(self) -> None:
         self.insert("\n")

@@ -258,7 +258,7 @@ class Answers:
         self.editing = message
         self.prompt.text = message.content
         self.prompt.move_cursor(self.prompt.document.end)
-        self.prompt.focus()
+        self.focus_prompt()
         self._set_note(
             "Editing your last message: Enter resends it (the old one and its answer stay "
             "as a variant: alt+←/→), Esc cancels."

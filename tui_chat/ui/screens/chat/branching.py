@@ -97,7 +97,7 @@ class Branching:
             markup=False,
             timeout=5,
         )
-        self.prompt.focus()
+        self.focus_prompt()
 
     def action_copy_message(self: ChatScreen) -> None:
         """Copy the text of the message under the log's cursor."""

@@ -154,10 +154,10 @@ class Models:
                 # Several marked (Tab): each question goes to all of them at once.
                 self.set_choice(choice[0])
                 self.compare = tuple(choice)
-                self.prompt.focus()
+                self.focus_prompt()
             elif choice is not None:
                 self.set_choice(choice)
-                self.prompt.focus()  # "pick a model, type the question"
+                self.focus_prompt()  # "pick a model, type the question"
 
         def unlisted(words: list[str]) -> list[ModelChoice]:
             return unlisted_choices(self.catalog, words, self.choice.provider)

@@ -36,7 +36,7 @@ from ...actions import CHAT, bindings
 from ...compat import keep_what_scrolls_apart, update_without_skipping
 from ...widgets.footer import ChatFooter
 from ...widgets.message_log import MessageLog
-from ...widgets.prompt import PromptArea
+from ...widgets.prompt_stand_in import PromptStandIn
 from ...widgets.sidebar import ConversationList, ProviderTree, Sidebar
 from ...widgets.status import StatusBar
 from .answers import Answers
@@ -49,6 +49,7 @@ from .sending import Sending
 
 if TYPE_CHECKING:
     from ...app import ChatApp
+    from ...widgets.prompt import PromptArea
 
 #: Below this width the sidebar hides itself.
 NARROW = 90
@@ -118,16 +119,13 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
             with Vertical(id="main"):
                 yield MessageLog(self._reopen(), id="log")
                 yield Static("", id="prompt-note")
-                yield PromptArea(id="prompt")
+                # The prompt comes right after the first frame (sending.bring_prompt).
+                yield PromptStandIn(id="prompt")
         yield ChatFooter()
 
     @property
     def log_view(self) -> MessageLog:
         return self.query_one("#log", MessageLog)
-
-    @property
-    def prompt(self) -> PromptArea:
-        return self.query_one("#prompt", PromptArea)
 
     @property
     def tree(self) -> ProviderTree:
@@ -145,6 +143,8 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         # a due update comes as soon as the loop is free. The timer still pauses when
         # nothing changed, and a stream's paints are paced by `FramePacer`.
         update_without_skipping(self)
+        # First of what waits for the first frame: keys are held until the prompt is there.
+        self.call_after_refresh(self.bring_prompt)
         self.ready = True
         app = self.chat_app
         self.log_view.dark = app.current_theme.dark
@@ -226,7 +226,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         if action == "stop":
             return self.streaming or self.editing is not None
         if action == "focus_prompt":
-            return self.focused is not self.prompt
+            return self.focused is None or self.focused.id != "prompt"
         return None if self.why_not(action) else True
 
     def on_key(self, event: events.Key) -> None:
@@ -354,7 +354,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         if conversation_id == self.conversation.id:
             if at:
                 await self.log_view.reveal(at)
-            self.prompt.focus()
+            self.focus_prompt()
             return
         await self.stop_streaming("Stopped the answer to open another conversation.")
         try:
@@ -369,16 +369,16 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         self.remember_shown()
         self.choice = self.session.choice
         self.last_usage = ""
-        self.prompt.focus()
+        self.focus_prompt()
 
     async def action_new_chat(self) -> None:
         if not self.conversation.messages:
-            self.prompt.focus()
+            self.focus_prompt()
             return
         await self.stop_streaming("Stopped the answer to start a new conversation.")
         await self._start_new_conversation()
         self.refresh_conversations()
-        self.prompt.focus()
+        self.focus_prompt()
 
     def action_pick_conversation(self) -> None:
         self.query_one("#sidebar").display = True
@@ -392,7 +392,7 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
         if sidebar.display:
             self.tree.focus()
         else:
-            self.prompt.focus()
+            self.focus_prompt()
 
     def save_conversation(
         self, conversation: Conversation | None = None, *, quiet: bool = False
@@ -420,27 +420,29 @@ class ChatScreen(Models, Sending, Answers, Comparing, Branching, Manage, LateMed
     @on(ProviderTree.ModelChosen)
     def _tree_choice(self, event: ProviderTree.ModelChosen) -> None:
         self.set_choice(event.choice)
-        self.prompt.focus()
+        self.focus_prompt()
 
 
-    @on(PromptArea.Submitted)
-    async def _submitted(self, event: PromptArea.Submitted) -> None:
-        await self.send(event.text)
+    # PromptArea's messages, by their handlers' names: the prompt is imported after the
+    # first frame.
+    async def on_prompt_area_submitted(self, event: PromptArea.Submitted) -> None:
+        try:
+            await self.send(event.text, event.handled)
+        finally:
+            event.handled.set()  # (when nothing was sent)
 
-    @on(PromptArea.PathPasted)
-    def _path_pasted(self, event: PromptArea.PathPasted) -> None:
+    def on_prompt_area_path_pasted(self, event: PromptArea.PathPasted) -> None:
         self.path_pasted(event.path)
 
     # ChipBar.Emptied, by its handler's name: the chips are imported with the first file.
     def on_chip_bar_emptied(self) -> None:
-        self.prompt.focus()
+        self.focus_prompt()
 
-    @on(PromptArea.ScrollLog)
-    def _scroll_log(self, event: PromptArea.ScrollLog) -> None:
+    def on_prompt_area_scroll_log(self, event: PromptArea.ScrollLog) -> None:
         self.log_view.move(event.where)
 
     def action_focus_prompt(self) -> None:
-        self.prompt.focus()
+        self.focus_prompt()
 
     def action_toggle_reasoning(self) -> None:
         """Unfold or fold the reasoning of the answer in view: the last one on screen

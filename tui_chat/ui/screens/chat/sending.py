@@ -1,7 +1,12 @@
-"""Sending: the prompt's text and the chips' files become a question and an answer."""
+"""Sending: the prompt's text and the chips' files become a question and an answer.
+
+The prompt itself comes right after the first frame, in the place of a stand-in drawn as
+the empty prompt is (`bring_prompt`, widgets/prompt_stand_in.py says why).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +22,7 @@ from ....attachments import (
 
 if TYPE_CHECKING:
     from ...widgets.chips import ChipBar
+    from ...widgets.prompt import PromptArea
     from .screen import ChatScreen
 
 
@@ -27,6 +33,63 @@ class Sending:
     _confirmed_images: tuple[object, ...] | None = None
     #: The bar of attached files, once the first file was attached (`chip_bar`).
     _chips: ChipBar | None = None
+    #: The prompt, once it took the stand-in's place (`bring_prompt`).
+    _prompt: PromptArea | None = None
+    #: Set when it did, for `prompt_ready` (made by the first to wait).
+    _prompt_here: asyncio.Event | None = None
+
+    @property
+    def prompt(self) -> PromptArea:
+        """The prompt. It exists from right after the first frame: what may run before
+        that (start-up, a click) focuses it with `focus_prompt` or awaits `prompt_ready`."""
+        if self._prompt is None:
+            raise RuntimeError("the prompt comes after the first frame: await prompt_ready()")
+        return self._prompt
+
+    @property
+    def has_prompt(self) -> bool:
+        """Whether the prompt took its stand-in's place yet."""
+        return self._prompt is not None
+
+    async def prompt_ready(self) -> PromptArea:
+        """The prompt, once it exists."""
+        while self._prompt is None:
+            if self._prompt_here is None:
+                self._prompt_here = asyncio.Event()
+            await self._prompt_here.wait()
+        return self._prompt
+
+    def focus_prompt(self: ChatScreen) -> None:
+        """Focus the prompt, or its stand-in (the prompt takes the focus over from it)."""
+        self.query_one("#prompt").focus()
+
+    async def bring_prompt(self: ChatScreen) -> None:
+        """Right after the first frame: the prompt in the place of its stand-in, in one
+        frame that changes no cell, with the focus if the stand-in had it; then the keys
+        the app held since it started (KeyGate) go on, in order, to what has the focus."""
+        try:
+            from ...widgets.prompt import PromptArea
+
+            stand_in = self.query_one("#prompt")
+            parent = stand_in.parent
+            assert parent is not None
+            place = parent.children.index(stand_in)
+            focused = self.focused is stand_in
+            prompt = PromptArea(id="prompt")
+            with self.app.batch_update():
+                # Unfocused before it goes, the focus does not pass to the next widget.
+                if focused:
+                    self.set_focus(None, scroll_visible=False)
+                await stand_in.remove()
+                after_it = place < len(parent.children)
+                await parent.mount(prompt, before=place if after_it else None)
+                if focused:
+                    self.set_focus(prompt, scroll_visible=False)
+            self._prompt = prompt
+            if self._prompt_here is not None:
+                self._prompt_here.set()
+        finally:
+            await self.chat_app.key_gate.release()
 
     async def chip_bar(self: ChatScreen) -> ChipBar:
         """The bar of the files to send with the next message, above the prompt. Mounted
@@ -43,7 +106,9 @@ class Sending:
         """The files the chips name, in order ([] before any file was attached)."""
         return self._chips.paths() if self._chips is not None else []
 
-    async def send(self: ChatScreen, text: str) -> None:
+    async def send(self: ChatScreen, text: str, settled: asyncio.Event | None = None) -> None:
+        """Send the text and the attached files, or say why not. `settled` is set once
+        the prompt holds what it will (cleared, or kept when nothing was sent)."""
         attached = self.attached()
         if not text.strip() and not attached:
             self.notify("Nothing to send: type a message first.", severity="warning", markup=False)
@@ -90,6 +155,8 @@ class Sending:
             self.prompt.clear()
             if self._draft is not None:
                 self._restore_draft()  # the edit is sent; the draft comes back
+            if settled is not None:
+                settled.set()  # the keys typed after Enter go on (PromptArea.action_submit)
             if self._chips is not None:
                 await self._chips.clear_chips()
             self.save_conversation(conversation)
@@ -180,7 +247,7 @@ class Sending:
         async def chosen(picked: list[Path] | None) -> None:
             for path in picked or []:
                 await chips.add_path(path)
-            self.prompt.focus()
+            self.focus_prompt()
 
         from ..file_picker import FilePicker
 

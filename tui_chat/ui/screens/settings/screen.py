@@ -75,7 +75,7 @@ class SettingsScreen(ModalScreen[SettingsResult | None]):
     """Edit settings; dismisses with a SettingsResult on Save, None on Cancel."""
 
     BINDINGS = [
-        # Not priority: a field runs it after the keys typed before it (inputs.py).
+        # Not priority: a field runs it after the keys typed before it (key_order.py).
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
