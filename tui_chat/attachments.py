@@ -23,9 +23,9 @@ import re
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from tui_chat.providers.helpers import MediaItem, image_type
+from tui_chat.record import record
 from tui_chat.store import Attachment, AttachmentLimits
 
 IMAGE, TEXT = "image", "text"
@@ -58,9 +58,10 @@ class AttachmentRefused(ValueError):
         super().__init__(f"Cannot attach {self.path}: {reason}")
 
 
-# A named tuple, not a frozen dataclass: as immutable, compared and printed alike, and
-# made without compiling methods from source (~5 M instructions at start-up).
-class Prepared(NamedTuple):
+# A frozen record (record.py): immutable, compared and printed alike, and made without
+# compiling methods from source (a named tuple's class costs ~0.7 M instructions).
+@record(frozen=True)
+class Prepared:
     """One attachment, read and checked, ready to send."""
 
     path: Path  # absolute, as the user named it (symlinks not resolved)
