@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from .record import record
 
 COLOR_KEYS = (
     "primary", "secondary", "accent", "warning", "error", "success",
@@ -18,9 +20,10 @@ COLOR_KEYS = (
 )  # fmt: skip
 
 
-# A named tuple, not a dataclass (it is never changed): compared and printed alike, and
-# made without compiling methods from source (~2 M instructions at start-up).
-class ThemeSpec(NamedTuple):
+# A frozen record (record.py), not a dataclass or a named tuple: compared and printed
+# alike, made without compiling methods from source at start-up.
+@record(frozen=True)
+class ThemeSpec:
     name: str
     dark: bool
     colors: dict[str, str]

@@ -104,7 +104,7 @@ async def test_keys_that_do_not_fit_are_left_out_whole():
         assert line.startswith(" ^n New  ^r Retry  f1 Help ")
         assert "Second" not in line and "action" not in line
         assert line.rstrip().endswith("▏^p palette")
-        assert [key[2] for key in app.query_one(ChatFooter).keys] == [
+        assert [key.description for key in app.query_one(ChatFooter).keys] == [
             "New",
             "Retry",
             "Help",
