@@ -58,7 +58,8 @@ class ProviderEntry:
     """A provider in the sidebar: its class, its key, and what it last said about its models."""
 
     name: str
-    provider: type[AsyncGeneratorProvider]
+    #: The class, or for a built-in provider a LazyProvider that makes it on first use.
+    provider: type[AsyncGeneratorProvider] | LazyProvider
     api_key: str | None = None
     key_env: str = ""
     #: The g4f backend's configured backend-side provider ("" = server chooses).

@@ -12,6 +12,7 @@ from textual import events
 
 from .compat import character_to_key, forward_event, takes_text
 from .screens.chat import ChatScreen
+from .widgets.prompt_stand_in import PromptStandIn
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -81,8 +82,8 @@ class KeyRouting:
 
 def _takes_text(widget: Widget | None) -> bool:
     """Whether the widget has a use for typed characters of its own (the prompt's
-    stand-in says so itself)."""
-    return getattr(widget, "takes_text", False) or takes_text(widget)
+    stand-in counts: what is typed before the prompt is there goes to it)."""
+    return isinstance(widget, PromptStandIn) or takes_text(widget)
 
 
 #: What Textual's parser reads ESC b / ESC f as.

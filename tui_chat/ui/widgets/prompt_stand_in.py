@@ -74,9 +74,6 @@ class PromptStandIn(Widget, can_focus=True):
     }
     """
 
-    #: Counts as a field that takes typed text (the app's key routing asks).
-    takes_text = True
-
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return 1  # an empty document's one line, as TextArea's height: auto gives
 

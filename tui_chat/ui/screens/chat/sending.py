@@ -53,11 +53,11 @@ class Sending:
 
     async def prompt_ready(self) -> PromptArea:
         """The prompt, once it exists."""
-        while self._prompt is None:
+        if self._prompt is None:
             if self._prompt_here is None:
                 self._prompt_here = asyncio.Event()
-            await self._prompt_here.wait()
-        return self._prompt
+            await self._prompt_here.wait()  # (set by bring_prompt once it is there)
+        return self.prompt
 
     def focus_prompt(self: ChatScreen) -> None:
         """Focus the prompt, or its stand-in (the prompt takes the focus over from it)."""
